@@ -1,0 +1,391 @@
+package dev.skewgate.admin;
+
+import dev.skewgate.control.ControlPlane;
+import dev.skewgate.control.DeploymentMeta;
+import dev.skewgate.control.NewDeployment;
+import dev.skewgate.control.SiteSpec;
+import dev.skewgate.model.Deployment;
+import dev.skewgate.model.Durations;
+import dev.skewgate.model.HeaderRule;
+import dev.skewgate.model.InvalidRequestException;
+import dev.skewgate.model.ManifestEntry;
+import dev.skewgate.model.Site;
+import dev.skewgate.model.SiteEvent;
+import dev.skewgate.model.SkewgateException;
+import dev.skewgate.store.BlobStore;
+import dev.skewgate.store.StoreFailure;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.IntSupplier;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin REST API under {@code /v1}: a bearer token on every route, JSON in and out, one error shape
+ * {@code {"error":"CODE","message":"..."}}. Handlers run on worker threads (they call the store).
+ */
+public final class AdminApi {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
+    static final long MAX_JSON_BODY = 64L << 20;
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+
+    private final ControlPlane control;
+    private final AdminToken token;
+    private final IntSupplier edgePort;
+
+    /** @param edgePort the data plane's bound port, reported by {@code /v1/health} so the CLI can print preview URLs */
+    public AdminApi(ControlPlane control, AdminToken token, IntSupplier edgePort) {
+        this.control = control;
+        this.token = token;
+        this.edgePort = edgePort;
+    }
+
+    public Router router(Vertx vertx) {
+        Router router = Router.router(vertx);
+        router.route().handler(this::authenticate);
+        // Blob bytes stream straight to the blob store; register before the body handler so they are not buffered.
+        router.put("/v1/deployments/:id/blobs/:sha").handler(this::uploadBlob);
+        router.route().handler(BodyHandler.create(false).setBodyLimit(MAX_JSON_BODY));
+
+        router.get("/v1/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "ok")
+                .put("edgePort", edgePort.getAsInt())));
+        router.get("/v1/sites").handler(ctx -> json(ctx, 200, new JsonObject().put("sites",
+                new JsonArray(control.sites().stream().map(Wire::site).toList()))));
+        router.post("/v1/sites").handler(this::createSite);
+        router.get("/v1/sites/:site").handler(ctx -> site(ctx, 200, control.site(ctx.pathParam("site"))));
+        router.patch("/v1/sites/:site").handler(this::updateSite);
+        router.get("/v1/sites/:site/deployments").handler(ctx -> json(ctx, 200, new JsonObject().put("deployments",
+                new JsonArray(control.deployments(ctx.pathParam("site")).stream().map(Wire::deployment).toList()))));
+        router.post("/v1/sites/:site/deployments").handler(this::createDeployment);
+        router.get("/v1/sites/:site/status").handler(this::status);
+        router.get("/v1/sites/:site/events").handler(this::events);
+        router.post("/v1/sites/:site/activate").handler(this::activate);
+        router.post("/v1/sites/:site/rollback").handler(this::rollback);
+        router.post("/v1/sites/:site/retire").handler(this::retire);
+        router.get("/v1/deployments/:id").handler(ctx -> json(ctx, 200, Wire.deployment(control.deployment(ctx.pathParam("id")))));
+        router.get("/v1/deployments/:id/files").handler(ctx -> json(ctx, 200, new JsonObject().put("files",
+                new JsonArray(control.files(ctx.pathParam("id")).stream().map(Wire::file).toList()))));
+        router.post("/v1/deployments/:id/finalize").handler(ctx -> json(ctx, 200,
+                Wire.deployment(control.finalizeDeployment(ctx.pathParam("id"), actor(ctx)))));
+        router.post("/v1/deployments/:id/promote").handler(this::promote);
+        router.post("/v1/retention/run").handler(ctx -> json(ctx, 200, Wire.retention(control.runRetention())));
+        router.route().handler(ctx -> error(ctx, 404, "NOT_FOUND", "no admin endpoint " + ctx.request().method()
+                + " " + ctx.request().path()));
+        router.route().failureHandler(this::failure);
+        return router;
+    }
+
+    private void authenticate(RoutingContext ctx) {
+        if (token.matches(ctx.request().getHeader("Authorization"))) {
+            ctx.next();
+            return;
+        }
+        ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"skewgate-admin\"");
+        error(ctx, 401, "UNAUTHORIZED", "a valid admin token is required: 'Authorization: Bearer <token>' "
+                + "(the token is in the data directory's admin-token file)");
+    }
+
+    private void createSite(RoutingContext ctx) {
+        JsonObject body = body(ctx);
+        String name = body.getString("name");
+        if (name == null) {
+            throw new InvalidRequestException("MISSING_FIELD", "'name' is required");
+        }
+        Site site = control.createSite(name, spec(body), actor(ctx));
+        site(ctx, 201, site);
+    }
+
+    private void updateSite(RoutingContext ctx) {
+        Site site = control.updateSite(ctx.pathParam("site"), spec(body(ctx)), ifMatch(ctx), actor(ctx));
+        site(ctx, 200, site);
+    }
+
+    private static SiteSpec spec(JsonObject body) {
+        JsonObject retention = optionalObject(body, "retention");
+        Optional<List<HeaderRule>> rules = Optional.empty();
+        if (body.containsKey("headerRules")) {
+            List<HeaderRule> list = new ArrayList<>();
+            for (Object o : array(body, "headerRules")) {
+                if (!(o instanceof JsonObject rule) || !(rule.getValue("headers") instanceof JsonObject headers)) {
+                    throw new InvalidRequestException("INVALID_HEADER_RULE", "each header rule is {\"glob\": ..., \"headers\": {...}}");
+                }
+                Map<String, String> h = new HashMap<>();
+                headers.forEach(e -> h.put(e.getKey(), String.valueOf(e.getValue())));
+                list.add(new HeaderRule(rule.getString("glob"), h));
+            }
+            rules = Optional.of(list);
+        }
+        return new SiteSpec(
+                strings(body, "hosts"),
+                strings(body, "apiPrefixes"),
+                Optional.ofNullable(typed(body, "spa", Boolean.class)),
+                Optional.ofNullable(typed(body, "entryPoint", String.class)),
+                Optional.ofNullable(typed(retention, "skewWindow", String.class)).map(Durations::parse),
+                Optional.ofNullable(typed(retention, "keepPrevious", Integer.class)),
+                Optional.ofNullable(typed(retention, "purgeAfter", String.class)).map(Durations::parse),
+                rules);
+    }
+
+    private void createDeployment(RoutingContext ctx) {
+        JsonObject body = body(ctx);
+        JsonArray files = array(body, "files");
+        List<ManifestEntry> manifest = new ArrayList<>(files.size());
+        for (Object o : files) {
+            if (!(o instanceof JsonObject f) || !(f.getValue("path") instanceof String path)
+                    || !(f.getValue("sha256") instanceof String sha) || !(f.getValue("size") instanceof Number size)) {
+                throw new InvalidRequestException("INVALID_MANIFEST",
+                        "each file is {\"path\": string, \"sha256\": string, \"size\": number}");
+            }
+            manifest.add(new ManifestEntry(path, sha, size.longValue(), ""));
+        }
+        DeploymentMeta meta = new DeploymentMeta(
+                Optional.ofNullable(typed(body, "message", String.class)).orElse(""),
+                Optional.ofNullable(typed(body, "gitSha", String.class)),
+                actor(ctx));
+        NewDeployment created = control.beginDeployment(ctx.pathParam("site"), manifest, meta);
+        json(ctx, 201, new JsonObject()
+                .put("deployment", Wire.deployment(created.deployment()))
+                .put("missing", new JsonArray(created.missing()))
+                .put("missingBytes", created.missingBytes()));
+    }
+
+    private void uploadBlob(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        String sha = ctx.pathParam("sha");
+        if (!SHA256.matcher(sha).matches()) {
+            throw new InvalidRequestException("INVALID_SHA256", "'" + sha + "' is not a lowercase hex sha256");
+        }
+        BlobStore.BlobUpload upload = control.openBlob(ctx.pathParam("id"), sha);
+        request.handler(chunk -> {
+            try {
+                byte[] bytes = chunk.getBytes();
+                upload.write(bytes, 0, bytes.length);
+            } catch (IOException | RuntimeException e) {
+                abortQuietly(upload);
+                request.handler(null);
+                request.endHandler(null);
+                ctx.response().putHeader("Connection", "close");
+                ctx.fail(e);
+            }
+        });
+        request.exceptionHandler(e -> abortQuietly(upload)); // client went away mid-upload: keep nothing
+        request.endHandler(v -> {
+            try {
+                upload.commit();
+                json(ctx, 201, new JsonObject().put("sha256", sha));
+            } catch (IOException | RuntimeException e) {
+                abortQuietly(upload);
+                ctx.fail(e);
+            }
+        });
+        request.resume();
+    }
+
+    private static void abortQuietly(BlobStore.BlobUpload upload) {
+        try {
+            upload.abort();
+        } catch (IOException e) {
+            LOG.warn("could not remove a partial blob: {}", e.toString());
+        }
+    }
+
+    private void activate(RoutingContext ctx) {
+        JsonObject body = body(ctx);
+        String id = required(body, "deployment");
+        Optional<SiteEvent> event = control.activate(ctx.pathParam("site"), id, ifMatch(ctx), actor(ctx));
+        json(ctx, 200, new JsonObject()
+                .put("changed", event.isPresent())
+                .put("event", event.map(Wire::event).orElse(null))
+                .put("site", Wire.site(control.site(ctx.pathParam("site")))));
+    }
+
+    private void rollback(RoutingContext ctx) {
+        SiteEvent event = control.rollback(ctx.pathParam("site"), ifMatch(ctx), actor(ctx));
+        json(ctx, 200, new JsonObject().put("changed", true).put("event", Wire.event(event))
+                .put("site", Wire.site(control.site(ctx.pathParam("site")))));
+    }
+
+    private void retire(RoutingContext ctx) {
+        JsonObject body = body(ctx);
+        SiteEvent event = control.retire(ctx.pathParam("site"), required(body, "deployment"), ifMatch(ctx), actor(ctx));
+        json(ctx, 200, new JsonObject().put("event", Wire.event(event)));
+    }
+
+    private void promote(RoutingContext ctx) {
+        JsonObject body = body(ctx);
+        Deployment copy = control.promote(ctx.pathParam("id"), required(body, "site"), actor(ctx));
+        json(ctx, 201, Wire.deployment(copy));
+    }
+
+    private void status(RoutingContext ctx) {
+        String name = ctx.pathParam("site");
+        Site site = control.site(name);
+        List<Deployment> deployments = control.deployments(name);
+        json(ctx, 200, new JsonObject()
+                .put("site", Wire.site(site))
+                .put("deployments", new JsonArray(deployments.stream().map(Wire::deployment).toList())));
+    }
+
+    private void events(RoutingContext ctx) {
+        int limit = 50;
+        String raw = ctx.request().getParam("limit");
+        if (raw != null) {
+            try {
+                limit = Integer.parseInt(raw);
+            } catch (NumberFormatException e) {
+                throw new InvalidRequestException("INVALID_LIMIT", "limit must be a number");
+            }
+            if (limit < 1 || limit > 1000) {
+                throw new InvalidRequestException("INVALID_LIMIT", "limit must be 1..1000");
+            }
+        }
+        json(ctx, 200, new JsonObject().put("events",
+                new JsonArray(control.events(ctx.pathParam("site"), limit).stream().map(Wire::event).toList())));
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------------------------
+
+    private static void site(RoutingContext ctx, int status, Site site) {
+        ctx.response().putHeader("ETag", "\"" + site.revision() + "\"");
+        json(ctx, status, Wire.site(site));
+    }
+
+    private static Optional<Long> ifMatch(RoutingContext ctx) {
+        String raw = ctx.request().getHeader("If-Match");
+        if (raw == null || raw.trim().equals("*")) {
+            return Optional.empty();
+        }
+        String v = raw.trim();
+        if (v.startsWith("W/")) {
+            v = v.substring(2);
+        }
+        v = v.replace("\"", "");
+        try {
+            return Optional.of(Long.parseLong(v));
+        } catch (NumberFormatException e) {
+            throw new InvalidRequestException("INVALID_IF_MATCH", "If-Match must be the site's ETag, e.g. \"7\"");
+        }
+    }
+
+    private static String actor(RoutingContext ctx) {
+        String actor = ctx.request().getHeader("X-Skewgate-Actor");
+        if (actor == null || actor.isBlank()) {
+            return "admin-api";
+        }
+        String clean = actor.replaceAll("[^A-Za-z0-9@._+-]", "_");
+        return clean.substring(0, Math.min(clean.length(), 100));
+    }
+
+    private static JsonObject body(RoutingContext ctx) {
+        Buffer raw = ctx.body().buffer();
+        if (raw == null || raw.length() == 0) {
+            return new JsonObject();
+        }
+        try {
+            Object parsed = io.vertx.core.json.Json.decodeValue(raw);
+            if (parsed instanceof JsonObject o) {
+                return o;
+            }
+        } catch (DecodeException e) {
+            throw new InvalidRequestException("INVALID_JSON", "the body is not valid JSON: " + e.getMessage());
+        }
+        throw new InvalidRequestException("INVALID_JSON", "the body must be a JSON object");
+    }
+
+    private static String required(JsonObject body, String field) {
+        String value = typed(body, field, String.class);
+        if (value == null || value.isBlank()) {
+            throw new InvalidRequestException("MISSING_FIELD", "'" + field + "' is required");
+        }
+        return value;
+    }
+
+    private static <T> T typed(JsonObject body, String field, Class<T> type) {
+        Object v = body.getValue(field);
+        if (v == null) {
+            return null;
+        }
+        if (type == Integer.class && v instanceof Number n) {
+            return type.cast(n.intValue());
+        }
+        if (!type.isInstance(v)) {
+            throw new InvalidRequestException("INVALID_FIELD", "'" + field + "' must be a " + type.getSimpleName().toLowerCase());
+        }
+        return type.cast(v);
+    }
+
+    private static JsonObject optionalObject(JsonObject body, String field) {
+        JsonObject o = typed(body, field, JsonObject.class);
+        return o == null ? new JsonObject() : o;
+    }
+
+    private static JsonArray array(JsonObject body, String field) {
+        JsonArray a = typed(body, field, JsonArray.class);
+        if (a == null) {
+            throw new InvalidRequestException("MISSING_FIELD", "'" + field + "' is required (an array)");
+        }
+        return a;
+    }
+
+    private static Optional<List<String>> strings(JsonObject body, String field) {
+        if (!body.containsKey(field)) {
+            return Optional.empty();
+        }
+        List<String> out = new ArrayList<>();
+        for (Object o : array(body, field)) {
+            if (!(o instanceof String s)) {
+                throw new InvalidRequestException("INVALID_FIELD", "'" + field + "' must be an array of strings");
+            }
+            out.add(s);
+        }
+        return Optional.of(out);
+    }
+
+    static void json(RoutingContext ctx, int status, JsonObject body) {
+        if (ctx.response().ended()) {
+            return;
+        }
+        ctx.response().setStatusCode(status)
+                .putHeader("Content-Type", "application/json")
+                .putHeader("Cache-Control", "no-store")
+                .end(body.encodePrettily() + "\n");
+    }
+
+    private static void error(RoutingContext ctx, int status, String code, String message) {
+        json(ctx, status, new JsonObject().put("error", code).put("message", message));
+    }
+
+    private void failure(RoutingContext ctx) {
+        Throwable t = ctx.failure();
+        if (t instanceof SkewgateException e) {
+            error(ctx, e.status(), e.code(), e.getMessage());
+        } else if (t instanceof StoreFailure e) {
+            LOG.error("store failure on {} {}: {}", ctx.request().method(), ctx.request().path(), e.getMessage(), e);
+            error(ctx, 503, "STORE_UNAVAILABLE", "the metadata store failed; nothing was changed: " + e.getMessage());
+        } else if (t == null && ctx.statusCode() == 413) {
+            error(ctx, 413, "BODY_TOO_LARGE", "the request body is larger than " + MAX_JSON_BODY + " bytes");
+        } else if (t == null && ctx.statusCode() >= 400) {
+            error(ctx, ctx.statusCode(), "BAD_REQUEST", "the request could not be processed");
+        } else {
+            String id = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffL);
+            LOG.error("admin request {} {} {} failed", id, ctx.request().method(), ctx.request().path(), t);
+            error(ctx, 500, "INTERNAL", "internal error " + id + "; see the gateway log");
+        }
+    }
+}

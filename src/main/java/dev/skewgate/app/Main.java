@@ -1,0 +1,45 @@
+package dev.skewgate.app;
+
+import dev.skewgate.cli.ActivateCommand;
+import dev.skewgate.cli.DeployCommand;
+import dev.skewgate.cli.EventsCommand;
+import dev.skewgate.cli.PromoteCommand;
+import dev.skewgate.cli.RetireCommand;
+import dev.skewgate.cli.RollbackCommand;
+import dev.skewgate.cli.SiteCommand;
+import dev.skewgate.cli.StatusCommand;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code skewgate} command: {@code serve} runs the gateway, every other subcommand is a client of its admin API. */
+@Command(name = "skewgate", mixinStandardHelpOptions = true, version = "skewgate 0.1.0",
+        description = "A gateway that keeps running clients safe across deployments.",
+        subcommands = {ServeCommand.class, SiteCommand.class, DeployCommand.class, ActivateCommand.class,
+                RollbackCommand.class, RetireCommand.class, PromoteCommand.class, StatusCommand.class,
+                EventsCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+
+    public static void main(String[] args) {
+        int code = run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+        if (code != 0 || !isServe(args)) {
+            System.exit(code);
+        }
+    }
+
+    /** Runs a command line with the given output streams; returns its exit code (used by tests, too). */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("error: " + e.getMessage());
+            return 1;
+        });
+        return cli.execute(args);
+    }
+
+    private static boolean isServe(String[] args) {
+        return args.length > 0 && args[0].equals("serve");
+    }
+}

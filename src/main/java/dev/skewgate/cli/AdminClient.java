@@ -1,0 +1,105 @@
+package dev.skewgate.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** A small blocking client of the admin API; every non-2xx answer becomes a {@link CliException} with its message. */
+public final class AdminClient {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String base;
+    private final String token;
+    private final HttpClient http;
+    private final String actor;
+
+    public AdminClient(String base, String token) {
+        this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+        this.token = token;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        this.actor = System.getProperty("user.name", "cli") + "@" + hostName();
+    }
+
+    public JsonNode get(String path) {
+        return send(request(path).GET());
+    }
+
+    public JsonNode post(String path, Object body) {
+        return send(request(path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes(body))));
+    }
+
+    public JsonNode patch(String path, Object body) {
+        return send(request(path).header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(bytes(body))));
+    }
+
+    /** Streams a file as a blob. */
+    public JsonNode putFile(String path, Path file) {
+        try {
+            return send(request(path).header("Content-Type", "application/octet-stream")
+                    .PUT(HttpRequest.BodyPublishers.ofFile(file)));
+        } catch (java.io.FileNotFoundException e) {
+            throw new CliException("cannot read " + file + ": " + e.getMessage());
+        }
+    }
+
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(Duration.ofMinutes(10))
+                .header("Authorization", "Bearer " + token)
+                .header("X-Skewgate-Actor", actor);
+    }
+
+    private JsonNode send(HttpRequest.Builder builder) {
+        HttpRequest request = builder.build();
+        HttpResponse<byte[]> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (ConnectException e) {
+            throw new CliException("cannot reach the admin API at " + base + ": is 'skewgate serve' running? "
+                    + "(use --admin-url for another address)");
+        } catch (IOException e) {
+            throw new CliException("request to " + base + " failed: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException("interrupted");
+        }
+        JsonNode body;
+        try {
+            body = response.body().length == 0 ? JSON.createObjectNode() : JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new CliException("the admin API answered " + response.statusCode() + " with a body that is not JSON");
+        }
+        if (response.statusCode() >= 300) {
+            String message = body.path("message").asText("HTTP " + response.statusCode());
+            String code = body.path("error").asText("");
+            throw new CliException(message + (code.isEmpty() ? "" : " (" + code + ")"));
+        }
+        return body;
+    }
+
+    private static byte[] bytes(Object body) {
+        try {
+            return JSON.writeValueAsBytes(body);
+        } catch (IOException e) {
+            throw new IllegalStateException("request bodies are always serializable", e);
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}

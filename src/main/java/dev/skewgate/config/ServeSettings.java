@@ -1,0 +1,35 @@
+package dev.skewgate.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Startup settings of {@code skewgate serve}, read once from flags and environment.
+ *
+ * @param edgeHost address the data plane listens on (all interfaces by default)
+ * @param adminHost address the admin API listens on (loopback by default: it can change what is served)
+ * @param maxFileInMemory files up to this size are served from memory; larger ones by sendfile
+ * @param memoryBudget total bytes of file content kept in memory across all served deployments
+ * @param retentionInterval how often retention (retire, purge, blob collection) runs
+ * @param edgeInstances event-loop instances of the edge server (defaults to the number of cores)
+ */
+public record ServeSettings(
+        String edgeHost,
+        int edgePort,
+        String adminHost,
+        int adminPort,
+        Path dataDir,
+        long maxFileInMemory,
+        long memoryBudget,
+        Duration retentionInterval,
+        int edgeInstances) {
+
+    public static final long DEFAULT_MAX_FILE_IN_MEMORY = 1L << 20;
+    public static final long DEFAULT_MEMORY_BUDGET = 256L << 20;
+
+    /** Defaults for everything but where to listen and what folder to use (used by tests and the demo). */
+    public static ServeSettings of(int edgePort, int adminPort, Path dataDir) {
+        return new ServeSettings("0.0.0.0", edgePort, "127.0.0.1", adminPort, dataDir, DEFAULT_MAX_FILE_IN_MEMORY,
+                DEFAULT_MEMORY_BUDGET, Duration.ofMinutes(1), Runtime.getRuntime().availableProcessors());
+    }
+}

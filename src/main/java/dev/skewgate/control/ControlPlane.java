@@ -1,0 +1,418 @@
+package dev.skewgate.control;
+
+import dev.skewgate.model.ConflictException;
+import dev.skewgate.model.Deployment;
+import dev.skewgate.model.DeploymentIds;
+import dev.skewgate.model.DeploymentState;
+import dev.skewgate.model.HeaderRule;
+import dev.skewgate.model.InvalidRequestException;
+import dev.skewgate.model.ManifestEntry;
+import dev.skewgate.model.ManifestRules;
+import dev.skewgate.model.Names;
+import dev.skewgate.model.NotFoundException;
+import dev.skewgate.model.PreconditionFailedException;
+import dev.skewgate.model.Retention;
+import dev.skewgate.model.Site;
+import dev.skewgate.model.SiteEvent;
+import dev.skewgate.policy.ContentTypes;
+import dev.skewgate.policy.Globs;
+import dev.skewgate.routing.RoutingCompiler;
+import dev.skewgate.routing.RoutingHolder;
+import dev.skewgate.store.BlobStore;
+import dev.skewgate.store.Store;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every change to what is served: sites, deploys, activate, rollback, retire, promote, retention. It is the only
+ * writer of the routing holder: each change is committed to the store first, then a whole new snapshot is built and
+ * swapped in. Changes are serialized (one at a time across all sites); blob uploads run in parallel outside that.
+ */
+public final class ControlPlane {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
+    /** An upload that has not been finalized after this long is abandoned and removed by retention. */
+    static final Duration ABANDON_AFTER = Duration.ofHours(24);
+
+    private final Store store;
+    private final BlobStore blobs;
+    private final RoutingHolder routing;
+    private final RoutingCompiler compiler;
+    private final Clock clock;
+    /** Manifests of deployments being uploaded: sha256 -> size, so a blob upload is checked without a query. */
+    private final Map<String, Map<String, Long>> uploading = new ConcurrentHashMap<>();
+
+    public ControlPlane(Store store, BlobStore blobs, RoutingHolder routing, RoutingCompiler compiler, Clock clock) {
+        this.store = store;
+        this.blobs = blobs;
+        this.routing = routing;
+        this.compiler = compiler;
+        this.clock = clock;
+    }
+
+    /** Builds and publishes the first snapshot from what the store holds. */
+    public synchronized void start() {
+        rebuild();
+    }
+
+    // ---- sites -------------------------------------------------------------------------------------------------
+
+    public synchronized Site createSite(String name, SiteSpec spec, String actor) {
+        Names.siteName(name);
+        Site site = apply(new Site(name, List.of(), List.of("/api/"), true, "index.html", Retention.DEFAULT, List.of(),
+                Optional.empty(), 1, clock.instant()), spec);
+        if (site.hosts().isEmpty()) {
+            throw new InvalidRequestException("NO_HOSTS", "a site needs at least one host name (--host)");
+        }
+        store.createSite(site);
+        store.appendEvent(name, "site.create", Optional.empty(), Optional.empty(), actor, clock.instant(),
+                "hosts " + String.join(", ", site.hosts()));
+        rebuild();
+        return site(name);
+    }
+
+    public synchronized Site updateSite(String name, SiteSpec spec, Optional<Long> ifMatch, String actor) {
+        Site current = site(name);
+        long expected = ifMatch.orElse(current.revision());
+        Site next = apply(current, spec);
+        if (next.hosts().isEmpty()) {
+            throw new InvalidRequestException("NO_HOSTS", "a site needs at least one host name");
+        }
+        Site updated = store.updateSite(next, expected);
+        store.appendEvent(name, "site.update", Optional.empty(), Optional.empty(), actor, clock.instant(),
+                "settings changed");
+        rebuild();
+        return updated;
+    }
+
+    private static Site apply(Site base, SiteSpec spec) {
+        List<String> hosts = spec.hosts().map(h -> dedupe(h.stream().map(Names::hostName).toList())).orElse(base.hosts());
+        List<String> prefixes = spec.apiPrefixes().map(p -> dedupe(p.stream().map(Names::apiPrefix).toList()))
+                .orElse(base.apiPrefixes());
+        String entry = spec.entryPoint().orElse(base.entryPoint());
+        ManifestRules.checkPath(entry);
+        Retention r = base.retention();
+        Retention retention = new Retention(spec.skewWindow().orElse(r.skewWindow()),
+                spec.keepPrevious().orElse(r.keepPrevious()), spec.purgeAfter().orElse(r.purgeAfter()));
+        if (retention.keepPrevious() < 1 || retention.keepPrevious() > 1000) {
+            throw new InvalidRequestException("INVALID_RETENTION",
+                    "keepPrevious must be 1..1000: the newest previous deployment is the rollback target and is always kept");
+        }
+        if (retention.skewWindow().isNegative() || retention.purgeAfter().isNegative()) {
+            throw new InvalidRequestException("INVALID_RETENTION", "durations must not be negative");
+        }
+        List<HeaderRule> rules = spec.headerRules().orElse(base.headerRules());
+        for (HeaderRule rule : rules) {
+            checkRule(rule);
+        }
+        return new Site(base.name(), hosts, prefixes, spec.spa().orElse(base.spa()), entry, retention, rules,
+                base.activeDeployment(), base.revision(), base.createdAt());
+    }
+
+    private static void checkRule(HeaderRule rule) {
+        if (rule.glob() == null || rule.glob().isBlank() || rule.headers().isEmpty()) {
+            throw new InvalidRequestException("INVALID_HEADER_RULE", "a header rule needs a glob and at least one header");
+        }
+        Globs.compile(rule.glob());
+        for (Map.Entry<String, String> h : rule.headers().entrySet()) {
+            if (!h.getKey().matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+") || h.getValue() == null
+                    || h.getValue().chars().anyMatch(c -> c < 0x20 && c != '\t' || c == 0x7f)) {
+                throw new InvalidRequestException("INVALID_HEADER_RULE", "header '" + h.getKey() + "' is not a valid header");
+            }
+            String lower = h.getKey().toLowerCase(java.util.Locale.ROOT);
+            if (Set.of("content-length", "transfer-encoding", "connection", "etag", "content-encoding",
+                    "x-skewgate-deployment", "set-cookie").contains(lower)) {
+                throw new InvalidRequestException("INVALID_HEADER_RULE",
+                        "header '" + h.getKey() + "' is set by the gateway and cannot be overridden by a rule");
+            }
+        }
+    }
+
+    private static List<String> dedupe(List<String> values) {
+        return List.copyOf(new LinkedHashSet<>(values));
+    }
+
+    public Site site(String name) {
+        return store.site(name).orElseThrow(() -> new NotFoundException("SITE_NOT_FOUND", "no site named '" + name + "'"));
+    }
+
+    public List<Site> sites() {
+        return store.sites();
+    }
+
+    // ---- deploy ------------------------------------------------------------------------------------------------
+
+    /** Stores the manifest of a new deployment and answers which blobs still have to be uploaded. */
+    public synchronized NewDeployment beginDeployment(String siteName, List<ManifestEntry> manifest, DeploymentMeta meta) {
+        site(siteName);
+        List<ManifestEntry> typed = new ArrayList<>(manifest.size());
+        for (ManifestEntry e : ManifestRules.check(manifest)) {
+            typed.add(new ManifestEntry(e.path(), e.sha256(), e.size(), ContentTypes.forPath(e.path())));
+        }
+        long total = typed.stream().mapToLong(ManifestEntry::size).sum();
+        Deployment d = new Deployment(DeploymentIds.next(), siteName, DeploymentState.UPLOADING, clock.instant(),
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), meta.message(), meta.gitSha(),
+                meta.author(), typed.size(), total, Optional.empty());
+        store.insertDeployment(d, typed);
+        Map<String, Long> sizes = new HashMap<>();
+        typed.forEach(e -> sizes.put(e.sha256(), e.size()));
+        uploading.put(d.id(), sizes);
+        List<String> missing = new ArrayList<>();
+        long missingBytes = 0;
+        for (Map.Entry<String, Long> blob : sizes.entrySet()) {
+            if (!blobs.has(blob.getKey())) {
+                missing.add(blob.getKey());
+                missingBytes += blob.getValue();
+            }
+        }
+        return new NewDeployment(d, missing, missingBytes);
+    }
+
+    /** Opens the upload of one blob of a deployment being uploaded; not serialized, so uploads run in parallel. */
+    public BlobStore.BlobUpload openBlob(String deploymentId, String sha256) {
+        Map<String, Long> sizes = uploading.get(deploymentId);
+        if (sizes == null) {
+            Deployment d = deployment(deploymentId);
+            if (d.state() != DeploymentState.UPLOADING) {
+                throw new ConflictException("NOT_UPLOADING", "deployment " + deploymentId + " is " + d.state().wire()
+                        + "; blobs can only be sent before it is finalized");
+            }
+            sizes = new HashMap<>();
+            for (ManifestEntry e : store.files(deploymentId)) {
+                sizes.put(e.sha256(), e.size());
+            }
+            uploading.put(deploymentId, sizes);
+        }
+        Long size = sizes.get(sha256);
+        if (size == null) {
+            throw new InvalidRequestException("BLOB_NOT_IN_MANIFEST",
+                    "blob " + sha256 + " is not part of deployment " + deploymentId + "'s manifest");
+        }
+        try {
+            return blobs.open(sha256, size);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write blob " + sha256, e);
+        }
+    }
+
+    /** Makes an uploaded deployment complete (staged), refusing while any blob is missing. */
+    public synchronized Deployment finalizeDeployment(String deploymentId, String actor) {
+        Deployment d = deployment(deploymentId);
+        if (d.state() != DeploymentState.UPLOADING) {
+            throw new ConflictException("ALREADY_FINALIZED", "deployment " + deploymentId + " is already " + d.state().wire());
+        }
+        List<String> missing = store.files(deploymentId).stream().map(ManifestEntry::sha256).distinct()
+                .filter(sha -> !blobs.has(sha)).toList();
+        if (!missing.isEmpty()) {
+            throw new ConflictException("BLOBS_MISSING", missing.size() + " blob(s) of deployment " + deploymentId
+                    + " have not been uploaded yet, e.g. " + missing.get(0));
+        }
+        store.markStaged(deploymentId, clock.instant());
+        uploading.remove(deploymentId);
+        store.appendEvent(d.site(), "deploy", Optional.of(deploymentId), Optional.empty(), actor, clock.instant(),
+                d.fileCount() + " files, " + d.totalBytes() + " bytes" + (d.message().isEmpty() ? "" : ": " + d.message()));
+        rebuild();
+        return deployment(deploymentId);
+    }
+
+    public Deployment deployment(String id) {
+        if (!DeploymentIds.isWellFormed(id)) {
+            throw new InvalidRequestException("INVALID_DEPLOYMENT_ID", "'" + id + "' is not a deployment id (dpl_...)");
+        }
+        return store.deployment(id).orElseThrow(() -> new NotFoundException("DEPLOYMENT_NOT_FOUND",
+                "no deployment " + id));
+    }
+
+    public List<Deployment> deployments(String site) {
+        site(site);
+        return store.deployments(site).stream().filter(d -> d.state() != DeploymentState.UPLOADING).toList();
+    }
+
+    public List<ManifestEntry> files(String deploymentId) {
+        deployment(deploymentId);
+        return store.files(deploymentId);
+    }
+
+    // ---- activate, rollback, retire, promote ---------------------------------------------------------------------
+
+    /** Makes a deployment the one unpinned clients get: one transaction, then the snapshot swap. */
+    public synchronized Optional<SiteEvent> activate(String siteName, String deploymentId, Optional<Long> ifMatch,
+                                                     String actor) {
+        Site site = checkRevision(siteName, ifMatch);
+        Deployment d = deploymentOf(site, deploymentId);
+        switch (d.state()) {
+            case UPLOADING -> throw new ConflictException("NOT_FINALIZED",
+                    "deployment " + deploymentId + " is still uploading; finalize it first");
+            case RETIRED, PURGED -> throw new ConflictException("DEPLOYMENT_RETIRED", "deployment " + deploymentId
+                    + " is " + d.state().wire() + " and cannot serve again; deploy the same build again instead "
+                    + "(unchanged files are not re-uploaded)");
+            case ACTIVE -> {
+                return Optional.empty();
+            }
+            default -> {
+            }
+        }
+        SiteEvent event = store.activate(siteName, deploymentId, "activate", actor, clock.instant(),
+                "activated " + deploymentId);
+        rebuild();
+        LOG.info("site {}: {} is active (was {})", siteName, deploymentId, event.previous().orElse("none"));
+        return Optional.of(event);
+    }
+
+    /** Re-activates the most recently active previous deployment. */
+    public synchronized SiteEvent rollback(String siteName, Optional<Long> ifMatch, String actor) {
+        Site site = checkRevision(siteName, ifMatch);
+        Deployment target = store.deployments(siteName).stream()
+                .filter(d -> d.state() == DeploymentState.PREVIOUS)
+                .max(Comparator.comparing(d -> d.demotedAt().orElse(Instant.EPOCH)))
+                .orElseThrow(() -> new ConflictException("NO_ROLLBACK_TARGET",
+                        "site '" + siteName + "' has no previous deployment to roll back to"));
+        SiteEvent event = store.activate(site.name(), target.id(), "rollback", actor, clock.instant(),
+                "rolled back to " + target.id());
+        rebuild();
+        LOG.info("site {}: rolled back to {} (was {})", siteName, target.id(), event.previous().orElse("none"));
+        return event;
+    }
+
+    /** Turns a deployment off for good; the active one cannot be retired (activate another first). */
+    public synchronized SiteEvent retire(String siteName, String deploymentId, Optional<Long> ifMatch, String actor) {
+        Site site = checkRevision(siteName, ifMatch);
+        Deployment d = deploymentOf(site, deploymentId);
+        if (d.state() == DeploymentState.ACTIVE) {
+            throw new ConflictException("DEPLOYMENT_ACTIVE", "deployment " + deploymentId
+                    + " is active; activate or roll back to another one before retiring it");
+        }
+        if (d.state() != DeploymentState.PREVIOUS && d.state() != DeploymentState.STAGED) {
+            throw new ConflictException("NOT_RETIRABLE", "deployment " + deploymentId + " is " + d.state().wire());
+        }
+        SiteEvent event = store.retire(siteName, deploymentId, actor, clock.instant(), "retired " + deploymentId);
+        rebuild();
+        LOG.info("site {}: retired {}", siteName, deploymentId);
+        return event;
+    }
+
+    /** A new staged deployment of another site with the same files: no bytes are copied. */
+    public synchronized Deployment promote(String deploymentId, String targetSite, String actor) {
+        Deployment source = deployment(deploymentId);
+        if (!source.state().servable()) {
+            throw new ConflictException("NOT_PROMOTABLE", "deployment " + deploymentId + " is " + source.state().wire()
+                    + "; only staged, active or previous deployments can be promoted");
+        }
+        site(targetSite);
+        List<ManifestEntry> files = store.files(deploymentId);
+        Instant now = clock.instant();
+        Deployment copy = new Deployment(DeploymentIds.next(), targetSite, DeploymentState.UPLOADING, now,
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), source.message(),
+                source.gitSha(), actor, source.fileCount(), source.totalBytes(), Optional.of(deploymentId));
+        store.insertDeployment(copy, files);
+        store.markStaged(copy.id(), now);
+        store.appendEvent(targetSite, "promote", Optional.of(copy.id()), Optional.empty(), actor, now,
+                "promoted from " + deploymentId + " of site '" + source.site() + "'");
+        rebuild();
+        return deployment(copy.id());
+    }
+
+    private Site checkRevision(String siteName, Optional<Long> ifMatch) {
+        Site site = site(siteName);
+        if (ifMatch.isPresent() && ifMatch.get() != site.revision()) {
+            throw new PreconditionFailedException("STALE_REVISION", "site '" + siteName + "' is at revision "
+                    + site.revision() + ", not " + ifMatch.get() + "; someone changed it first: re-read and retry");
+        }
+        return site;
+    }
+
+    private Deployment deploymentOf(Site site, String deploymentId) {
+        Deployment d = deployment(deploymentId);
+        if (!d.site().equals(site.name())) {
+            throw new NotFoundException("DEPLOYMENT_NOT_FOUND", "deployment " + deploymentId + " belongs to site '"
+                    + d.site() + "', not '" + site.name() + "' (use promote to serve it there)");
+        }
+        return d;
+    }
+
+    public List<SiteEvent> events(String siteName, int limit) {
+        site(siteName);
+        return store.events(siteName, limit);
+    }
+
+    // ---- retention ---------------------------------------------------------------------------------------------
+
+    /**
+     * Retires previous deployments older than the skew window beyond the newest {@code keepPrevious}, purges retired
+     * ones after {@code purgeAfter}, removes abandoned uploads, then deletes blobs no manifest references.
+     */
+    public synchronized RetentionReport runRetention() {
+        Instant now = clock.instant();
+        List<String> retired = new ArrayList<>();
+        List<String> purged = new ArrayList<>();
+        List<String> abandoned = new ArrayList<>();
+        for (Site site : store.sites()) {
+            Retention r = site.retention();
+            List<Deployment> all = store.deployments(site.name());
+            List<Deployment> previous = all.stream().filter(d -> d.state() == DeploymentState.PREVIOUS)
+                    .sorted(Comparator.comparing((Deployment d) -> d.demotedAt().orElse(Instant.EPOCH)).reversed())
+                    .toList();
+            for (int i = r.keepPrevious(); i < previous.size(); i++) {
+                Deployment d = previous.get(i);
+                if (d.demotedAt().orElse(Instant.EPOCH).plus(r.skewWindow()).isBefore(now)) {
+                    store.retire(site.name(), d.id(), "retention", now, "skew window of " + r.skewWindow() + " passed");
+                    retired.add(d.id());
+                }
+            }
+            for (Deployment d : all) {
+                if (d.state() == DeploymentState.RETIRED && d.retiredAt().orElse(now).plus(r.purgeAfter()).isBefore(now)) {
+                    store.purge(d.id());
+                    purged.add(d.id());
+                } else if (d.state() == DeploymentState.UPLOADING && d.createdAt().plus(ABANDON_AFTER).isBefore(now)) {
+                    store.deleteAbandoned(d.id());
+                    uploading.remove(d.id());
+                    abandoned.add(d.id());
+                }
+            }
+        }
+        if (!retired.isEmpty()) {
+            rebuild();
+        }
+        int deleted = collectBlobs();
+        if (!retired.isEmpty() || !purged.isEmpty() || !abandoned.isEmpty() || deleted > 0) {
+            LOG.info("retention: retired {}, purged {}, removed abandoned uploads {}, deleted {} unreferenced blob(s)",
+                    retired, purged, abandoned, deleted);
+        }
+        return new RetentionReport(retired, purged, abandoned, deleted);
+    }
+
+    private int collectBlobs() {
+        try {
+            Set<String> referenced = store.referencedBlobs();
+            int deleted = 0;
+            for (String sha : blobs.list()) {
+                if (!referenced.contains(sha)) {
+                    blobs.delete(sha);
+                    deleted++;
+                }
+            }
+            return deleted;
+        } catch (IOException e) {
+            LOG.warn("blob garbage collection failed, will retry: {}", e.toString());
+            return 0;
+        }
+    }
+
+    private void rebuild() {
+        routing.swap(compiler.compile());
+    }
+}

@@ -1,0 +1,29 @@
+package dev.skewgate.model;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One web app in one environment: its host names, how its files are served, and which deployment is live.
+ *
+ * @param revision increases with every change to the site or its active pointer; the admin API's ETag
+ */
+public record Site(
+        String name,
+        List<String> hosts,
+        List<String> apiPrefixes,
+        boolean spa,
+        String entryPoint,
+        Retention retention,
+        List<HeaderRule> headerRules,
+        Optional<String> activeDeployment,
+        long revision,
+        Instant createdAt) {
+
+    public Site {
+        hosts = List.copyOf(hosts);
+        apiPrefixes = List.copyOf(apiPrefixes);
+        headerRules = List.copyOf(headerRules);
+    }
+}

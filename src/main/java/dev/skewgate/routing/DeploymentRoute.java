@@ -1,0 +1,16 @@
+package dev.skewgate.routing;
+
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A servable deployment inside the routing snapshot: its files by request path (leading slash), its SPA entry
+ * point and custom 404 page, and the cookie value that pins a browser to it.
+ */
+public record DeploymentRoute(
+        String id,
+        Map<String, ServedFile> files,
+        Optional<ServedFile> entryPoint,
+        Optional<ServedFile> notFoundPage,
+        String pinCookie) {
+}

@@ -1,0 +1,18 @@
+package dev.skewgate.routing;
+
+import java.util.concurrent.atomic.AtomicReference;
+
+/** The one place the two planes meet: the control plane swaps the snapshot, the data plane reads it. */
+public final class RoutingHolder {
+
+    private final AtomicReference<RoutingTable> current = new AtomicReference<>(RoutingTable.EMPTY);
+
+    public RoutingTable current() {
+        return current.get();
+    }
+
+    /** Publishes a new snapshot; requests that already read the old one finish on it. */
+    public void swap(RoutingTable next) {
+        current.set(next);
+    }
+}

@@ -1,0 +1,32 @@
+package dev.skewgate.routing;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Everything the data plane needs to answer for one site: the active deployment, every other servable one by id
+ * (previous and staged, for pinned clients), and the content-hashed files of retained deployments so an old tab's
+ * lazy chunk still loads after a new activation.
+ *
+ * @param hashedFallback request path -> content-hashed file of the newest retained deployment that has it
+ * @param retired ids of retired (and purged) deployments, so a pin to one is recognised as such
+ */
+public record SiteRoute(
+        String name,
+        Optional<DeploymentRoute> active,
+        Optional<Instant> activatedAt,
+        Map<String, DeploymentRoute> servable,
+        Map<String, ServedFile> hashedFallback,
+        Set<String> retired,
+        List<String> apiPrefixes,
+        boolean spa,
+        long configRevision) {
+
+    /** The deployment a pin names if it is servable here. */
+    public Optional<DeploymentRoute> pinned(String deploymentId) {
+        return Optional.ofNullable(servable.get(deploymentId));
+    }
+}

@@ -1,0 +1,244 @@
+package dev.skewgate.staticfiles;
+
+import dev.skewgate.http.DataPlaneErrors;
+import dev.skewgate.http.Headers;
+import dev.skewgate.http.HttpDate;
+import dev.skewgate.policy.ContentTypes;
+import dev.skewgate.routing.DeploymentRoute;
+import dev.skewgate.routing.ServedFile;
+import dev.skewgate.routing.SiteRoute;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Serves a deployment's files from the routing snapshot: manifest lookup, hashed-asset fallback to retained
+ * deployments, SPA entry point for navigations only, conditional requests, ranges, precompressed variants.
+ * Everything it needs is precomputed in {@link ServedFile}; it never touches the disk except through sendfile.
+ */
+public final class StaticHandler {
+
+    private StaticHandler() {
+    }
+
+    /**
+     * @param deployment the deployment the request is pinned to (or the active one)
+     * @param navigation whether the request is a document load
+     */
+    public static void handle(HttpServerRequest request, SiteRoute site, DeploymentRoute deployment, boolean navigation) {
+        request.response().putHeader(Headers.DEPLOYMENT, deployment.id());
+        HttpMethod method = request.method();
+        if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
+            request.response().putHeader(Headers.ALLOW, "GET, HEAD");
+            DataPlaneErrors.send(request, 405, "static files answer GET and HEAD only");
+            return;
+        }
+        RequestPath parsed = RequestPath.parse(request.path());
+        if (parsed.refusal().isPresent()) {
+            DataPlaneErrors.send(request, parsed.refusal().get().status(), parsed.refusal().get().reason());
+            return;
+        }
+        String path = parsed.path().get();
+        ServedFile file = find(site, deployment, path);
+        if (file != null) {
+            send(request, deployment, file, 200);
+            return;
+        }
+        boolean extensionless = ContentTypes.extension(path).isEmpty();
+        if (navigation && extensionless && site.spa() && deployment.entryPoint().isPresent()) {
+            send(request, deployment, deployment.entryPoint().get(), 200);
+            return;
+        }
+        if (navigation && deployment.notFoundPage().isPresent()) {
+            sendNotFoundPage(request, deployment, deployment.notFoundPage().get());
+            return;
+        }
+        DataPlaneErrors.send(request, 404, "no file '" + path + "' in deployment " + deployment.id());
+    }
+
+    private static ServedFile find(SiteRoute site, DeploymentRoute deployment, String path) {
+        Map<String, ServedFile> files = deployment.files();
+        ServedFile file;
+        if (path.endsWith("/")) {
+            file = files.get(path + "index.html");
+        } else {
+            file = files.get(path);
+            if (file == null && ContentTypes.extension(path).isEmpty()) {
+                file = files.get(path + "/index.html");
+            }
+        }
+        if (file == null) {
+            // An old tab's lazy chunk: look in the retained deployments, newest first (precomputed).
+            file = site.hashedFallback().get(path);
+        }
+        return file;
+    }
+
+    private static void sendNotFoundPage(HttpServerRequest request, DeploymentRoute deployment, ServedFile page) {
+        HttpServerResponse response = request.response();
+        response.setStatusCode(404)
+                .putHeader(Headers.CONTENT_TYPE, page.contentType())
+                .putHeader(Headers.CACHE_CONTROL, Headers.NO_STORE)
+                .putHeader(Headers.NOSNIFF_NAME, Headers.NOSNIFF)
+                .putHeader(Headers.DEPLOYMENT, deployment.id())
+                .putHeader(Headers.DATE, HttpDate.now());
+        body(request, response, page, 0, page.length());
+    }
+
+    static void send(HttpServerRequest request, DeploymentRoute deployment, ServedFile file, int status) {
+        HttpServerResponse response = request.response();
+        String rangeHeader = request.getHeader("Range");
+        ServedFile chosen = rangeHeader == null ? negotiate(file, request.getHeader(Headers.ACCEPT_ENCODING)) : file;
+        response.setStatusCode(status)
+                .putHeader(Headers.CONTENT_TYPE, chosen.contentType())
+                .putHeader(Headers.CACHE_CONTROL, chosen.cacheControl())
+                .putHeader(Headers.ETAG, chosen.etag())
+                .putHeader(Headers.LAST_MODIFIED, chosen.lastModified())
+                .putHeader(Headers.NOSNIFF_NAME, Headers.NOSNIFF)
+                .putHeader(Headers.DEPLOYMENT, deployment.id())
+                .putHeader(Headers.DATE, HttpDate.now());
+        if (file.hasVariants()) {
+            response.putHeader(Headers.VARY, Headers.ACCEPT_ENCODING);
+        }
+        if (chosen.contentEncoding().isPresent()) {
+            response.putHeader(Headers.CONTENT_ENCODING, chosen.contentEncoding().get());
+        } else {
+            response.putHeader(Headers.ACCEPT_RANGES, Headers.BYTES);
+        }
+        if (file.html()) {
+            // The document decides which version the tab runs: point the shared cookie at it (DESIGN.md step 2).
+            response.putHeader(Headers.SET_COOKIE, deployment.pinCookie());
+        }
+        for (Map.Entry<String, String> h : chosen.headers()) {
+            response.putHeader(h.getKey(), h.getValue());
+        }
+
+        String ifNoneMatch = request.getHeader("If-None-Match");
+        if (ifNoneMatch != null) {
+            if (Conditional.noneMatchFails(ifNoneMatch, chosen.etag())) {
+                notModified(response);
+                return;
+            }
+        } else {
+            String ifModifiedSince = request.getHeader("If-Modified-Since");
+            if (ifModifiedSince != null && Conditional.notModifiedSince(ifModifiedSince, chosen.lastModified())) {
+                notModified(response);
+                return;
+            }
+        }
+
+        if (rangeHeader != null && request.method() == HttpMethod.GET && status == 200) {
+            String ifRange = request.getHeader("If-Range");
+            if (ifRange == null || Conditional.rangeStillValid(ifRange, chosen.etag(), chosen.lastModified())) {
+                ByteRanges.Outcome outcome = ByteRanges.parse(rangeHeader, chosen.length());
+                if (outcome instanceof ByteRanges.Unsatisfiable) {
+                    response.setStatusCode(416)
+                            .putHeader(Headers.CONTENT_RANGE, "bytes */" + chosen.length())
+                            .putHeader(Headers.CACHE_CONTROL, Headers.NO_STORE);
+                    response.end();
+                    return;
+                }
+                if (outcome instanceof ByteRanges.Satisfiable ranges) {
+                    if (ranges.ranges().size() == 1) {
+                        ByteRanges.Range r = ranges.ranges().get(0);
+                        response.setStatusCode(206).putHeader(Headers.CONTENT_RANGE,
+                                "bytes " + r.first() + "-" + r.last() + "/" + chosen.length());
+                        body(request, response, chosen, r.first(), r.length());
+                        return;
+                    }
+                    if (chosen.bytes().isPresent()) {
+                        multipart(response, chosen, ranges.ranges());
+                        return;
+                    }
+                    // Several ranges of a file on disk: send it whole, as RFC 9110 §14.2 allows.
+                }
+            }
+        }
+        body(request, response, chosen, 0, chosen.length());
+    }
+
+    private static void notModified(HttpServerResponse response) {
+        response.setStatusCode(304);
+        response.headers().remove(Headers.CONTENT_TYPE);
+        response.headers().remove(Headers.ACCEPT_RANGES);
+        response.end();
+    }
+
+    private static void body(HttpServerRequest request, HttpServerResponse response, ServedFile file,
+                             long offset, long length) {
+        if (request.method() == HttpMethod.HEAD) {
+            response.putHeader(Headers.CONTENT_LENGTH, Long.toString(length));
+            response.end();
+            return;
+        }
+        Optional<Buffer> bytes = file.bytes();
+        if (bytes.isPresent()) {
+            Buffer all = bytes.get();
+            response.end(offset == 0 && length == all.length() ? all : all.slice((int) offset, (int) (offset + length)));
+        } else {
+            response.sendFile(file.blob().toString(), offset, length)
+                    .onFailure(err -> {
+                        if (!response.headWritten()) {
+                            DataPlaneErrors.send(request, 500, "blob unreadable: " + err.getMessage());
+                        } else {
+                            request.connection().close();
+                        }
+                    });
+        }
+    }
+
+    private static void multipart(HttpServerResponse response, ServedFile file, List<ByteRanges.Range> ranges) {
+        String boundary = "skewgate-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
+        Buffer all = file.bytes().orElseThrow();
+        Buffer out = Buffer.buffer();
+        for (ByteRanges.Range r : ranges) {
+            out.appendString("\r\n--" + boundary + "\r\nContent-Type: " + file.contentType() + "\r\nContent-Range: bytes "
+                    + r.first() + "-" + r.last() + "/" + file.length() + "\r\n\r\n", StandardCharsets.US_ASCII.name());
+            out.appendBuffer(all, (int) r.first(), (int) r.length());
+        }
+        out.appendString("\r\n--" + boundary + "--\r\n");
+        response.setStatusCode(206).putHeader(Headers.CONTENT_TYPE, "multipart/byteranges; boundary=" + boundary);
+        response.end(out);
+    }
+
+    /** Picks brotli, then gzip, when the client accepts it (q > 0) and the deployment has that sibling. */
+    static ServedFile negotiate(ServedFile file, String acceptEncoding) {
+        if (!file.hasVariants() || acceptEncoding == null) {
+            return file;
+        }
+        if (file.brotli().isPresent() && accepts(acceptEncoding, "br")) {
+            return file.brotli().get();
+        }
+        if (file.gzip().isPresent() && accepts(acceptEncoding, "gzip")) {
+            return file.gzip().get();
+        }
+        return file;
+    }
+
+    static boolean accepts(String header, String coding) {
+        for (String part : header.split(",")) {
+            String[] bits = part.trim().split(";");
+            String name = bits[0].trim();
+            if (name.equalsIgnoreCase(coding) || name.equals("*")) {
+                for (int i = 1; i < bits.length; i++) {
+                    String p = bits[i].trim();
+                    if (p.startsWith("q=") || p.startsWith("Q=")) {
+                        try {
+                            return Double.parseDouble(p.substring(2)) > 0;
+                        } catch (NumberFormatException e) {
+                            return false;
+                        }
+                    }
+                }
+                return true;
+            }
+        }
+        return false;
+    }
+}

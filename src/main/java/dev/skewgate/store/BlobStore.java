@@ -1,0 +1,54 @@
+package dev.skewgate.store;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.Set;
+
+/** Content-addressed file bytes, shared by every deployment and site: a blob's name is the sha256 of its bytes. */
+public interface BlobStore {
+
+    boolean has(String sha256);
+
+    /** Where the data plane reads the blob from (and hands it to sendfile). */
+    Path path(String sha256);
+
+    /**
+     * Starts writing a blob that must hash to {@code sha256} and number exactly {@code size} bytes. Crash-safe: the
+     * blob appears whole or not at all.
+     */
+    BlobUpload open(String sha256, long size) throws IOException;
+
+    /** Stores a stream's bytes through {@link #open}; on any failure nothing is kept. */
+    default void put(String sha256, long size, InputStream in) throws IOException {
+        BlobUpload upload = open(sha256, size);
+        try {
+            byte[] chunk = new byte[64 * 1024];
+            int n;
+            while ((n = in.read(chunk)) > 0) {
+                upload.write(chunk, 0, n);
+            }
+            upload.commit();
+        } finally {
+            upload.abort();
+        }
+    }
+
+    void delete(String sha256) throws IOException;
+
+    /** Every blob present, for garbage collection. */
+    Set<String> list() throws IOException;
+
+    /** One blob being written; {@link #abort} after {@link #commit} does nothing. */
+    interface BlobUpload {
+
+        /** @throws dev.skewgate.model.InvalidRequestException when more bytes arrive than declared */
+        void write(byte[] bytes, int offset, int length) throws IOException;
+
+        /** Verifies size and hash, then makes the blob durable and visible. */
+        void commit() throws IOException;
+
+        /** Forgets the partial blob. */
+        void abort() throws IOException;
+    }
+}

@@ -1,0 +1,562 @@
+package dev.skewgate.store.sqlite;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.skewgate.model.ConflictException;
+import dev.skewgate.model.Deployment;
+import dev.skewgate.model.DeploymentState;
+import dev.skewgate.model.HeaderRule;
+import dev.skewgate.model.ManifestEntry;
+import dev.skewgate.model.NotFoundException;
+import dev.skewgate.model.PreconditionFailedException;
+import dev.skewgate.model.Retention;
+import dev.skewgate.model.Site;
+import dev.skewgate.model.SiteEvent;
+import dev.skewgate.store.Store;
+import dev.skewgate.store.StoreFailure;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.flywaydb.core.Flyway;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+/**
+ * The embedded store: one SQLite file in WAL mode with synchronous=FULL (a commit survives power loss), schema by
+ * Flyway. SQLite has one writer, so the store holds one connection and serializes every call on it.
+ */
+public final class SqliteStore implements Store {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String DEPLOYMENT_COLUMNS = "id, site, state, created_at, finalized_at, activated_at, "
+            + "demoted_at, retired_at, message, git_sha, author, file_count, total_bytes, promoted_from";
+
+    private final Connection db;
+
+    private SqliteStore(Connection db) {
+        this.db = db;
+    }
+
+    /** Opens (creating if needed) the database file and brings its schema up to date. */
+    public static SqliteStore open(Path file) {
+        SQLiteConfig config = new SQLiteConfig();
+        config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+        config.enforceForeignKeys(true);
+        config.setBusyTimeout(10_000);
+        SQLiteDataSource source = new SQLiteDataSource(config);
+        source.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
+        Flyway.configure().dataSource(source).locations("classpath:db/migration").load().migrate();
+        try {
+            Connection connection = source.getConnection();
+            connection.setAutoCommit(true);
+            return new SqliteStore(connection);
+        } catch (SQLException e) {
+            throw new StoreFailure("cannot open " + file, e);
+        }
+    }
+
+    @Override
+    public synchronized void createSite(Site site) {
+        inTransaction(() -> {
+            if (site(site.name()).isPresent()) {
+                throw new ConflictException("SITE_EXISTS", "site '" + site.name() + "' already exists");
+            }
+            try (PreparedStatement st = db.prepareStatement("INSERT INTO sites (name, api_prefixes, spa, entry_point, "
+                    + "skew_window_ms, keep_previous, purge_after_ms, header_rules, active_deployment, revision, "
+                    + "created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)")) {
+                st.setString(1, site.name());
+                bindSettings(st, 2, site);
+                st.setString(9, site.activeDeployment().orElse(null));
+                st.setLong(10, site.revision());
+                st.setLong(11, site.createdAt().toEpochMilli());
+                st.executeUpdate();
+            }
+            insertHosts(site);
+            return null;
+        });
+    }
+
+    @Override
+    public synchronized Site updateSite(Site site, long expectedRevision) {
+        return inTransaction(() -> {
+            try (PreparedStatement st = db.prepareStatement("UPDATE sites SET api_prefixes=?, spa=?, entry_point=?, "
+                    + "skew_window_ms=?, keep_previous=?, purge_after_ms=?, header_rules=?, revision=revision+1 "
+                    + "WHERE name=? AND revision=?")) {
+                bindSettings(st, 1, site);
+                st.setString(8, site.name());
+                st.setLong(9, expectedRevision);
+                if (st.executeUpdate() != 1) {
+                    Site current = site(site.name()).orElseThrow(() -> siteNotFound(site.name()));
+                    throw new PreconditionFailedException("STALE_REVISION", "site '" + site.name() + "' is at revision "
+                            + current.revision() + ", not " + expectedRevision + "; re-read it and retry");
+                }
+            }
+            try (PreparedStatement st = db.prepareStatement("DELETE FROM site_hosts WHERE site=?")) {
+                st.setString(1, site.name());
+                st.executeUpdate();
+            }
+            insertHosts(site);
+            return site(site.name()).orElseThrow();
+        });
+    }
+
+    private void bindSettings(PreparedStatement st, int from, Site site) throws SQLException {
+        st.setString(from, toJson(site.apiPrefixes()));
+        st.setInt(from + 1, site.spa() ? 1 : 0);
+        st.setString(from + 2, site.entryPoint());
+        st.setLong(from + 3, site.retention().skewWindow().toMillis());
+        st.setInt(from + 4, site.retention().keepPrevious());
+        st.setLong(from + 5, site.retention().purgeAfter().toMillis());
+        st.setString(from + 6, toJson(site.headerRules()));
+    }
+
+    private void insertHosts(Site site) throws SQLException {
+        for (String host : site.hosts()) {
+            try (PreparedStatement check = db.prepareStatement("SELECT site FROM site_hosts WHERE host=?")) {
+                check.setString(1, host);
+                try (ResultSet rs = check.executeQuery()) {
+                    if (rs.next()) {
+                        throw new ConflictException("HOST_TAKEN",
+                                "host '" + host + "' already belongs to site '" + rs.getString(1) + "'");
+                    }
+                }
+            }
+            try (PreparedStatement st = db.prepareStatement("INSERT INTO site_hosts (host, site) VALUES (?,?)")) {
+                st.setString(1, host);
+                st.setString(2, site.name());
+                st.executeUpdate();
+            }
+        }
+    }
+
+    @Override
+    public synchronized List<Site> sites() {
+        return query(() -> {
+            List<Site> out = new ArrayList<>();
+            try (PreparedStatement st = db.prepareStatement("SELECT name FROM sites ORDER BY name");
+                 ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    out.add(site(rs.getString(1)).orElseThrow());
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public synchronized Optional<Site> site(String name) {
+        return query(() -> {
+            List<String> hosts = new ArrayList<>();
+            try (PreparedStatement st = db.prepareStatement("SELECT host FROM site_hosts WHERE site=? ORDER BY host")) {
+                st.setString(1, name);
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        hosts.add(rs.getString(1));
+                    }
+                }
+            }
+            try (PreparedStatement st = db.prepareStatement("SELECT name, api_prefixes, spa, entry_point, skew_window_ms, "
+                    + "keep_previous, purge_after_ms, header_rules, active_deployment, revision, created_at "
+                    + "FROM sites WHERE name=?")) {
+                st.setString(1, name);
+                try (ResultSet rs = st.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.empty();
+                    }
+                    return Optional.of(new Site(
+                            rs.getString(1),
+                            hosts,
+                            fromJson(rs.getString(2), new TypeReference<List<String>>() { }),
+                            rs.getInt(3) == 1,
+                            rs.getString(4),
+                            new Retention(Duration.ofMillis(rs.getLong(5)), rs.getInt(6), Duration.ofMillis(rs.getLong(7))),
+                            headerRules(rs.getString(8)),
+                            Optional.ofNullable(rs.getString(9)),
+                            rs.getLong(10),
+                            Instant.ofEpochMilli(rs.getLong(11))));
+                }
+            }
+        });
+    }
+
+    private static List<HeaderRule> headerRules(String json) {
+        List<Map<String, Object>> raw = fromJson(json, new TypeReference<List<Map<String, Object>>>() { });
+        List<HeaderRule> out = new ArrayList<>();
+        for (Map<String, Object> r : raw) {
+            @SuppressWarnings("unchecked")
+            Map<String, String> headers = (Map<String, String>) r.get("headers");
+            out.add(new HeaderRule((String) r.get("glob"), headers));
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized void insertDeployment(Deployment d, List<ManifestEntry> files) {
+        inTransaction(() -> {
+            try (PreparedStatement st = db.prepareStatement("INSERT INTO deployments (" + DEPLOYMENT_COLUMNS
+                    + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+                st.setString(1, d.id());
+                st.setString(2, d.site());
+                st.setString(3, d.state().wire());
+                st.setLong(4, d.createdAt().toEpochMilli());
+                setInstant(st, 5, d.finalizedAt());
+                setInstant(st, 6, d.activatedAt());
+                setInstant(st, 7, d.demotedAt());
+                setInstant(st, 8, d.retiredAt());
+                st.setString(9, d.message());
+                st.setString(10, d.gitSha().orElse(null));
+                st.setString(11, d.author());
+                st.setInt(12, d.fileCount());
+                st.setLong(13, d.totalBytes());
+                st.setString(14, d.promotedFrom().orElse(null));
+                st.executeUpdate();
+            }
+            try (PreparedStatement st = db.prepareStatement(
+                    "INSERT INTO deployment_files (deployment, path, sha256, size, content_type) VALUES (?,?,?,?,?)")) {
+                for (ManifestEntry f : files) {
+                    st.setString(1, d.id());
+                    st.setString(2, f.path());
+                    st.setString(3, f.sha256());
+                    st.setLong(4, f.size());
+                    st.setString(5, f.contentType());
+                    st.addBatch();
+                }
+                st.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public synchronized void markStaged(String deploymentId, Instant at) {
+        inTransaction(() -> {
+            try (PreparedStatement st = db.prepareStatement(
+                    "UPDATE deployments SET state='staged', finalized_at=? WHERE id=? AND state='uploading'")) {
+                st.setLong(1, at.toEpochMilli());
+                st.setString(2, deploymentId);
+                if (st.executeUpdate() != 1) {
+                    throw new ConflictException("NOT_UPLOADING", "deployment " + deploymentId + " is not being uploaded");
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public synchronized Optional<Deployment> deployment(String id) {
+        return query(() -> {
+            try (PreparedStatement st = db.prepareStatement(
+                    "SELECT " + DEPLOYMENT_COLUMNS + " FROM deployments WHERE id=?")) {
+                st.setString(1, id);
+                try (ResultSet rs = st.executeQuery()) {
+                    return rs.next() ? Optional.of(deploymentRow(rs)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public synchronized List<Deployment> deployments(String site) {
+        return query(() -> {
+            try (PreparedStatement st = db.prepareStatement(
+                    "SELECT " + DEPLOYMENT_COLUMNS + " FROM deployments WHERE site=? ORDER BY id DESC")) {
+                st.setString(1, site);
+                return deploymentRows(st);
+            }
+        });
+    }
+
+    @Override
+    public synchronized List<Deployment> deploymentsInStates(Set<DeploymentState> states) {
+        return query(() -> {
+            String in = states.stream().map(s -> "'" + s.wire() + "'").collect(Collectors.joining(","));
+            try (PreparedStatement st = db.prepareStatement(
+                    "SELECT " + DEPLOYMENT_COLUMNS + " FROM deployments WHERE state IN (" + in + ") ORDER BY id DESC")) {
+                return deploymentRows(st);
+            }
+        });
+    }
+
+    private static List<Deployment> deploymentRows(PreparedStatement st) throws SQLException {
+        List<Deployment> out = new ArrayList<>();
+        try (ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+                out.add(deploymentRow(rs));
+            }
+        }
+        return out;
+    }
+
+    private static Deployment deploymentRow(ResultSet rs) throws SQLException {
+        return new Deployment(
+                rs.getString(1), rs.getString(2), DeploymentState.fromWire(rs.getString(3)),
+                Instant.ofEpochMilli(rs.getLong(4)), instant(rs, 5), instant(rs, 6), instant(rs, 7), instant(rs, 8),
+                rs.getString(9), Optional.ofNullable(rs.getString(10)), rs.getString(11), rs.getInt(12),
+                rs.getLong(13), Optional.ofNullable(rs.getString(14)));
+    }
+
+    @Override
+    public synchronized List<ManifestEntry> files(String deploymentId) {
+        return query(() -> {
+            List<ManifestEntry> out = new ArrayList<>();
+            try (PreparedStatement st = db.prepareStatement(
+                    "SELECT path, sha256, size, content_type FROM deployment_files WHERE deployment=? ORDER BY path")) {
+                st.setString(1, deploymentId);
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new ManifestEntry(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4)));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public synchronized SiteEvent activate(String site, String deploymentId, String eventType, String actor,
+                                           Instant at, String detail) {
+        return inTransaction(() -> {
+            Site current = site(site).orElseThrow(() -> siteNotFound(site));
+            Optional<String> previous = current.activeDeployment().filter(p -> !p.equals(deploymentId));
+            if (previous.isPresent()) {
+                try (PreparedStatement st = db.prepareStatement(
+                        "UPDATE deployments SET state='previous', demoted_at=? WHERE id=? AND state='active'")) {
+                    st.setLong(1, at.toEpochMilli());
+                    st.setString(2, previous.get());
+                    st.executeUpdate();
+                }
+            }
+            try (PreparedStatement st = db.prepareStatement(
+                    "UPDATE deployments SET state='active', activated_at=?, demoted_at=NULL WHERE id=? AND site=? "
+                            + "AND state IN ('staged','previous','active')")) {
+                st.setLong(1, at.toEpochMilli());
+                st.setString(2, deploymentId);
+                st.setString(3, site);
+                if (st.executeUpdate() != 1) {
+                    throw new ConflictException("NOT_ACTIVATABLE",
+                            "deployment " + deploymentId + " of site '" + site + "' cannot be activated");
+                }
+            }
+            try (PreparedStatement st = db.prepareStatement(
+                    "UPDATE sites SET active_deployment=?, revision=revision+1 WHERE name=?")) {
+                st.setString(1, deploymentId);
+                st.setString(2, site);
+                st.executeUpdate();
+            }
+            return insertEvent(site, eventType, Optional.of(deploymentId), previous, actor, at, detail);
+        });
+    }
+
+    @Override
+    public synchronized SiteEvent retire(String site, String deploymentId, String actor, Instant at, String detail) {
+        return inTransaction(() -> {
+            try (PreparedStatement st = db.prepareStatement("UPDATE deployments SET state='retired', retired_at=? "
+                    + "WHERE id=? AND site=? AND state IN ('staged','previous')")) {
+                st.setLong(1, at.toEpochMilli());
+                st.setString(2, deploymentId);
+                st.setString(3, site);
+                if (st.executeUpdate() != 1) {
+                    throw new ConflictException("NOT_RETIRABLE",
+                            "deployment " + deploymentId + " of site '" + site + "' cannot be retired");
+                }
+            }
+            try (PreparedStatement st = db.prepareStatement("UPDATE sites SET revision=revision+1 WHERE name=?")) {
+                st.setString(1, site);
+                st.executeUpdate();
+            }
+            return insertEvent(site, "retire", Optional.of(deploymentId), Optional.empty(), actor, at, detail);
+        });
+    }
+
+    @Override
+    public synchronized void purge(String deploymentId) {
+        inTransaction(() -> {
+            try (PreparedStatement st = db.prepareStatement("DELETE FROM deployment_files WHERE deployment=?")) {
+                st.setString(1, deploymentId);
+                st.executeUpdate();
+            }
+            try (PreparedStatement st = db.prepareStatement(
+                    "UPDATE deployments SET state='purged' WHERE id=? AND state='retired'")) {
+                st.setString(1, deploymentId);
+                st.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public synchronized void deleteAbandoned(String deploymentId) {
+        inTransaction(() -> {
+            try (PreparedStatement st = db.prepareStatement("DELETE FROM deployment_files WHERE deployment=?")) {
+                st.setString(1, deploymentId);
+                st.executeUpdate();
+            }
+            try (PreparedStatement st = db.prepareStatement("DELETE FROM deployments WHERE id=? AND state='uploading'")) {
+                st.setString(1, deploymentId);
+                st.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public synchronized Set<String> referencedBlobs() {
+        return query(() -> {
+            Set<String> out = new HashSet<>();
+            try (PreparedStatement st = db.prepareStatement("SELECT DISTINCT sha256 FROM deployment_files");
+                 ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public synchronized SiteEvent appendEvent(String site, String type, Optional<String> deployment,
+                                              Optional<String> previous, String actor, Instant at, String detail) {
+        return inTransaction(() -> insertEvent(site, type, deployment, previous, actor, at, detail));
+    }
+
+    private SiteEvent insertEvent(String site, String type, Optional<String> deployment, Optional<String> previous,
+                                  String actor, Instant at, String detail) throws SQLException {
+        long seq;
+        try (PreparedStatement st = db.prepareStatement("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE site=?")) {
+            st.setString(1, site);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                seq = rs.getLong(1);
+            }
+        }
+        try (PreparedStatement st = db.prepareStatement("INSERT INTO events (site, seq, type, deployment, previous, "
+                + "actor, at, notified, detail) VALUES (?,?,?,?,?,?,?,0,?)")) {
+            st.setString(1, site);
+            st.setLong(2, seq);
+            st.setString(3, type);
+            st.setString(4, deployment.orElse(null));
+            st.setString(5, previous.orElse(null));
+            st.setString(6, actor);
+            st.setLong(7, at.toEpochMilli());
+            st.setString(8, detail);
+            st.executeUpdate();
+        }
+        return new SiteEvent(site, seq, type, deployment, previous, actor, at, 0, detail);
+    }
+
+    @Override
+    public synchronized List<SiteEvent> events(String site, int limit) {
+        return query(() -> {
+            List<SiteEvent> out = new ArrayList<>();
+            try (PreparedStatement st = db.prepareStatement("SELECT site, seq, type, deployment, previous, actor, at, "
+                    + "notified, detail FROM events WHERE site=? ORDER BY seq DESC LIMIT ?")) {
+                st.setString(1, site);
+                st.setInt(2, limit);
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new SiteEvent(rs.getString(1), rs.getLong(2), rs.getString(3),
+                                Optional.ofNullable(rs.getString(4)), Optional.ofNullable(rs.getString(5)),
+                                rs.getString(6), Instant.ofEpochMilli(rs.getLong(7)), rs.getInt(8), rs.getString(9)));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public synchronized boolean integrityOk() {
+        return query(() -> {
+            try (PreparedStatement st = db.prepareStatement("PRAGMA integrity_check");
+                 ResultSet rs = st.executeQuery()) {
+                return rs.next() && "ok".equals(rs.getString(1));
+            }
+        });
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            db.close();
+        } catch (SQLException e) {
+            throw new StoreFailure("closing the database failed", e);
+        }
+    }
+
+    private interface Work<T> {
+        T run() throws SQLException;
+    }
+
+    private <T> T query(Work<T> work) {
+        try {
+            return work.run();
+        } catch (SQLException e) {
+            throw new StoreFailure("database read failed: " + e.getMessage(), e);
+        }
+    }
+
+    private <T> T inTransaction(Work<T> work) {
+        try {
+            db.setAutoCommit(false);
+            try {
+                T result = work.run();
+                db.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                db.rollback();
+                throw e;
+            } finally {
+                db.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new StoreFailure("database write failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static NotFoundException siteNotFound(String site) {
+        return new NotFoundException("SITE_NOT_FOUND", "no site named '" + site + "'");
+    }
+
+    private static void setInstant(PreparedStatement st, int index, Optional<Instant> value) throws SQLException {
+        if (value.isPresent()) {
+            st.setLong(index, value.get().toEpochMilli());
+        } else {
+            st.setNull(index, Types.BIGINT);
+        }
+    }
+
+    private static Optional<Instant> instant(ResultSet rs, int index) throws SQLException {
+        long v = rs.getLong(index);
+        return rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(v));
+    }
+
+    private static String toJson(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("settings are always serializable", e);
+        }
+    }
+
+    private static <T> T fromJson(String json, TypeReference<T> type) {
+        try {
+            return JSON.readValue(json, type);
+        } catch (JsonProcessingException e) {
+            throw new StoreFailure("corrupt JSON column: " + e.getMessage(), e);
+        }
+    }
+}
