@@ -1,12 +1,14 @@
 package dev.skewgate.admin;
 
+import dev.skewgate.http.Ports;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServerOptions;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The admin listener (loopback by default). Its handlers run on worker threads because they use the store; a few
@@ -26,15 +28,16 @@ public final class AdminServer {
     }
 
     public Future<Integer> start(String host, int requestedPort) {
-        AtomicInteger bound = new AtomicInteger();
-        DeploymentOptions worker = new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER);
-        return vertx.deployVerticle(new AdminVerticle(api, host, requestedPort, bound), worker)
+        Set<Integer> bound = ConcurrentHashMap.newKeySet();
+        int chosen = Ports.resolve(host, requestedPort);
+        return vertx.deployVerticle(() -> new AdminVerticle(api, host, chosen, bound),
+                        new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(INSTANCES))
                 .compose(id -> {
-                    port = bound.get();
-                    int actual = port;
-                    return vertx.deployVerticle(() -> new AdminVerticle(api, host, actual, new AtomicInteger()),
-                            new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(INSTANCES - 1))
-                            .map(x -> actual);
+                    if (bound.size() != 1) {
+                        return Future.failedFuture("admin instances bound different ports: " + bound);
+                    }
+                    port = bound.iterator().next();
+                    return Future.succeededFuture(port);
                 });
     }
 
@@ -44,12 +47,12 @@ public final class AdminServer {
 
     /** One worker's HTTP server for the admin API. */
     static final class AdminVerticle extends VerticleBase {
-        private final AtomicInteger bound;
+        private final Set<Integer> bound;
         private final AdminApi api;
         private final String host;
         private final int port;
 
-        AdminVerticle(AdminApi api, String host, int port, AtomicInteger bound) {
+        AdminVerticle(AdminApi api, String host, int port, Set<Integer> bound) {
             this.api = api;
             this.host = host;
             this.port = port;
@@ -61,7 +64,7 @@ public final class AdminServer {
             return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port))
                     .requestHandler(api.router(vertx))
                     .listen()
-                    .onSuccess(s -> bound.set(s.actualPort()));
+                    .onSuccess(s -> bound.add(s.actualPort()));
         }
     }
 }

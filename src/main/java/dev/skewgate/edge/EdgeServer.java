@@ -1,6 +1,7 @@
 package dev.skewgate.edge;
 
 import dev.skewgate.routing.RoutingHolder;
+import dev.skewgate.http.Ports;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -8,7 +9,8 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** The data-plane listener: one HTTP server per event loop, all sharing the port, all reading the same snapshot. */
 public final class EdgeServer {
@@ -22,18 +24,20 @@ public final class EdgeServer {
         this.routing = routing;
     }
 
-    /** Binds (port 0 picks a free one), then starts the other instances on the port actually bound. */
+    /**
+     * Starts {@code instances} servers sharing one port (port 0: a free one, see {@link Ports}).
+     */
     public Future<Integer> start(String host, int requestedPort, int instances) {
-        AtomicInteger bound = new AtomicInteger();
-        return vertx.deployVerticle(new EdgeVerticle(routing, host, requestedPort, bound))
+        Set<Integer> bound = ConcurrentHashMap.newKeySet();
+        int chosen = Ports.resolve(host, requestedPort);
+        return vertx.deployVerticle(() -> new EdgeVerticle(routing, host, chosen, bound),
+                        new DeploymentOptions().setInstances(Math.max(1, instances)))
                 .compose(id -> {
-                    port = bound.get();
-                    if (instances <= 1) {
-                        return Future.succeededFuture(port);
+                    if (bound.size() != 1) {
+                        return Future.failedFuture("edge instances bound different ports: " + bound);
                     }
-                    int actual = port;
-                    return vertx.deployVerticle(() -> new EdgeVerticle(routing, host, actual, new AtomicInteger()),
-                            new DeploymentOptions().setInstances(instances - 1)).map(x -> actual);
+                    port = bound.iterator().next();
+                    return Future.succeededFuture(port);
                 });
     }
 
@@ -43,12 +47,12 @@ public final class EdgeServer {
 
     /** One event loop's HTTP server. */
     static final class EdgeVerticle extends VerticleBase {
-        private final AtomicInteger bound;
+        private final Set<Integer> bound;
         private final RoutingHolder routing;
         private final String host;
         private final int port;
 
-        EdgeVerticle(RoutingHolder routing, String host, int port, AtomicInteger bound) {
+        EdgeVerticle(RoutingHolder routing, String host, int port, Set<Integer> bound) {
             this.routing = routing;
             this.host = host;
             this.port = port;
@@ -67,7 +71,7 @@ public final class EdgeServer {
                     .setCompressionSupported(false)
                     .setTcpNoDelay(true);
             HttpServer server = vertx.createHttpServer(options).requestHandler(new EdgeHandler(routing));
-            return server.listen().onSuccess(s -> bound.set(s.actualPort()));
+            return server.listen().onSuccess(s -> bound.add(s.actualPort()));
         }
     }
 }

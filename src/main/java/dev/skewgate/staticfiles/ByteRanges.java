@@ -95,8 +95,14 @@ public final class ByteRanges {
                 return Optional.of(Optional.of(new Range(Math.max(0, length - suffix), length - 1)));
             }
             long first = Long.parseLong(a);
-            long last = b.isEmpty() ? length - 1 : Long.parseLong(b);
-            if (first < 0 || last < first) {
+            if (first < 0) {
+                return Optional.empty();
+            }
+            if (b.isEmpty()) {
+                return Optional.of(first >= length ? Optional.empty() : Optional.of(new Range(first, length - 1)));
+            }
+            long last = Long.parseLong(b);
+            if (last < first) {
                 return Optional.empty();
             }
             if (first >= length) {

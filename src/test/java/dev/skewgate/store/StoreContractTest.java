@@ -1,0 +1,164 @@
+package dev.skewgate.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.skewgate.model.ConflictException;
+import dev.skewgate.model.Deployment;
+import dev.skewgate.model.DeploymentIds;
+import dev.skewgate.model.DeploymentState;
+import dev.skewgate.model.HeaderRule;
+import dev.skewgate.model.ManifestEntry;
+import dev.skewgate.model.PreconditionFailedException;
+import dev.skewgate.model.Retention;
+import dev.skewgate.model.Site;
+import dev.skewgate.model.SiteEvent;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every {@link Store} implementation must have. Subclasses only supply the instance (and, for
+ * durability, a way to reopen it).
+ */
+public abstract class StoreContractTest {
+
+    protected Store store;
+    private final Instant t0 = Instant.parse("2026-11-22T10:00:00Z");
+
+    /** A fresh, empty store. */
+    protected abstract Store create();
+
+    /** The same store closed and opened again (what a restart does). */
+    protected abstract Store reopen(Store current);
+
+    @BeforeEach
+    void open() {
+        store = create();
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    protected Site site(String name, String... hosts) {
+        return new Site(name, List.of(hosts), List.of("/api/"), true, "index.html", Retention.DEFAULT,
+                List.of(new HeaderRule("assets/**", Map.of("X-Frame-Options", "DENY"))), Optional.empty(), 1, t0);
+    }
+
+    protected Deployment uploading(String site) {
+        return new Deployment(DeploymentIds.next(), site, DeploymentState.UPLOADING, t0, Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.empty(), "msg", Optional.of("abc123"), "me", 1, 10,
+                Optional.empty());
+    }
+
+    private static List<ManifestEntry> files(String sha) {
+        return List.of(new ManifestEntry("index.html", sha, 10, "text/html; charset=utf-8"));
+    }
+
+    @Test
+    void siteRoundTripsWithHostsAndSettings() {
+        store.createSite(site("shop", "shop.localhost", "*.example.com"));
+        Site read = store.site("shop").orElseThrow();
+        assertThat(read.hosts()).containsExactlyInAnyOrder("shop.localhost", "*.example.com");
+        assertThat(read.headerRules()).containsExactly(new HeaderRule("assets/**", Map.of("X-Frame-Options", "DENY")));
+        assertThat(read.retention()).isEqualTo(Retention.DEFAULT);
+        assertThat(store.sites()).extracting(Site::name).containsExactly("shop");
+    }
+
+    @Test
+    void hostBelongsToOneSiteOnly() {
+        store.createSite(site("shop", "shop.localhost"));
+        assertThatThrownBy(() -> store.createSite(site("other", "shop.localhost")))
+                .isInstanceOf(ConflictException.class).hasMessageContaining("shop.localhost");
+        assertThat(store.site("other")).isEmpty();
+    }
+
+    @Test
+    void staleRevisionIsRefusedAndChangesNothing() {
+        store.createSite(site("shop", "shop.localhost"));
+        Site updated = store.updateSite(site("shop", "shop.localhost", "www.shop.test"), 1);
+        assertThat(updated.revision()).isEqualTo(2);
+        assertThatThrownBy(() -> store.updateSite(site("shop", "evil.test"), 1))
+                .isInstanceOf(PreconditionFailedException.class);
+        assertThat(store.site("shop").orElseThrow().hosts()).containsExactlyInAnyOrder("shop.localhost", "www.shop.test");
+    }
+
+    @Test
+    void activationMovesThePointerAndDemotesTheOldOneInOneStep() {
+        store.createSite(site("shop", "shop.localhost"));
+        Deployment a = uploading("shop");
+        Deployment b = uploading("shop");
+        store.insertDeployment(a, files("1".repeat(64)));
+        store.insertDeployment(b, files("2".repeat(64)));
+        store.markStaged(a.id(), t0);
+        store.markStaged(b.id(), t0);
+        store.activate("shop", a.id(), "activate", "me", t0, "");
+        SiteEvent e = store.activate("shop", b.id(), "activate", "me", t0.plusSeconds(1), "");
+        assertThat(e.previous()).contains(a.id());
+        assertThat(store.site("shop").orElseThrow().activeDeployment()).contains(b.id());
+        assertThat(store.deployment(a.id()).orElseThrow().state()).isEqualTo(DeploymentState.PREVIOUS);
+        assertThat(store.deployment(a.id()).orElseThrow().demotedAt()).contains(t0.plusSeconds(1));
+        assertThat(store.deployment(b.id()).orElseThrow().state()).isEqualTo(DeploymentState.ACTIVE);
+    }
+
+    @Test
+    void failedActivationLeavesEverythingAsItWas() {
+        store.createSite(site("shop", "shop.localhost"));
+        Deployment a = uploading("shop");
+        Deployment pending = uploading("shop");
+        store.insertDeployment(a, files("1".repeat(64)));
+        store.insertDeployment(pending, files("2".repeat(64)));
+        store.markStaged(a.id(), t0);
+        store.activate("shop", a.id(), "activate", "me", t0, "");
+        assertThatThrownBy(() -> store.activate("shop", pending.id(), "activate", "me", t0, ""))
+                .isInstanceOf(ConflictException.class);
+        assertThat(store.site("shop").orElseThrow().activeDeployment()).contains(a.id());
+        assertThat(store.deployment(a.id()).orElseThrow().state()).isEqualTo(DeploymentState.ACTIVE);
+        assertThat(store.events("shop", 10)).hasSize(1);
+    }
+
+    @Test
+    void eventsAreNumberedPerSite() {
+        store.createSite(site("shop", "shop.localhost"));
+        store.createSite(site("blog", "blog.localhost"));
+        store.appendEvent("shop", "x", Optional.empty(), Optional.empty(), "me", t0, "");
+        store.appendEvent("shop", "y", Optional.empty(), Optional.empty(), "me", t0, "");
+        SiteEvent blog = store.appendEvent("blog", "z", Optional.empty(), Optional.empty(), "me", t0, "");
+        assertThat(blog.seq()).isEqualTo(1);
+        assertThat(store.events("shop", 10)).extracting(SiteEvent::seq).containsExactly(2L, 1L);
+    }
+
+    @Test
+    void purgeReleasesBlobsButKeepsTheDeploymentForAnswers() {
+        store.createSite(site("shop", "shop.localhost"));
+        Deployment a = uploading("shop");
+        store.insertDeployment(a, files("1".repeat(64)));
+        store.markStaged(a.id(), t0);
+        assertThat(store.referencedBlobs()).containsExactly("1".repeat(64));
+        store.retire("shop", a.id(), "me", t0, "");
+        store.purge(a.id());
+        assertThat(store.referencedBlobs()).isEmpty();
+        assertThat(store.deployment(a.id()).orElseThrow().state()).isEqualTo(DeploymentState.PURGED);
+        assertThat(store.deploymentsInStates(Set.of(DeploymentState.PURGED))).hasSize(1);
+    }
+
+    @Test
+    void everythingSurvivesAReopen() {
+        store.createSite(site("shop", "shop.localhost"));
+        Deployment a = uploading("shop");
+        store.insertDeployment(a, files("1".repeat(64)));
+        store.markStaged(a.id(), t0);
+        store.activate("shop", a.id(), "activate", "me", t0, "");
+        store = reopen(store);
+        assertThat(store.site("shop").orElseThrow().activeDeployment()).contains(a.id());
+        assertThat(store.files(a.id())).hasSize(1);
+        assertThat(store.integrityOk()).isTrue();
+    }
+}
