@@ -15,8 +15,9 @@ CREATE TABLE sites (
 );
 
 CREATE TABLE site_hosts (
-    host  VARCHAR(260) NOT NULL PRIMARY KEY,
-    site  VARCHAR(63)  NOT NULL REFERENCES sites (name) ON DELETE CASCADE
+    host     VARCHAR(260) NOT NULL PRIMARY KEY,
+    site     VARCHAR(63)  NOT NULL REFERENCES sites (name) ON DELETE CASCADE,
+    position INTEGER      NOT NULL  -- the order the user gave; the first name is the one shown in preview URLs
 );
 
 CREATE TABLE deployments (

@@ -96,7 +96,7 @@ public final class AdminApi {
             ctx.next();
             return;
         }
-        ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"skewgate-admin\"");
+        ctx.response().putHeader("www-authenticate", "Bearer realm=\"skewgate-admin\"");
         error(ctx, 401, "UNAUTHORIZED", "a valid admin token is required: 'Authorization: Bearer <token>' "
                 + "(the token is in the data directory's admin-token file)");
     }
@@ -180,7 +180,7 @@ public final class AdminApi {
                 abortQuietly(upload);
                 request.handler(null);
                 request.endHandler(null);
-                ctx.response().putHeader("Connection", "close");
+                ctx.response().putHeader("connection", "close");
                 ctx.fail(e);
             }
         });
@@ -262,7 +262,7 @@ public final class AdminApi {
     // ---- helpers -----------------------------------------------------------------------------------------------
 
     private static void site(RoutingContext ctx, int status, Site site) {
-        ctx.response().putHeader("ETag", "\"" + site.revision() + "\"");
+        ctx.response().putHeader("etag", "\"" + site.revision() + "\"");
         json(ctx, status, Wire.site(site));
     }
 
@@ -362,8 +362,8 @@ public final class AdminApi {
             return;
         }
         ctx.response().setStatusCode(status)
-                .putHeader("Content-Type", "application/json")
-                .putHeader("Cache-Control", "no-store")
+                .putHeader("content-type", "application/json")
+                .putHeader("cache-control", "no-store")
                 .end(body.encodePrettily() + "\n");
     }
 

@@ -2,14 +2,17 @@ package dev.skewgate.http;
 
 import io.vertx.core.http.HttpHeaders;
 
-/** Header names as pre-encoded constants, so the data plane does not re-encode them per response. */
+/**
+ * Header names as pre-encoded constants, so the data plane does not re-encode them per response. Lowercase, because
+ * HTTP/2 (h2c from a load balancer) requires it and HTTP/1.1 does not care.
+ */
 public final class Headers {
 
     public static final CharSequence CACHE_CONTROL = HttpHeaders.CACHE_CONTROL;
     public static final CharSequence CONTENT_TYPE = HttpHeaders.CONTENT_TYPE;
     public static final CharSequence CONTENT_LENGTH = HttpHeaders.CONTENT_LENGTH;
     public static final CharSequence CONTENT_ENCODING = HttpHeaders.CONTENT_ENCODING;
-    public static final CharSequence CONTENT_RANGE = HttpHeaders.createOptimized("Content-Range");
+    public static final CharSequence CONTENT_RANGE = HttpHeaders.createOptimized("content-range");
     public static final CharSequence ACCEPT_RANGES = HttpHeaders.ACCEPT_RANGES;
     public static final CharSequence ETAG = HttpHeaders.ETAG;
     public static final CharSequence LAST_MODIFIED = HttpHeaders.LAST_MODIFIED;
@@ -17,11 +20,11 @@ public final class Headers {
     public static final CharSequence VARY = HttpHeaders.VARY;
     public static final CharSequence SET_COOKIE = HttpHeaders.SET_COOKIE;
     public static final CharSequence ALLOW = HttpHeaders.ALLOW;
-    public static final CharSequence NOSNIFF_NAME = HttpHeaders.createOptimized("X-Content-Type-Options");
+    public static final CharSequence NOSNIFF_NAME = HttpHeaders.createOptimized("x-content-type-options");
     public static final CharSequence NOSNIFF = HttpHeaders.createOptimized("nosniff");
-    public static final CharSequence DEPLOYMENT = HttpHeaders.createOptimized("X-Skewgate-Deployment");
-    public static final CharSequence REQUEST_ID = HttpHeaders.createOptimized("X-Request-Id");
-    public static final CharSequence ACCEPT_ENCODING = HttpHeaders.createOptimized("Accept-Encoding");
+    public static final CharSequence DEPLOYMENT = HttpHeaders.createOptimized("x-skewgate-deployment");
+    public static final CharSequence REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
+    public static final CharSequence ACCEPT_ENCODING = HttpHeaders.createOptimized("accept-encoding");
     public static final CharSequence BYTES = HttpHeaders.createOptimized("bytes");
     public static final CharSequence NO_STORE = HttpHeaders.createOptimized("no-store");
 

@@ -162,7 +162,7 @@ public final class RoutingCompiler {
                     if (h.getKey().equalsIgnoreCase("cache-control")) {
                         ruleCacheControl = h.getValue();
                     } else {
-                        extra.put(h.getKey(), h.getValue());
+                        extra.put(h.getKey().toLowerCase(Locale.ROOT), h.getValue());
                     }
                 }
             }

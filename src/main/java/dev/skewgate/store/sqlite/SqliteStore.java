@@ -125,7 +125,8 @@ public final class SqliteStore implements Store {
     }
 
     private void insertHosts(Site site) throws SQLException {
-        for (String host : site.hosts()) {
+        for (int i = 0; i < site.hosts().size(); i++) {
+            String host = site.hosts().get(i);
             try (PreparedStatement check = db.prepareStatement("SELECT site FROM site_hosts WHERE host=?")) {
                 check.setString(1, host);
                 try (ResultSet rs = check.executeQuery()) {
@@ -135,9 +136,10 @@ public final class SqliteStore implements Store {
                     }
                 }
             }
-            try (PreparedStatement st = db.prepareStatement("INSERT INTO site_hosts (host, site) VALUES (?,?)")) {
+            try (PreparedStatement st = db.prepareStatement("INSERT INTO site_hosts (host, site, position) VALUES (?,?,?)")) {
                 st.setString(1, host);
                 st.setString(2, site.name());
+                st.setInt(3, i);
                 st.executeUpdate();
             }
         }
@@ -161,7 +163,7 @@ public final class SqliteStore implements Store {
     public synchronized Optional<Site> site(String name) {
         return query(() -> {
             List<String> hosts = new ArrayList<>();
-            try (PreparedStatement st = db.prepareStatement("SELECT host FROM site_hosts WHERE site=? ORDER BY host")) {
+            try (PreparedStatement st = db.prepareStatement("SELECT host FROM site_hosts WHERE site=? ORDER BY position")) {
                 st.setString(1, name);
                 try (ResultSet rs = st.executeQuery()) {
                     while (rs.next()) {

@@ -1,0 +1,148 @@
+package dev.skewgate.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.skewgate.app.Main;
+import dev.skewgate.testing.TestGateway;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI against a running gateway, as a user types it: it finds the token in the data directory by itself. */
+class CliEndToEndTest {
+
+    @TempDir
+    Path dir;
+    TestGateway gw;
+    Path data;
+
+    /** What one command printed and returned. */
+    record Run(int code, String out, String err) {
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        data = dir.resolve("skewgate-data");
+        gw = TestGateway.start(data);
+    }
+
+    @AfterEach
+    void stop() {
+        if (gw != null) {
+            gw.close();
+        }
+    }
+
+    private Run cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        String[] full = new String[args.length + 4];
+        System.arraycopy(args, 0, full, 0, args.length);
+        full[args.length] = "--admin-url";
+        full[args.length + 1] = gw.adminUrl();
+        full[args.length + 2] = "--data-dir";
+        full[args.length + 3] = data.toString();
+        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), full);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private Path build(String name, String version) throws Exception {
+        Path root = dir.resolve(name);
+        Files.createDirectories(root.resolve("assets"));
+        Files.writeString(root.resolve("index.html"), "<html><head></head><body>" + version + "</body></html>");
+        Files.writeString(root.resolve("assets/index-" + (version.equals("v1") ? "3f9a1c2b" : "9e8d7c6b") + ".js"), version);
+        Files.writeString(root.resolve("favicon.ico"), "icon");
+        return root;
+    }
+
+    private static String deploymentId(String output) {
+        Matcher m = Pattern.compile("(dpl_[0-9A-Z]{26})\\s*$").matcher(output.strip());
+        assertThat(m.find()).as(output).isTrue();
+        return m.group(1);
+    }
+
+    @Test
+    void deployActivateRollbackAndStatusEndToEnd() throws Exception {
+        Run site = cli("site", "create", "shop", "--host", "shop.localhost", "--host", "*.shop.test");
+        assertThat(site.code()).as(site.err()).isZero();
+        assertThat(site.out()).contains("created site shop");
+
+        Run first = cli("deploy", build("dist1", "v1").toString(), "--site", "shop", "--activate", "-m", "first release");
+        assertThat(first.code()).as(first.err()).isZero();
+        assertThat(first.out()).contains("3 files", "3 to upload", "activated", "preview: http://shop.localhost:"
+                + gw.edgePort() + "/?_skewgate=");
+        String v1 = deploymentId(first.out());
+        assertThat(TestGateway.text(gw.get("shop.localhost", "/"))).contains("v1");
+
+        Run second = cli("deploy", build("dist2", "v2").toString(), "--site", "shop", "-m", "second");
+        String v2 = deploymentId(second.out());
+        assertThat(second.out()).as("only changed files are sent").contains("2 to upload");
+        assertThat(TestGateway.text(gw.get("shop.localhost", "/"))).as("not activated yet").contains("v1");
+
+        assertThat(cli("activate", "shop", v2).out()).contains("activated " + v2, "was " + v1);
+        assertThat(TestGateway.text(gw.get("shop.localhost", "/"))).contains("v2");
+        assertThat(cli("rollback", "shop").out()).contains("rolled back shop to " + v1);
+        assertThat(TestGateway.text(gw.get("shop.localhost", "/"))).contains("v1");
+
+        Run status = cli("status", "shop");
+        assertThat(status.out()).contains("active: " + v1).containsPattern("ID\\s+STATE\\s+CREATED\\s+MESSAGE\\s+FILES\\s+SIZE")
+                .containsPattern(v1 + "\\s+active\\s+\\S+ \\S+\\s+first release\\s+3\\s+")
+                .containsPattern(v2 + "\\s+previous\\s+");
+        Run events = cli("events", "shop");
+        assertThat(events.out()).contains("rollback", "activate", "deploy", "site.create");
+        assertThat(cli("site", "list").out()).contains("shop", v1);
+        assertThat(cli("site", "show", "shop").out()).contains("*.shop.test", "skew window 1d");
+    }
+
+    @Test
+    void deployingTheSameFolderAgainUploadsNothing() throws Exception {
+        cli("site", "create", "shop", "--host", "shop.localhost");
+        Path dist = build("dist", "v1");
+        cli("deploy", dist.toString(), "--site", "shop");
+        Run again = cli("deploy", dist.toString(), "--site", "shop");
+        assertThat(again.code()).isZero();
+        assertThat(again.out()).contains("0 to upload").doesNotContain("uploaded ");
+    }
+
+    @Test
+    void promoteRetireAndErrorsArePlainMessages() throws Exception {
+        cli("site", "create", "shop-staging", "--host", "staging.shop.localhost");
+        cli("site", "create", "shop", "--host", "shop.localhost");
+        String staged = deploymentId(cli("deploy", build("dist", "v1").toString(), "--site", "shop-staging").out());
+        Run promoted = cli("promote", staged, "--to", "shop", "--activate");
+        assertThat(promoted.code()).as(promoted.err()).isZero();
+        assertThat(TestGateway.text(gw.get("shop.localhost", "/"))).contains("v1");
+
+        Run unknown = cli("status", "nope");
+        assertThat(unknown.code()).isEqualTo(1);
+        assertThat(unknown.err()).contains("no site named 'nope'", "SITE_NOT_FOUND");
+        Run retireActive = cli("retire", "shop", deploymentId(promoted.out().replace("activated ", "").lines()
+                .filter(l -> l.startsWith("promoted")).findFirst().orElseThrow().replaceAll(".* as ", "")));
+        assertThat(retireActive.code()).isEqualTo(1);
+        assertThat(retireActive.err()).contains("DEPLOYMENT_ACTIVE");
+        Run noDir = cli("deploy", dir.resolve("missing").toString(), "--site", "shop");
+        assertThat(noDir.code()).isEqualTo(1);
+        assertThat(noDir.err()).contains("is not a folder");
+    }
+
+    @Test
+    void unreachableGatewayAndMissingTokenAreExplained() {
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(new StringWriter()), new PrintWriter(err, true),
+                "status", "shop", "--admin-url", "http://127.0.0.1:1", "--token", "x");
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString()).contains("cannot reach the admin API", "skewgate serve");
+        StringWriter err2 = new StringWriter();
+        int code2 = Main.run(new PrintWriter(new StringWriter()), new PrintWriter(err2, true),
+                "status", "shop", "--admin-url", gw.adminUrl(), "--data-dir", dir.resolve("elsewhere").toString());
+        assertThat(code2).isEqualTo(1);
+        assertThat(err2.toString()).contains("no admin token");
+    }
+}
