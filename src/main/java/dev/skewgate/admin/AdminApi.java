@@ -44,6 +44,7 @@ public final class AdminApi {
     private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
     static final long MAX_JSON_BODY = 64L << 20;
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final ControlPlane control;
     private final AdminToken token;
@@ -84,6 +85,12 @@ public final class AdminApi {
         router.post("/v1/deployments/:id/finalize").handler(ctx -> json(ctx, 200,
                 Wire.deployment(control.finalizeDeployment(ctx.pathParam("id"), actor(ctx)))));
         router.post("/v1/deployments/:id/promote").handler(this::promote);
+        router.get("/v1/sites/:site/config").handler(ctx -> config(ctx, control.site(ctx.pathParam("site"))));
+        router.put("/v1/sites/:site/config").handler(this::putConfig);
+        router.patch("/v1/sites/:site/config").handler(this::patchConfig);
+        router.post("/v1/sites/:site/webhook-secrets").handler(ctx -> json(ctx, 201, new JsonObject()
+                .put("secret", control.rotateWebhookSecret(ctx.pathParam("site"), actor(ctx)))
+                .put("message", "keep this secret: it is shown once; the previous secret stays valid until the next rotation")));
         router.post("/v1/retention/run").handler(ctx -> json(ctx, 200, Wire.retention(control.runRetention())));
         router.route().handler(ctx -> error(ctx, 404, "NOT_FOUND", "no admin endpoint " + ctx.request().method()
                 + " " + ctx.request().path()));
@@ -118,6 +125,7 @@ public final class AdminApi {
 
     private static SiteSpec spec(JsonObject body) {
         JsonObject retention = optionalObject(body, "retention");
+        JsonObject client = optionalObject(body, "client");
         Optional<List<HeaderRule>> rules = Optional.empty();
         if (body.containsKey("headerRules")) {
             List<HeaderRule> list = new ArrayList<>();
@@ -139,7 +147,14 @@ public final class AdminApi {
                 Optional.ofNullable(typed(retention, "skewWindow", String.class)).map(Durations::parse),
                 Optional.ofNullable(typed(retention, "keepPrevious", Integer.class)),
                 Optional.ofNullable(typed(retention, "purgeAfter", String.class)).map(Durations::parse),
-                rules);
+                rules,
+                Optional.ofNullable(typed(client, "injectSdk", Boolean.class)),
+                Optional.ofNullable(typed(client, "strategy", String.class)),
+                Optional.ofNullable(typed(client, "pollInterval", String.class)).map(Durations::parse),
+                strings(client, "apiOrigins"),
+                client.containsKey("configAlias")
+                        ? Optional.of(Optional.ofNullable(typed(client, "configAlias", String.class)))
+                        : Optional.empty());
     }
 
     private void createDeployment(RoutingContext ctx) {
@@ -233,13 +248,89 @@ public final class AdminApi {
         json(ctx, 201, Wire.deployment(copy));
     }
 
+    private static void config(RoutingContext ctx, Site site) {
+        ctx.response().putHeader("etag", "\"" + site.config().revision() + "\"");
+        json(ctx, 200, new JsonObject().put("revision", site.config().revision())
+                .put("config", new JsonObject(site.config().json())));
+    }
+
+    /** PUT: the body becomes the whole config. */
+    private void putConfig(RoutingContext ctx) {
+        String name = ctx.pathParam("site");
+        checkConfigRevision(ctx, control.site(name));
+        control.setConfig(name, configBody(ctx), force(ctx), actor(ctx));
+        config(ctx, control.site(name));
+    }
+
+    /** PATCH: a JSON merge patch (RFC 7396): keys set, a null removes a key, nested objects merge. */
+    private void patchConfig(RoutingContext ctx) {
+        String name = ctx.pathParam("site");
+        Site site = control.site(name);
+        checkConfigRevision(ctx, site);
+        com.fasterxml.jackson.databind.node.ObjectNode merged;
+        try {
+            merged = (com.fasterxml.jackson.databind.node.ObjectNode) MAPPER.readTree(site.config().json());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("stored config is not JSON", e);
+        }
+        com.fasterxml.jackson.databind.JsonNode patch = configBody(ctx);
+        if (!patch.isObject()) {
+            throw new InvalidRequestException("CONFIG_NOT_OBJECT", "a merge patch must be a JSON object");
+        }
+        mergePatch(merged, patch);
+        control.setConfig(name, merged, force(ctx), actor(ctx));
+        config(ctx, control.site(name));
+    }
+
+    private static void mergePatch(com.fasterxml.jackson.databind.node.ObjectNode target,
+                                   com.fasterxml.jackson.databind.JsonNode patch) {
+        patch.fields().forEachRemaining(f -> {
+            if (f.getValue().isNull()) {
+                target.remove(f.getKey());
+            } else if (f.getValue().isObject() && target.get(f.getKey()) instanceof
+                    com.fasterxml.jackson.databind.node.ObjectNode inner) {
+                mergePatch(inner, f.getValue());
+            } else {
+                target.set(f.getKey(), f.getValue());
+            }
+        });
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode configBody(RoutingContext ctx) {
+        Buffer raw = ctx.body().buffer();
+        if (raw == null || raw.length() == 0) {
+            throw new InvalidRequestException("CONFIG_NOT_OBJECT", "the body must be a JSON object");
+        }
+        if (raw.length() > dev.skewgate.control.ConfigRules.MAX_BYTES * 4) {
+            throw new dev.skewgate.model.TooLargeException("CONFIG_TOO_LARGE", "the config body is far over the size limit");
+        }
+        try {
+            return MAPPER.readTree(raw.getBytes());
+        } catch (java.io.IOException e) {
+            throw new InvalidRequestException("INVALID_JSON", "the body is not valid JSON: " + e.getMessage());
+        }
+    }
+
+    private static void checkConfigRevision(RoutingContext ctx, Site site) {
+        Optional<Long> expected = ifMatch(ctx);
+        if (expected.isPresent() && expected.get() != site.config().revision()) {
+            throw new dev.skewgate.model.PreconditionFailedException("STALE_REVISION", "the config of site '"
+                    + site.name() + "' is at revision " + site.config().revision() + ", not " + expected.get());
+        }
+    }
+
+    private static boolean force(RoutingContext ctx) {
+        return "true".equals(ctx.request().getParam("force"));
+    }
+
     private void status(RoutingContext ctx) {
         String name = ctx.pathParam("site");
         Site site = control.site(name);
         List<Deployment> deployments = control.deployments(name);
         json(ctx, 200, new JsonObject()
                 .put("site", Wire.site(site))
-                .put("deployments", new JsonArray(deployments.stream().map(Wire::deployment).toList())));
+                .put("deployments", new JsonArray(deployments.stream().map(Wire::deployment).toList()))
+                .put("openClients", new JsonObject(new java.util.TreeMap<>(control.openClients(name)))));
     }
 
     private void events(RoutingContext ctx) {

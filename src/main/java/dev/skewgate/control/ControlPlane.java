@@ -1,9 +1,13 @@
 package dev.skewgate.control;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.skewgate.model.ClientSettings;
 import dev.skewgate.model.ConflictException;
 import dev.skewgate.model.Deployment;
 import dev.skewgate.model.DeploymentIds;
 import dev.skewgate.model.DeploymentState;
+import dev.skewgate.model.Durations;
+import dev.skewgate.model.EventDraft;
 import dev.skewgate.model.HeaderRule;
 import dev.skewgate.model.InvalidRequestException;
 import dev.skewgate.model.ManifestEntry;
@@ -12,6 +16,7 @@ import dev.skewgate.model.Names;
 import dev.skewgate.model.NotFoundException;
 import dev.skewgate.model.PreconditionFailedException;
 import dev.skewgate.model.Retention;
+import dev.skewgate.model.RuntimeConfig;
 import dev.skewgate.model.Site;
 import dev.skewgate.model.SiteEvent;
 import dev.skewgate.policy.ContentTypes;
@@ -53,6 +58,7 @@ public final class ControlPlane {
     private final RoutingHolder routing;
     private final RoutingCompiler compiler;
     private final Clock clock;
+    private volatile ChangeFeed feed = ChangeFeed.NONE;
     /** Manifests of deployments being uploaded: sha256 -> size, so a blob upload is checked without a query. */
     private final Map<String, Map<String, Long>> uploading = new ConcurrentHashMap<>();
 
@@ -62,6 +68,11 @@ public final class ControlPlane {
         this.routing = routing;
         this.compiler = compiler;
         this.clock = clock;
+    }
+
+    /** Where changes are announced to open tabs; set once while wiring, before the edge starts. */
+    public void feed(ChangeFeed feed) {
+        this.feed = feed;
     }
 
     /** Builds and publishes the first snapshot from what the store holds. */
@@ -74,13 +85,11 @@ public final class ControlPlane {
     public synchronized Site createSite(String name, SiteSpec spec, String actor) {
         Names.siteName(name);
         Site site = apply(new Site(name, List.of(), List.of("/api/"), true, "index.html", Retention.DEFAULT, List.of(),
-                Optional.empty(), 1, clock.instant()), spec);
+                ClientSettings.DEFAULT, RuntimeConfig.EMPTY, List.of(), Optional.empty(), 1, clock.instant()), spec);
         if (site.hosts().isEmpty()) {
             throw new InvalidRequestException("NO_HOSTS", "a site needs at least one host name (--host)");
         }
-        store.createSite(site);
-        store.appendEvent(name, "site.create", Optional.empty(), Optional.empty(), actor, clock.instant(),
-                "hosts " + String.join(", ", site.hosts()));
+        store.createSite(site, EventDraft.of("site.create", actor, clock.instant(), "hosts " + String.join(", ", site.hosts())));
         rebuild();
         return site(name);
     }
@@ -92,9 +101,8 @@ public final class ControlPlane {
         if (next.hosts().isEmpty()) {
             throw new InvalidRequestException("NO_HOSTS", "a site needs at least one host name");
         }
-        Site updated = store.updateSite(next, expected);
-        store.appendEvent(name, "site.update", Optional.empty(), Optional.empty(), actor, clock.instant(),
-                "settings changed");
+        Site updated = store.updateSite(next, expected, EventDraft.of("site.update", actor, clock.instant(),
+                "settings changed"));
         rebuild();
         return updated;
     }
@@ -119,8 +127,47 @@ public final class ControlPlane {
         for (HeaderRule rule : rules) {
             checkRule(rule);
         }
-        return new Site(base.name(), hosts, prefixes, spec.spa().orElse(base.spa()), entry, retention, rules,
-                base.activeDeployment(), base.revision(), base.createdAt());
+        ClientSettings c = base.client();
+        ClientSettings client = new ClientSettings(spec.injectSdk().orElse(c.injectSdk()),
+                spec.strategy().orElse(c.strategy()), spec.pollInterval().orElse(c.pollInterval()),
+                spec.apiOrigins().map(ControlPlane::origins).orElse(c.apiOrigins()),
+                spec.configAlias().isPresent() ? spec.configAlias().get().map(ControlPlane::alias) : c.configAlias());
+        if (!ClientSettings.STRATEGIES.contains(client.strategy())) {
+            throw new InvalidRequestException("INVALID_STRATEGY", "update strategy '" + client.strategy()
+                    + "' is not one of " + new java.util.TreeSet<>(ClientSettings.STRATEGIES));
+        }
+        if (client.pollInterval().compareTo(Duration.ofSeconds(10)) < 0) {
+            throw new InvalidRequestException("INVALID_POLL_INTERVAL", "the poll interval must be at least 10s");
+        }
+        return new Site(base.name(), hosts, prefixes, spec.spa().orElse(base.spa()), entry, retention, rules, client,
+                base.config(), base.webhookSecrets(), base.activeDeployment(), base.revision(), base.createdAt());
+    }
+
+    private static List<String> origins(List<String> raw) {
+        List<String> out = new ArrayList<>();
+        for (String o : raw) {
+            java.net.URI uri;
+            try {
+                uri = java.net.URI.create(o.trim());
+            } catch (IllegalArgumentException e) {
+                uri = null;
+            }
+            if (uri == null || uri.getHost() == null || !(("http".equals(uri.getScheme())) || "https".equals(uri.getScheme()))
+                    || (uri.getPath() != null && !uri.getPath().isEmpty() && !uri.getPath().equals("/"))) {
+                throw new InvalidRequestException("INVALID_ORIGIN", "'" + o + "' is not an origin like https://api.example.com");
+            }
+            out.add(uri.getScheme() + "://" + uri.getAuthority().toLowerCase(java.util.Locale.ROOT));
+        }
+        return dedupe(out);
+    }
+
+    private static String alias(String path) {
+        String p = path.startsWith("/") ? path.substring(1) : path;
+        ManifestRules.checkPath(p);
+        if (p.startsWith("_skewgate/")) {
+            throw new InvalidRequestException("INVALID_CONFIG_ALIAS", "the config alias cannot be under /_skewgate/");
+        }
+        return "/" + p;
     }
 
     private static void checkRule(HeaderRule rule) {
@@ -221,10 +268,9 @@ public final class ControlPlane {
             throw new ConflictException("BLOBS_MISSING", missing.size() + " blob(s) of deployment " + deploymentId
                     + " have not been uploaded yet, e.g. " + missing.get(0));
         }
-        store.markStaged(deploymentId, clock.instant());
+        store.markStaged(deploymentId, clock.instant(), EventDraft.about("deploy", deploymentId, actor, clock.instant(),
+                d.fileCount() + " files, " + d.totalBytes() + " bytes" + (d.message().isEmpty() ? "" : ": " + d.message())));
         uploading.remove(deploymentId);
-        store.appendEvent(d.site(), "deploy", Optional.of(deploymentId), Optional.empty(), actor, clock.instant(),
-                d.fileCount() + " files, " + d.totalBytes() + " bytes" + (d.message().isEmpty() ? "" : ": " + d.message()));
         rebuild();
         return deployment(deploymentId);
     }
@@ -266,26 +312,24 @@ public final class ControlPlane {
             default -> {
             }
         }
-        SiteEvent event = store.activate(siteName, deploymentId, "activate", actor, clock.instant(),
-                "activated " + deploymentId);
+        SiteEvent event = store.activate(siteName, deploymentId, EventDraft.of("activate", actor, clock.instant(),
+                "activated " + deploymentId));
         rebuild();
         LOG.info("site {}: {} is active (was {})", siteName, deploymentId, event.previous().orElse("none"));
-        return Optional.of(event);
+        return Optional.of(announceSwitch(event, "activate"));
     }
 
     /** Re-activates the most recently active previous deployment. */
     public synchronized SiteEvent rollback(String siteName, Optional<Long> ifMatch, String actor) {
         Site site = checkRevision(siteName, ifMatch);
-        Deployment target = store.deployments(siteName).stream()
-                .filter(d -> d.state() == DeploymentState.PREVIOUS)
-                .max(Comparator.comparing(d -> d.demotedAt().orElse(Instant.EPOCH)))
+        Deployment target = store.rollbackTarget(siteName)
                 .orElseThrow(() -> new ConflictException("NO_ROLLBACK_TARGET",
                         "site '" + siteName + "' has no previous deployment to roll back to"));
-        SiteEvent event = store.activate(site.name(), target.id(), "rollback", actor, clock.instant(),
-                "rolled back to " + target.id());
+        SiteEvent event = store.activate(site.name(), target.id(), EventDraft.of("rollback", actor, clock.instant(),
+                "rolled back to " + target.id()));
         rebuild();
         LOG.info("site {}: rolled back to {} (was {})", siteName, target.id(), event.previous().orElse("none"));
-        return event;
+        return announceSwitch(event, "rollback");
     }
 
     /** Turns a deployment off for good; the active one cannot be retired (activate another first). */
@@ -299,10 +343,11 @@ public final class ControlPlane {
         if (d.state() != DeploymentState.PREVIOUS && d.state() != DeploymentState.STAGED) {
             throw new ConflictException("NOT_RETIRABLE", "deployment " + deploymentId + " is " + d.state().wire());
         }
-        SiteEvent event = store.retire(siteName, deploymentId, actor, clock.instant(), "retired " + deploymentId);
+        SiteEvent event = store.retire(siteName, deploymentId, EventDraft.about("retire", deploymentId, actor,
+                clock.instant(), "retired " + deploymentId));
         rebuild();
         LOG.info("site {}: retired {}", siteName, deploymentId);
-        return event;
+        return announceRetired(event, deploymentId);
     }
 
     /** A new staged deployment of another site with the same files: no bytes are copied. */
@@ -315,13 +360,11 @@ public final class ControlPlane {
         site(targetSite);
         List<ManifestEntry> files = store.files(deploymentId);
         Instant now = clock.instant();
-        Deployment copy = new Deployment(DeploymentIds.next(), targetSite, DeploymentState.UPLOADING, now,
-                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), source.message(),
+        Deployment copy = new Deployment(DeploymentIds.next(), targetSite, DeploymentState.STAGED, now,
+                Optional.of(now), Optional.empty(), Optional.empty(), Optional.empty(), source.message(),
                 source.gitSha(), actor, source.fileCount(), source.totalBytes(), Optional.of(deploymentId));
-        store.insertDeployment(copy, files);
-        store.markStaged(copy.id(), now);
-        store.appendEvent(targetSite, "promote", Optional.of(copy.id()), Optional.empty(), actor, now,
-                "promoted from " + deploymentId + " of site '" + source.site() + "'");
+        store.insertStaged(copy, files, EventDraft.about("promote", copy.id(), actor, now,
+                "promoted from " + deploymentId + " of site '" + source.site() + "'"));
         rebuild();
         return deployment(copy.id());
     }
@@ -349,6 +392,91 @@ public final class ControlPlane {
         return store.events(siteName, limit);
     }
 
+    // ---- runtime config and the deploy webhook -----------------------------------------------------------------
+
+    /** Replaces a site's runtime config (already merged by the caller as it wishes) and tells open tabs. */
+    public synchronized SiteEvent setConfig(String siteName, JsonNode config, boolean force, String actor) {
+        Site site = site(siteName);
+        String encoded = config == null ? "" : config.toString();
+        ConfigRules.check(config, encoded, force);
+        if (encoded.equals(site.config().json())) {
+            throw new ConflictException("CONFIG_UNCHANGED", "the config of site '" + siteName + "' already has this value");
+        }
+        SiteEvent event = store.setConfig(siteName, encoded, EventDraft.of("config", actor, clock.instant(),
+                "revision " + (site.config().revision() + 1) + " (" + encoded.length() + " bytes)"));
+        rebuild();
+        long revision = site(siteName).config().revision();
+        // Small configs travel inside the event so thousands of tabs need not fetch config.json at the same moment.
+        String data = "{\"revision\":" + revision + (encoded.length() <= 8192 ? ",\"config\":" + encoded : "") + "}";
+        return announce(event, "config", data);
+    }
+
+    /** A new webhook secret for the site; the newest previous one stays valid so senders can rotate. */
+    public synchronized String rotateWebhookSecret(String siteName, String actor) {
+        Site site = site(siteName);
+        byte[] random = new byte[32];
+        new java.security.SecureRandom().nextBytes(random);
+        String secret = "whsec_" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        List<String> secrets = new ArrayList<>();
+        secrets.add(secret);
+        if (!site.webhookSecrets().isEmpty()) {
+            secrets.add(site.webhookSecrets().get(0));
+        }
+        store.setWebhookSecrets(siteName, secrets, EventDraft.of("webhook.rotate", actor, clock.instant(),
+                secrets.size() + " secret(s) accepted"));
+        rebuild();
+        return secret;
+    }
+
+    /**
+     * A frontend built and hosted elsewhere announced a new version through the signed webhook: audit it and tell open
+     * tabs as an activation would.
+     */
+    public synchronized SiteEvent notifyExternal(String siteName, String version, String message) {
+        site(siteName);
+        SiteEvent event = store.appendEvent(siteName, new EventDraft("notify", Optional.of(version), Optional.empty(),
+                "webhook", clock.instant(), message.isEmpty() ? "external deploy " + version : message));
+        String data = "{\"deployment\":" + quote(version) + ",\"previous\":null,\"reason\":\"activate\","
+                + "\"required\":false,\"external\":true}";
+        return announce(event, "deployment", data);
+    }
+
+    /** Open tabs of a site by the deployment they booted on (from their event streams). */
+    public java.util.Map<String, Integer> openClients(String siteName) {
+        return feed.openClients(siteName);
+    }
+
+    private SiteEvent announceSwitch(SiteEvent event, String reason) {
+        String data = "{\"deployment\":" + quote(event.deployment().orElseThrow()) + ",\"previous\":"
+                + event.previous().map(ControlPlane::quote).orElse("null") + ",\"reason\":\"" + reason + "\","
+                + "\"required\":" + reason.equals("rollback") + "}";
+        return announce(event, "deployment", data);
+    }
+
+    private SiteEvent announceRetired(SiteEvent event, String deploymentId) {
+        return announce(event, "retired", "{\"deployment\":" + quote(deploymentId) + "}");
+    }
+
+    private SiteEvent announce(SiteEvent event, String type, String data) {
+        int notified;
+        try {
+            notified = feed.publish(new ChangeFeed.Notice(event.site(), event.seq(), type, data));
+        } catch (RuntimeException e) {
+            LOG.warn("site {}: telling open tabs about event {} failed: {}", event.site(), event.seq(), e.toString());
+            return event;
+        }
+        if (notified > 0) {
+            store.setNotified(event.site(), event.seq(), notified);
+        }
+        LOG.info("site {}: event {} ({}) notified {} client(s)", event.site(), event.seq(), type, notified);
+        return new SiteEvent(event.site(), event.seq(), event.type(), event.deployment(), event.previous(), event.actor(),
+                event.at(), notified, event.detail());
+    }
+
+    private static String quote(String s) {
+        return io.vertx.core.json.Json.encode(s);
+    }
+
     // ---- retention ---------------------------------------------------------------------------------------------
 
     /**
@@ -360,6 +488,7 @@ public final class ControlPlane {
         List<String> retired = new ArrayList<>();
         List<String> purged = new ArrayList<>();
         List<String> abandoned = new ArrayList<>();
+        List<SiteEvent> pendingRetired = new ArrayList<>();
         for (Site site : store.sites()) {
             Retention r = site.retention();
             List<Deployment> all = store.deployments(site.name());
@@ -369,8 +498,10 @@ public final class ControlPlane {
             for (int i = r.keepPrevious(); i < previous.size(); i++) {
                 Deployment d = previous.get(i);
                 if (d.demotedAt().orElse(Instant.EPOCH).plus(r.skewWindow()).isBefore(now)) {
-                    store.retire(site.name(), d.id(), "retention", now, "skew window of " + r.skewWindow() + " passed");
+                    SiteEvent event = store.retire(site.name(), d.id(), EventDraft.about("retire", d.id(), "retention", now,
+                            "skew window of " + Durations.format(r.skewWindow()) + " passed"));
                     retired.add(d.id());
+                    pendingRetired.add(event);
                 }
             }
             for (Deployment d : all) {
@@ -386,6 +517,7 @@ public final class ControlPlane {
         }
         if (!retired.isEmpty()) {
             rebuild();
+            pendingRetired.forEach(e -> announceRetired(e, e.deployment().orElseThrow()));
         }
         int deleted = collectBlobs();
         if (!retired.isEmpty() || !purged.isEmpty() || !abandoned.isEmpty() || deleted > 0) {

@@ -5,7 +5,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
-/** What a caller asks a site to be: every field optional, so the same shape serves create and partial update. */
+/**
+ * What a caller asks a site to be: every field optional, so the same shape serves create and partial update.
+ * {@code configAlias} is doubly optional: absent leaves it, present-but-empty removes it.
+ */
 public record SiteSpec(
         Optional<List<String>> hosts,
         Optional<List<String>> apiPrefixes,
@@ -14,10 +17,10 @@ public record SiteSpec(
         Optional<Duration> skewWindow,
         Optional<Integer> keepPrevious,
         Optional<Duration> purgeAfter,
-        Optional<List<HeaderRule>> headerRules) {
-
-    public static SiteSpec hostsOnly(List<String> hosts) {
-        return new SiteSpec(Optional.of(hosts), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                Optional.empty(), Optional.empty(), Optional.empty());
-    }
+        Optional<List<HeaderRule>> headerRules,
+        Optional<Boolean> injectSdk,
+        Optional<String> strategy,
+        Optional<Duration> pollInterval,
+        Optional<List<String>> apiOrigins,
+        Optional<Optional<String>> configAlias) {
 }

@@ -25,6 +25,8 @@ public final class Headers {
     public static final CharSequence DEPLOYMENT = HttpHeaders.createOptimized("x-skewgate-deployment");
     public static final CharSequence REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
     public static final CharSequence ACCEPT_ENCODING = HttpHeaders.createOptimized("accept-encoding");
+    /** The value of {@code Vary} when precompressed variants exist. */
+    public static final CharSequence VARY_ENCODING = HttpHeaders.createOptimized("Accept-Encoding");
     public static final CharSequence BYTES = HttpHeaders.createOptimized("bytes");
     public static final CharSequence NO_STORE = HttpHeaders.createOptimized("no-store");
 

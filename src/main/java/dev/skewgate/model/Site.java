@@ -7,6 +7,7 @@ import java.util.Optional;
 /**
  * One web app in one environment: its host names, how its files are served, and which deployment is live.
  *
+ * @param webhookSecrets HMAC secrets accepted by the deploy webhook, newest first (two during a rotation)
  * @param revision increases with every change to the site or its active pointer; the admin API's ETag
  */
 public record Site(
@@ -17,6 +18,9 @@ public record Site(
         String entryPoint,
         Retention retention,
         List<HeaderRule> headerRules,
+        ClientSettings client,
+        RuntimeConfig config,
+        List<String> webhookSecrets,
         Optional<String> activeDeployment,
         long revision,
         Instant createdAt) {
@@ -25,5 +29,6 @@ public record Site(
         hosts = List.copyOf(hosts);
         apiPrefixes = List.copyOf(apiPrefixes);
         headerRules = List.copyOf(headerRules);
+        webhookSecrets = List.copyOf(webhookSecrets);
     }
 }

@@ -104,7 +104,7 @@ public final class StaticHandler {
                 .putHeader(Headers.DEPLOYMENT, deployment.id())
                 .putHeader(Headers.DATE, HttpDate.now());
         if (file.hasVariants()) {
-            response.putHeader(Headers.VARY, Headers.ACCEPT_ENCODING);
+            response.putHeader(Headers.VARY, Headers.VARY_ENCODING);
         }
         if (chosen.contentEncoding().isPresent()) {
             response.putHeader(Headers.CONTENT_ENCODING, chosen.contentEncoding().get());

@@ -1,6 +1,8 @@
 package dev.skewgate.store;
 
 import dev.skewgate.model.Deployment;
+import dev.skewgate.model.DeploymentState;
+import dev.skewgate.model.EventDraft;
 import dev.skewgate.model.ManifestEntry;
 import dev.skewgate.model.Site;
 import dev.skewgate.model.SiteEvent;
@@ -11,28 +13,38 @@ import java.util.Set;
 
 /**
  * Durable metadata: sites, deployments with their manifests, and the audited event log. Every method is one
- * transaction. Only the control plane calls it; the data plane never does.
+ * transaction, and every change is written together with the event that records it. Only the control plane calls
+ * it; the data plane never does.
  */
 public interface Store extends AutoCloseable {
 
     /** Inserts a new site with its hosts; {@code ConflictException} if the name or a host is taken. */
-    void createSite(Site site);
+    SiteEvent createSite(Site site, EventDraft event);
 
     /**
-     * Replaces a site's settings and hosts if its revision is still {@code expectedRevision}; returns it with
-     * the revision increased. {@code PreconditionFailedException} when stale.
+     * Replaces a site's settings and hosts (not its config or active pointer) if its revision is still
+     * {@code expectedRevision}; returns it with the revision increased. {@code PreconditionFailedException} when stale.
      */
-    Site updateSite(Site site, long expectedRevision);
+    Site updateSite(Site site, long expectedRevision, EventDraft event);
+
+    /** Replaces a site's runtime config; its config revision and site revision increase. */
+    SiteEvent setConfig(String site, String json, EventDraft event);
+
+    /** Replaces the webhook secrets of a site (newest first). */
+    void setWebhookSecrets(String site, List<String> secrets, EventDraft event);
 
     List<Site> sites();
 
     Optional<Site> site(String name);
 
-    /** Stores a deployment (normally {@code uploading}) and its manifest. */
+    /** Stores a deployment in state {@code uploading} and its manifest. */
     void insertDeployment(Deployment deployment, List<ManifestEntry> files);
 
+    /** Stores a complete deployment (state {@code staged}) with its manifest and event: used by promote. */
+    SiteEvent insertStaged(Deployment deployment, List<ManifestEntry> files, EventDraft event);
+
     /** Moves an uploading deployment to staged. */
-    void markStaged(String deploymentId, Instant at);
+    SiteEvent markStaged(String deploymentId, Instant at, EventDraft event);
 
     Optional<Deployment> deployment(String id);
 
@@ -40,18 +52,21 @@ public interface Store extends AutoCloseable {
     List<Deployment> deployments(String site);
 
     /** Every deployment in the given states, across sites, newest first. */
-    List<Deployment> deploymentsInStates(Set<dev.skewgate.model.DeploymentState> states);
+    List<Deployment> deploymentsInStates(Set<DeploymentState> states);
 
     List<ManifestEntry> files(String deploymentId);
 
     /**
      * In one transaction: the site's active deployment (if any) becomes previous, {@code deploymentId} becomes
-     * active, the site's pointer and revision move, and the event is appended. Returns the event.
+     * active, the site's pointer and revision move, and the event (its {@code previous} filled in) is appended.
      */
-    SiteEvent activate(String site, String deploymentId, String eventType, String actor, Instant at, String detail);
+    SiteEvent activate(String site, String deploymentId, EventDraft event);
+
+    /** The previous deployment demoted most recently (by event order, not clock): the rollback target. */
+    Optional<Deployment> rollbackTarget(String site);
 
     /** In one transaction: the deployment becomes retired and the event is appended. */
-    SiteEvent retire(String site, String deploymentId, String actor, Instant at, String detail);
+    SiteEvent retire(String site, String deploymentId, EventDraft event);
 
     /** Drops a retired deployment's manifest and marks it purged (its metadata stays for 410 answers). */
     void purge(String deploymentId);
@@ -62,9 +77,11 @@ public interface Store extends AutoCloseable {
     /** Every sha256 that some deployment's manifest still references. */
     Set<String> referencedBlobs();
 
-    /** Appends an audited event and returns it with its number. */
-    SiteEvent appendEvent(String site, String type, Optional<String> deployment, Optional<String> previous,
-                          String actor, Instant at, String detail);
+    /** Appends an audited event that changes nothing else, and returns it with its number. */
+    SiteEvent appendEvent(String site, EventDraft event);
+
+    /** Records how many connected clients an event reached. */
+    void setNotified(String site, long seq, int notified);
 
     /** The newest events of a site, newest first. */
     List<SiteEvent> events(String site, int limit);

@@ -3,6 +3,7 @@ package dev.skewgate.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.skewgate.model.ClientSettings;
 import dev.skewgate.model.ConflictException;
 import dev.skewgate.model.Deployment;
 import dev.skewgate.model.DeploymentIds;
@@ -11,6 +12,8 @@ import dev.skewgate.model.HeaderRule;
 import dev.skewgate.model.ManifestEntry;
 import dev.skewgate.model.PreconditionFailedException;
 import dev.skewgate.model.Retention;
+import dev.skewgate.model.RuntimeConfig;
+import dev.skewgate.model.EventDraft;
 import dev.skewgate.model.Site;
 import dev.skewgate.model.SiteEvent;
 import java.time.Instant;
@@ -49,7 +52,8 @@ public abstract class StoreContractTest {
 
     protected Site site(String name, String... hosts) {
         return new Site(name, List.of(hosts), List.of("/api/"), true, "index.html", Retention.DEFAULT,
-                List.of(new HeaderRule("assets/**", Map.of("X-Frame-Options", "DENY"))), Optional.empty(), 1, t0);
+                List.of(new HeaderRule("assets/**", Map.of("X-Frame-Options", "DENY"))), ClientSettings.DEFAULT,
+                RuntimeConfig.EMPTY, List.of(), Optional.empty(), 1, t0);
     }
 
     protected Deployment uploading(String site) {
@@ -58,13 +62,17 @@ public abstract class StoreContractTest {
                 Optional.empty());
     }
 
+    private EventDraft ev(String type) {
+        return EventDraft.of(type, "me", t0, "");
+    }
+
     private static List<ManifestEntry> files(String sha) {
         return List.of(new ManifestEntry("index.html", sha, 10, "text/html; charset=utf-8"));
     }
 
     @Test
     void siteRoundTripsWithHostsAndSettings() {
-        store.createSite(site("shop", "shop.localhost", "*.example.com"));
+        store.createSite(site("shop", "shop.localhost", "*.example.com"), ev("site.create"));
         Site read = store.site("shop").orElseThrow();
         assertThat(read.hosts()).as("in the order given").containsExactly("shop.localhost", "*.example.com");
         assertThat(read.headerRules()).containsExactly(new HeaderRule("assets/**", Map.of("X-Frame-Options", "DENY")));
@@ -74,33 +82,33 @@ public abstract class StoreContractTest {
 
     @Test
     void hostBelongsToOneSiteOnly() {
-        store.createSite(site("shop", "shop.localhost"));
-        assertThatThrownBy(() -> store.createSite(site("other", "shop.localhost")))
+        store.createSite(site("shop", "shop.localhost"), ev("site.create"));
+        assertThatThrownBy(() -> store.createSite(site("other", "shop.localhost"), ev("site.create")))
                 .isInstanceOf(ConflictException.class).hasMessageContaining("shop.localhost");
         assertThat(store.site("other")).isEmpty();
     }
 
     @Test
     void staleRevisionIsRefusedAndChangesNothing() {
-        store.createSite(site("shop", "shop.localhost"));
-        Site updated = store.updateSite(site("shop", "shop.localhost", "www.shop.test"), 1);
+        store.createSite(site("shop", "shop.localhost"), ev("site.create"));
+        Site updated = store.updateSite(site("shop", "shop.localhost", "www.shop.test"), 1, ev("site.update"));
         assertThat(updated.revision()).isEqualTo(2);
-        assertThatThrownBy(() -> store.updateSite(site("shop", "evil.test"), 1))
+        assertThatThrownBy(() -> store.updateSite(site("shop", "evil.test"), 1, ev("site.update")))
                 .isInstanceOf(PreconditionFailedException.class);
         assertThat(store.site("shop").orElseThrow().hosts()).containsExactlyInAnyOrder("shop.localhost", "www.shop.test");
     }
 
     @Test
     void activationMovesThePointerAndDemotesTheOldOneInOneStep() {
-        store.createSite(site("shop", "shop.localhost"));
+        store.createSite(site("shop", "shop.localhost"), ev("site.create"));
         Deployment a = uploading("shop");
         Deployment b = uploading("shop");
         store.insertDeployment(a, files("1".repeat(64)));
         store.insertDeployment(b, files("2".repeat(64)));
-        store.markStaged(a.id(), t0);
-        store.markStaged(b.id(), t0);
-        store.activate("shop", a.id(), "activate", "me", t0, "");
-        SiteEvent e = store.activate("shop", b.id(), "activate", "me", t0.plusSeconds(1), "");
+        store.markStaged(a.id(), t0, ev("deploy"));
+        store.markStaged(b.id(), t0, ev("deploy"));
+        store.activate("shop", a.id(), EventDraft.of("activate", "me", t0, ""));
+        SiteEvent e = store.activate("shop", b.id(), EventDraft.of("activate", "me", t0.plusSeconds(1), ""));
         assertThat(e.previous()).contains(a.id());
         assertThat(store.site("shop").orElseThrow().activeDeployment()).contains(b.id());
         assertThat(store.deployment(a.id()).orElseThrow().state()).isEqualTo(DeploymentState.PREVIOUS);
@@ -110,39 +118,68 @@ public abstract class StoreContractTest {
 
     @Test
     void failedActivationLeavesEverythingAsItWas() {
-        store.createSite(site("shop", "shop.localhost"));
+        store.createSite(site("shop", "shop.localhost"), ev("site.create"));
         Deployment a = uploading("shop");
         Deployment pending = uploading("shop");
         store.insertDeployment(a, files("1".repeat(64)));
         store.insertDeployment(pending, files("2".repeat(64)));
-        store.markStaged(a.id(), t0);
-        store.activate("shop", a.id(), "activate", "me", t0, "");
-        assertThatThrownBy(() -> store.activate("shop", pending.id(), "activate", "me", t0, ""))
+        store.markStaged(a.id(), t0, ev("deploy"));
+        store.activate("shop", a.id(), EventDraft.of("activate", "me", t0, ""));
+        assertThatThrownBy(() -> store.activate("shop", pending.id(), EventDraft.of("activate", "me", t0, "")))
                 .isInstanceOf(ConflictException.class);
         assertThat(store.site("shop").orElseThrow().activeDeployment()).contains(a.id());
         assertThat(store.deployment(a.id()).orElseThrow().state()).isEqualTo(DeploymentState.ACTIVE);
-        assertThat(store.events("shop", 10)).hasSize(1);
+        assertThat(store.events("shop", 10)).extracting(SiteEvent::type).containsExactly("activate", "deploy", "site.create");
     }
 
     @Test
     void eventsAreNumberedPerSite() {
-        store.createSite(site("shop", "shop.localhost"));
-        store.createSite(site("blog", "blog.localhost"));
-        store.appendEvent("shop", "x", Optional.empty(), Optional.empty(), "me", t0, "");
-        store.appendEvent("shop", "y", Optional.empty(), Optional.empty(), "me", t0, "");
-        SiteEvent blog = store.appendEvent("blog", "z", Optional.empty(), Optional.empty(), "me", t0, "");
-        assertThat(blog.seq()).isEqualTo(1);
-        assertThat(store.events("shop", 10)).extracting(SiteEvent::seq).containsExactly(2L, 1L);
+        store.createSite(site("shop", "shop.localhost"), ev("site.create"));
+        store.createSite(site("blog", "blog.localhost"), ev("site.create"));
+        store.appendEvent("shop", ev("x"));
+        store.appendEvent("shop", ev("y"));
+        SiteEvent blog = store.appendEvent("blog", ev("z"));
+        assertThat(blog.seq()).isEqualTo(2);
+        assertThat(store.events("shop", 10)).extracting(SiteEvent::seq).containsExactly(3L, 2L, 1L);
+    }
+
+    @Test
+    void rollbackTargetFollowsEventOrderNotTheClock() {
+        store.createSite(site("shop", "shop.localhost"), ev("site.create"));
+        Deployment a = uploading("shop");
+        Deployment b = uploading("shop");
+        Deployment c = uploading("shop");
+        for (Deployment d : List.of(a, b, c)) {
+            store.insertDeployment(d, files("1".repeat(64)));
+            store.markStaged(d.id(), t0, ev("deploy"));
+        }
+        // Same timestamp for every switch: only the event order can tell which was demoted last.
+        store.activate("shop", c.id(), EventDraft.of("activate", "me", t0, ""));
+        store.activate("shop", a.id(), EventDraft.of("activate", "me", t0, ""));
+        store.activate("shop", b.id(), EventDraft.of("activate", "me", t0, ""));
+        assertThat(store.rollbackTarget("shop")).map(Deployment::id).contains(a.id());
+    }
+
+    @Test
+    void configChangesAreVersionedAndAudited() {
+        store.createSite(site("shop", "shop.localhost"), ev("site.create"));
+        SiteEvent e = store.setConfig("shop", "{\"API\":\"https://api.test\"}", ev("config"));
+        Site read = store.site("shop").orElseThrow();
+        assertThat(read.config().revision()).isEqualTo(1);
+        assertThat(read.config().json()).isEqualTo("{\"API\":\"https://api.test\"}");
+        assertThat(e.type()).isEqualTo("config");
+        store.setNotified("shop", e.seq(), 42);
+        assertThat(store.events("shop", 1).get(0).notified()).isEqualTo(42);
     }
 
     @Test
     void purgeReleasesBlobsButKeepsTheDeploymentForAnswers() {
-        store.createSite(site("shop", "shop.localhost"));
+        store.createSite(site("shop", "shop.localhost"), ev("site.create"));
         Deployment a = uploading("shop");
         store.insertDeployment(a, files("1".repeat(64)));
-        store.markStaged(a.id(), t0);
+        store.markStaged(a.id(), t0, ev("deploy"));
         assertThat(store.referencedBlobs()).containsExactly("1".repeat(64));
-        store.retire("shop", a.id(), "me", t0, "");
+        store.retire("shop", a.id(), ev("retire"));
         store.purge(a.id());
         assertThat(store.referencedBlobs()).isEmpty();
         assertThat(store.deployment(a.id()).orElseThrow().state()).isEqualTo(DeploymentState.PURGED);
@@ -151,11 +188,11 @@ public abstract class StoreContractTest {
 
     @Test
     void everythingSurvivesAReopen() {
-        store.createSite(site("shop", "shop.localhost"));
+        store.createSite(site("shop", "shop.localhost"), ev("site.create"));
         Deployment a = uploading("shop");
         store.insertDeployment(a, files("1".repeat(64)));
-        store.markStaged(a.id(), t0);
-        store.activate("shop", a.id(), "activate", "me", t0, "");
+        store.markStaged(a.id(), t0, ev("deploy"));
+        store.activate("shop", a.id(), EventDraft.of("activate", "me", t0, ""));
         store = reopen(store);
         assertThat(store.site("shop").orElseThrow().activeDeployment()).contains(a.id());
         assertThat(store.files(a.id())).hasSize(1);

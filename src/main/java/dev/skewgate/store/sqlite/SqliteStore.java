@@ -3,14 +3,17 @@ package dev.skewgate.store.sqlite;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.skewgate.model.ClientSettings;
 import dev.skewgate.model.ConflictException;
 import dev.skewgate.model.Deployment;
 import dev.skewgate.model.DeploymentState;
+import dev.skewgate.model.EventDraft;
 import dev.skewgate.model.HeaderRule;
 import dev.skewgate.model.ManifestEntry;
 import dev.skewgate.model.NotFoundException;
 import dev.skewgate.model.PreconditionFailedException;
 import dev.skewgate.model.Retention;
+import dev.skewgate.model.RuntimeConfig;
 import dev.skewgate.model.Site;
 import dev.skewgate.model.SiteEvent;
 import dev.skewgate.store.Store;
@@ -70,35 +73,40 @@ public final class SqliteStore implements Store {
     }
 
     @Override
-    public synchronized void createSite(Site site) {
-        inTransaction(() -> {
+    public synchronized SiteEvent createSite(Site site, EventDraft event) {
+        return inTransaction(() -> {
             if (site(site.name()).isPresent()) {
                 throw new ConflictException("SITE_EXISTS", "site '" + site.name() + "' already exists");
             }
             try (PreparedStatement st = db.prepareStatement("INSERT INTO sites (name, api_prefixes, spa, entry_point, "
-                    + "skew_window_ms, keep_previous, purge_after_ms, header_rules, active_deployment, revision, "
-                    + "created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)")) {
+                    + "skew_window_ms, keep_previous, purge_after_ms, header_rules, inject_sdk, update_strategy, "
+                    + "poll_interval_ms, api_origins, config_alias, active_deployment, revision, created_at, config, "
+                    + "config_revision, webhook_secrets) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
                 st.setString(1, site.name());
                 bindSettings(st, 2, site);
-                st.setString(9, site.activeDeployment().orElse(null));
-                st.setLong(10, site.revision());
-                st.setLong(11, site.createdAt().toEpochMilli());
+                st.setString(14, site.activeDeployment().orElse(null));
+                st.setLong(15, site.revision());
+                st.setLong(16, site.createdAt().toEpochMilli());
+                st.setString(17, site.config().json());
+                st.setLong(18, site.config().revision());
+                st.setString(19, toJson(site.webhookSecrets()));
                 st.executeUpdate();
             }
             insertHosts(site);
-            return null;
+            return insertEvent(site.name(), event);
         });
     }
 
     @Override
-    public synchronized Site updateSite(Site site, long expectedRevision) {
+    public synchronized Site updateSite(Site site, long expectedRevision, EventDraft event) {
         return inTransaction(() -> {
             try (PreparedStatement st = db.prepareStatement("UPDATE sites SET api_prefixes=?, spa=?, entry_point=?, "
-                    + "skew_window_ms=?, keep_previous=?, purge_after_ms=?, header_rules=?, revision=revision+1 "
+                    + "skew_window_ms=?, keep_previous=?, purge_after_ms=?, header_rules=?, inject_sdk=?, "
+                    + "update_strategy=?, poll_interval_ms=?, api_origins=?, config_alias=?, revision=revision+1 "
                     + "WHERE name=? AND revision=?")) {
                 bindSettings(st, 1, site);
-                st.setString(8, site.name());
-                st.setLong(9, expectedRevision);
+                st.setString(13, site.name());
+                st.setLong(14, expectedRevision);
                 if (st.executeUpdate() != 1) {
                     Site current = site(site.name()).orElseThrow(() -> siteNotFound(site.name()));
                     throw new PreconditionFailedException("STALE_REVISION", "site '" + site.name() + "' is at revision "
@@ -110,7 +118,38 @@ public final class SqliteStore implements Store {
                 st.executeUpdate();
             }
             insertHosts(site);
+            insertEvent(site.name(), event);
             return site(site.name()).orElseThrow();
+        });
+    }
+
+    @Override
+    public synchronized SiteEvent setConfig(String site, String json, EventDraft event) {
+        return inTransaction(() -> {
+            try (PreparedStatement st = db.prepareStatement("UPDATE sites SET config=?, config_revision=config_revision+1, "
+                    + "revision=revision+1 WHERE name=?")) {
+                st.setString(1, json);
+                st.setString(2, site);
+                if (st.executeUpdate() != 1) {
+                    throw siteNotFound(site);
+                }
+            }
+            return insertEvent(site, event);
+        });
+    }
+
+    @Override
+    public synchronized void setWebhookSecrets(String site, List<String> secrets, EventDraft event) {
+        inTransaction(() -> {
+            try (PreparedStatement st = db.prepareStatement(
+                    "UPDATE sites SET webhook_secrets=?, revision=revision+1 WHERE name=?")) {
+                st.setString(1, toJson(secrets));
+                st.setString(2, site);
+                if (st.executeUpdate() != 1) {
+                    throw siteNotFound(site);
+                }
+            }
+            return insertEvent(site, event);
         });
     }
 
@@ -122,6 +161,11 @@ public final class SqliteStore implements Store {
         st.setInt(from + 4, site.retention().keepPrevious());
         st.setLong(from + 5, site.retention().purgeAfter().toMillis());
         st.setString(from + 6, toJson(site.headerRules()));
+        st.setInt(from + 7, site.client().injectSdk() ? 1 : 0);
+        st.setString(from + 8, site.client().strategy());
+        st.setLong(from + 9, site.client().pollInterval().toMillis());
+        st.setString(from + 10, toJson(site.client().apiOrigins()));
+        st.setString(from + 11, site.client().configAlias().orElse(null));
     }
 
     private void insertHosts(Site site) throws SQLException {
@@ -172,8 +216,9 @@ public final class SqliteStore implements Store {
                 }
             }
             try (PreparedStatement st = db.prepareStatement("SELECT name, api_prefixes, spa, entry_point, skew_window_ms, "
-                    + "keep_previous, purge_after_ms, header_rules, active_deployment, revision, created_at "
-                    + "FROM sites WHERE name=?")) {
+                    + "keep_previous, purge_after_ms, header_rules, active_deployment, revision, created_at, inject_sdk, "
+                    + "update_strategy, poll_interval_ms, api_origins, config_alias, config, config_revision, "
+                    + "webhook_secrets FROM sites WHERE name=?")) {
                 st.setString(1, name);
                 try (ResultSet rs = st.executeQuery()) {
                     if (!rs.next()) {
@@ -187,6 +232,11 @@ public final class SqliteStore implements Store {
                             rs.getString(4),
                             new Retention(Duration.ofMillis(rs.getLong(5)), rs.getInt(6), Duration.ofMillis(rs.getLong(7))),
                             headerRules(rs.getString(8)),
+                            new ClientSettings(rs.getInt(12) == 1, rs.getString(13), Duration.ofMillis(rs.getLong(14)),
+                                    fromJson(rs.getString(15), new TypeReference<List<String>>() { }),
+                                    Optional.ofNullable(rs.getString(16))),
+                            new RuntimeConfig(rs.getLong(18), rs.getString(17)),
+                            fromJson(rs.getString(19), new TypeReference<List<String>>() { }),
                             Optional.ofNullable(rs.getString(9)),
                             rs.getLong(10),
                             Instant.ofEpochMilli(rs.getLong(11))));
@@ -209,43 +259,55 @@ public final class SqliteStore implements Store {
     @Override
     public synchronized void insertDeployment(Deployment d, List<ManifestEntry> files) {
         inTransaction(() -> {
-            try (PreparedStatement st = db.prepareStatement("INSERT INTO deployments (" + DEPLOYMENT_COLUMNS
-                    + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
-                st.setString(1, d.id());
-                st.setString(2, d.site());
-                st.setString(3, d.state().wire());
-                st.setLong(4, d.createdAt().toEpochMilli());
-                setInstant(st, 5, d.finalizedAt());
-                setInstant(st, 6, d.activatedAt());
-                setInstant(st, 7, d.demotedAt());
-                setInstant(st, 8, d.retiredAt());
-                st.setString(9, d.message());
-                st.setString(10, d.gitSha().orElse(null));
-                st.setString(11, d.author());
-                st.setInt(12, d.fileCount());
-                st.setLong(13, d.totalBytes());
-                st.setString(14, d.promotedFrom().orElse(null));
-                st.executeUpdate();
-            }
-            try (PreparedStatement st = db.prepareStatement(
-                    "INSERT INTO deployment_files (deployment, path, sha256, size, content_type) VALUES (?,?,?,?,?)")) {
-                for (ManifestEntry f : files) {
-                    st.setString(1, d.id());
-                    st.setString(2, f.path());
-                    st.setString(3, f.sha256());
-                    st.setLong(4, f.size());
-                    st.setString(5, f.contentType());
-                    st.addBatch();
-                }
-                st.executeBatch();
-            }
+            insertDeploymentRows(d, files);
             return null;
         });
     }
 
     @Override
-    public synchronized void markStaged(String deploymentId, Instant at) {
-        inTransaction(() -> {
+    public synchronized SiteEvent insertStaged(Deployment d, List<ManifestEntry> files, EventDraft event) {
+        return inTransaction(() -> {
+            insertDeploymentRows(d, files);
+            return insertEvent(d.site(), event);
+        });
+    }
+
+    private void insertDeploymentRows(Deployment d, List<ManifestEntry> files) throws SQLException {
+        try (PreparedStatement st = db.prepareStatement("INSERT INTO deployments (" + DEPLOYMENT_COLUMNS
+                + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+            st.setString(1, d.id());
+            st.setString(2, d.site());
+            st.setString(3, d.state().wire());
+            st.setLong(4, d.createdAt().toEpochMilli());
+            setInstant(st, 5, d.finalizedAt());
+            setInstant(st, 6, d.activatedAt());
+            setInstant(st, 7, d.demotedAt());
+            setInstant(st, 8, d.retiredAt());
+            st.setString(9, d.message());
+            st.setString(10, d.gitSha().orElse(null));
+            st.setString(11, d.author());
+            st.setInt(12, d.fileCount());
+            st.setLong(13, d.totalBytes());
+            st.setString(14, d.promotedFrom().orElse(null));
+            st.executeUpdate();
+        }
+        try (PreparedStatement st = db.prepareStatement(
+                "INSERT INTO deployment_files (deployment, path, sha256, size, content_type) VALUES (?,?,?,?,?)")) {
+            for (ManifestEntry f : files) {
+                st.setString(1, d.id());
+                st.setString(2, f.path());
+                st.setString(3, f.sha256());
+                st.setLong(4, f.size());
+                st.setString(5, f.contentType());
+                st.addBatch();
+            }
+            st.executeBatch();
+        }
+    }
+
+    @Override
+    public synchronized SiteEvent markStaged(String deploymentId, Instant at, EventDraft event) {
+        return inTransaction(() -> {
             try (PreparedStatement st = db.prepareStatement(
                     "UPDATE deployments SET state='staged', finalized_at=? WHERE id=? AND state='uploading'")) {
                 st.setLong(1, at.toEpochMilli());
@@ -254,7 +316,15 @@ public final class SqliteStore implements Store {
                     throw new ConflictException("NOT_UPLOADING", "deployment " + deploymentId + " is not being uploaded");
                 }
             }
-            return null;
+            String site;
+            try (PreparedStatement st = db.prepareStatement("SELECT site FROM deployments WHERE id=?")) {
+                st.setString(1, deploymentId);
+                try (ResultSet rs = st.executeQuery()) {
+                    rs.next();
+                    site = rs.getString(1);
+                }
+            }
+            return insertEvent(site, event);
         });
     }
 
@@ -329,16 +399,18 @@ public final class SqliteStore implements Store {
     }
 
     @Override
-    public synchronized SiteEvent activate(String site, String deploymentId, String eventType, String actor,
-                                           Instant at, String detail) {
+    public synchronized SiteEvent activate(String site, String deploymentId, EventDraft event) {
         return inTransaction(() -> {
             Site current = site(site).orElseThrow(() -> siteNotFound(site));
             Optional<String> previous = current.activeDeployment().filter(p -> !p.equals(deploymentId));
+            Instant at = event.at();
+            long seq = nextSeq(site);
             if (previous.isPresent()) {
-                try (PreparedStatement st = db.prepareStatement(
-                        "UPDATE deployments SET state='previous', demoted_at=? WHERE id=? AND state='active'")) {
+                try (PreparedStatement st = db.prepareStatement("UPDATE deployments SET state='previous', demoted_at=?, "
+                        + "demoted_seq=? WHERE id=? AND state='active'")) {
                     st.setLong(1, at.toEpochMilli());
-                    st.setString(2, previous.get());
+                    st.setLong(2, seq);
+                    st.setString(3, previous.get());
                     st.executeUpdate();
                 }
             }
@@ -359,13 +431,26 @@ public final class SqliteStore implements Store {
                 st.setString(2, site);
                 st.executeUpdate();
             }
-            return insertEvent(site, eventType, Optional.of(deploymentId), previous, actor, at, detail);
+            return insertEvent(site, new EventDraft(event.type(), Optional.of(deploymentId), previous, event.actor(), at,
+                    event.detail()));
         });
     }
 
     @Override
-    public synchronized SiteEvent retire(String site, String deploymentId, String actor, Instant at, String detail) {
+    public synchronized Optional<Deployment> rollbackTarget(String site) {
+        return query(() -> {
+            try (PreparedStatement st = db.prepareStatement("SELECT " + DEPLOYMENT_COLUMNS + " FROM deployments "
+                    + "WHERE site=? AND state='previous' ORDER BY demoted_seq DESC, demoted_at DESC LIMIT 1")) {
+                st.setString(1, site);
+                return deploymentRows(st).stream().findFirst();
+            }
+        });
+    }
+
+    @Override
+    public synchronized SiteEvent retire(String site, String deploymentId, EventDraft event) {
         return inTransaction(() -> {
+            Instant at = event.at();
             try (PreparedStatement st = db.prepareStatement("UPDATE deployments SET state='retired', retired_at=? "
                     + "WHERE id=? AND site=? AND state IN ('staged','previous')")) {
                 st.setLong(1, at.toEpochMilli());
@@ -380,7 +465,7 @@ public final class SqliteStore implements Store {
                 st.setString(1, site);
                 st.executeUpdate();
             }
-            return insertEvent(site, "retire", Optional.of(deploymentId), Optional.empty(), actor, at, detail);
+            return insertEvent(site, event);
         });
     }
 
@@ -430,21 +515,41 @@ public final class SqliteStore implements Store {
     }
 
     @Override
-    public synchronized SiteEvent appendEvent(String site, String type, Optional<String> deployment,
-                                              Optional<String> previous, String actor, Instant at, String detail) {
-        return inTransaction(() -> insertEvent(site, type, deployment, previous, actor, at, detail));
+    public synchronized SiteEvent appendEvent(String site, EventDraft event) {
+        return inTransaction(() -> insertEvent(site, event));
     }
 
-    private SiteEvent insertEvent(String site, String type, Optional<String> deployment, Optional<String> previous,
-                                  String actor, Instant at, String detail) throws SQLException {
-        long seq;
+    @Override
+    public synchronized void setNotified(String site, long seq, int notified) {
+        inTransaction(() -> {
+            try (PreparedStatement st = db.prepareStatement("UPDATE events SET notified=? WHERE site=? AND seq=?")) {
+                st.setInt(1, notified);
+                st.setString(2, site);
+                st.setLong(3, seq);
+                st.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    private long nextSeq(String site) throws SQLException {
         try (PreparedStatement st = db.prepareStatement("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE site=?")) {
             st.setString(1, site);
             try (ResultSet rs = st.executeQuery()) {
                 rs.next();
-                seq = rs.getLong(1);
+                return rs.getLong(1);
             }
         }
+    }
+
+    private SiteEvent insertEvent(String site, EventDraft e) throws SQLException {
+        long seq = nextSeq(site);
+        String type = e.type();
+        Optional<String> deployment = e.deployment();
+        Optional<String> previous = e.previous();
+        String actor = e.actor();
+        Instant at = e.at();
+        String detail = e.detail();
         try (PreparedStatement st = db.prepareStatement("INSERT INTO events (site, seq, type, deployment, previous, "
                 + "actor, at, notified, detail) VALUES (?,?,?,?,?,?,?,0,?)")) {
             st.setString(1, site);
