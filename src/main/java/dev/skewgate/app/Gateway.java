@@ -6,6 +6,9 @@ import dev.skewgate.admin.AdminToken;
 import dev.skewgate.config.ServeSettings;
 import dev.skewgate.control.ControlPlane;
 import dev.skewgate.edge.EdgeServer;
+import dev.skewgate.push.BrowserSdk;
+import dev.skewgate.push.NotifyWebhook;
+import dev.skewgate.push.PushHub;
 import dev.skewgate.routing.RoutingCompiler;
 import dev.skewgate.routing.RoutingHolder;
 import dev.skewgate.store.FileBlobStore;
@@ -32,6 +35,7 @@ public final class Gateway implements AutoCloseable {
     private Store store;
     private Vertx vertx;
     private ControlPlane control;
+    private PushHub push;
     private int edgePort = -1;
     private int adminPort = -1;
     private long retentionTimer = -1;
@@ -58,12 +62,18 @@ public final class Gateway implements AutoCloseable {
         FileBlobStore blobs = new FileBlobStore(settings.dataDir().resolve("blobs"));
         AdminToken token = AdminToken.loadOrCreate(settings.dataDir());
         RoutingHolder routing = new RoutingHolder();
-        RoutingCompiler compiler = new RoutingCompiler(store, blobs, settings.maxFileInMemory(), settings.memoryBudget());
+        BrowserSdk sdk = BrowserSdk.load();
+        RoutingCompiler compiler = new RoutingCompiler(store, blobs, settings.maxFileInMemory(), settings.memoryBudget(),
+                sdk.versionedPath());
         control = new ControlPlane(store, blobs, routing, compiler, Clock.systemUTC());
+        push = new PushHub();
+        control.feed(push);
         control.start();
 
         vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
-        EdgeServer edge = new EdgeServer(vertx, routing);
+        NotifyWebhook webhook = new NotifyWebhook(vertx,
+                (site, version, message) -> control.notifyExternal(site, version, message).notified());
+        EdgeServer edge = new EdgeServer(vertx, routing, push, webhook, sdk);
         AdminServer admin = new AdminServer(vertx, new AdminApi(control, token, () -> edgePort));
         edgePort = await(edge.start(settings.edgeHost(), settings.edgePort(), settings.edgeInstances()), "edge listener");
         adminPort = await(admin.start(settings.adminHost(), settings.adminPort()), "admin listener");
@@ -98,6 +108,9 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         if (vertx != null) {
+            if (push != null) {
+                push.closeAll(); // open tabs reconnect after their retry delay instead of waiting on a dead stream
+            }
             if (retentionTimer >= 0) {
                 vertx.cancelTimer(retentionTimer);
             }

@@ -43,6 +43,11 @@ public final class AdminClient {
                 .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(bytes(body))));
     }
 
+    public JsonNode put(String path, Object body) {
+        return send(request(path).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes(body))));
+    }
+
     /** Streams a file as a blob. */
     public JsonNode putFile(String path, Path file) {
         try {

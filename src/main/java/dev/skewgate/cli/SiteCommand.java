@@ -14,36 +14,38 @@ import picocli.CommandLine.Spec;
 
 /** {@code skewgate site create|list|show}. */
 @Command(name = "site", description = "Create and inspect sites (one web app in one environment).",
-        subcommands = {SiteCommand.Create.class, SiteCommand.ListSites.class, SiteCommand.Show.class})
+        subcommands = {SiteCommand.Create.class, SiteCommand.Update.class, SiteCommand.ListSites.class,
+                SiteCommand.Show.class})
 public final class SiteCommand {
 
-    /** {@code skewgate site create NAME --host H [--host H ...]}. */
-    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a site.")
-    static final class Create implements Callable<Integer> {
-        @Mixin ClientOptions client;
-        @Spec picocli.CommandLine.Model.CommandSpec spec;
-        @Parameters(index = "0", description = "Site name: a-z, 0-9 and '-' (e.g. shop, shop-staging).") String name;
-        @Option(names = "--host", required = true, description = "Host name it answers (repeatable; '*.example.com' for a wildcard).")
-        List<String> hosts;
+    /** Settings shared by {@code site create} and {@code site update}; unset options leave the value alone. */
+    static final class SiteOptions {
         @Option(names = "--api-prefix", description = "Path prefix of the API (repeatable). Default: /api/") List<String> apiPrefixes;
-        @Option(names = "--no-spa", description = "Turn the SPA fallback off: unknown routes get 404, not index.html.")
-        boolean noSpa;
+        @Option(names = "--spa", negatable = true, description = "SPA fallback: unknown routes get the entry point (default on).")
+        Boolean spa;
         @Option(names = "--entry", description = "SPA entry point. Default: index.html") String entry;
         @Option(names = "--skew-window", description = "How long previous deployments keep serving pinned tabs. Default: 24h")
         String skewWindow;
         @Option(names = "--keep-previous", description = "Previous deployments kept whatever their age. Default: 5")
         Integer keepPrevious;
+        @Option(names = "--sdk", negatable = true, description = "Inject the browser SDK into entry points (default on).")
+        Boolean sdk;
+        @Option(names = "--strategy", description = "What open tabs do on a new version: banner (default), "
+                + "reload-on-navigation, reload-when-hidden, callback.") String strategy;
+        @Option(names = "--poll-interval", description = "How often the SDK polls while the event stream is down. Default: 5m")
+        String pollInterval;
+        @Option(names = "--api-origin", description = "Another origin (https://api.example.com) whose requests carry the "
+                + "deployment header (repeatable).") List<String> apiOrigins;
+        @Option(names = "--config-alias", description = "Also serve the runtime config at this path, e.g. /config.json "
+                + "('' removes it).") String configAlias;
 
-        @Override
-        public Integer call() {
+        Map<String, Object> body() {
             Map<String, Object> body = new LinkedHashMap<>();
-            body.put("name", name);
-            body.put("hosts", hosts);
             if (apiPrefixes != null) {
                 body.put("apiPrefixes", apiPrefixes);
             }
-            if (noSpa) {
-                body.put("spa", false);
+            if (spa != null) {
+                body.put("spa", spa);
             }
             if (entry != null) {
                 body.put("entryPoint", entry);
@@ -58,9 +60,73 @@ public final class SiteCommand {
             if (!retention.isEmpty()) {
                 body.put("retention", retention);
             }
+            Map<String, Object> client = new LinkedHashMap<>();
+            if (sdk != null) {
+                client.put("injectSdk", sdk);
+            }
+            if (strategy != null) {
+                client.put("strategy", strategy);
+            }
+            if (pollInterval != null) {
+                client.put("pollInterval", pollInterval);
+            }
+            if (apiOrigins != null) {
+                client.put("apiOrigins", apiOrigins);
+            }
+            if (configAlias != null) {
+                client.put("configAlias", configAlias.isEmpty() ? null : configAlias);
+            }
+            if (!client.isEmpty()) {
+                body.put("client", client);
+            }
+            return body;
+        }
+    }
+
+    /** {@code skewgate site create NAME --host H [--host H ...]}. */
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a site.")
+    static final class Create implements Callable<Integer> {
+        @Mixin ClientOptions client;
+        @Spec picocli.CommandLine.Model.CommandSpec spec;
+        @Parameters(index = "0", description = "Site name: a-z, 0-9 and '-' (e.g. shop, shop-staging).") String name;
+        @Option(names = "--host", required = true, description = "Host name it answers (repeatable; '*.example.com' for a wildcard).")
+        List<String> hosts;
+        @picocli.CommandLine.ArgGroup(exclusive = false) SiteOptions options = new SiteOptions();
+
+        @Override
+        public Integer call() {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("name", name);
+            body.put("hosts", hosts);
+            body.putAll((options == null ? new SiteOptions() : options).body());
             JsonNode site = client.client().post("/v1/sites", body);
             spec.commandLine().getOut().println("created site " + site.path("name").asText() + " for "
                     + String.join(", ", texts(site.path("hosts"))));
+            return 0;
+        }
+    }
+
+    /** {@code skewgate site update NAME [--host H ...] [settings]}. */
+    @Command(name = "update", mixinStandardHelpOptions = true, description = "Change a site's hosts or settings.")
+    static final class Update implements Callable<Integer> {
+        @Mixin ClientOptions client;
+        @Spec picocli.CommandLine.Model.CommandSpec spec;
+        @Parameters(index = "0", description = "Site name.") String name;
+        @Option(names = "--host", description = "Replace the host names (repeatable).") List<String> hosts;
+        @picocli.CommandLine.ArgGroup(exclusive = false) SiteOptions options = new SiteOptions();
+
+        @Override
+        public Integer call() {
+            Map<String, Object> body = new LinkedHashMap<>((options == null ? new SiteOptions() : options).body());
+            if (hosts != null) {
+                body.put("hosts", hosts);
+            }
+            if (body.isEmpty()) {
+                throw new CliException("nothing to change: give --host or a setting (see --help)");
+            }
+            JsonNode site = client.client().patch("/v1/sites/" + name, body);
+            spec.commandLine().getOut().println("updated site " + site.path("name").asText() + " (revision "
+                    + site.path("revision").asLong() + ")");
             return 0;
         }
     }
@@ -101,6 +167,12 @@ public final class SiteCommand {
             JsonNode r = s.path("retention");
             out.println("retention:    skew window " + r.path("skewWindow").asText() + ", keep " + r.path("keepPrevious").asInt()
                     + " previous, purge retired after " + r.path("purgeAfter").asText());
+            JsonNode c = s.path("client");
+            out.println("open tabs:    strategy " + c.path("strategy").asText() + ", sdk " + (c.path("injectSdk").asBoolean()
+                    ? "injected" : "not injected") + ", poll every " + c.path("pollInterval").asText()
+                    + (c.path("configAlias").isNull() ? "" : ", config also at " + c.path("configAlias").asText()));
+            out.println("config:       revision " + s.path("configRevision").asLong() + "; webhook secrets: "
+                    + s.path("webhookSecrets").asInt());
             out.println("active:       " + (s.path("activeDeployment").isNull() ? "-" : s.path("activeDeployment").asText()));
             out.println("revision:     " + s.path("revision").asLong());
             out.flush();

@@ -136,8 +136,8 @@ public final class ControlPlane {
             throw new InvalidRequestException("INVALID_STRATEGY", "update strategy '" + client.strategy()
                     + "' is not one of " + new java.util.TreeSet<>(ClientSettings.STRATEGIES));
         }
-        if (client.pollInterval().compareTo(Duration.ofSeconds(10)) < 0) {
-            throw new InvalidRequestException("INVALID_POLL_INTERVAL", "the poll interval must be at least 10s");
+        if (client.pollInterval().compareTo(Duration.ofSeconds(5)) < 0) {
+            throw new InvalidRequestException("INVALID_POLL_INTERVAL", "the poll interval must be at least 5s");
         }
         return new Site(base.name(), hosts, prefixes, spec.spa().orElse(base.spa()), entry, retention, rules, client,
                 base.config(), base.webhookSecrets(), base.activeDeployment(), base.revision(), base.createdAt());

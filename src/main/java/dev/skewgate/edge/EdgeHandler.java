@@ -22,9 +22,11 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
     static final String GATEWAY_PREFIX = "/_skewgate/";
 
     private final RoutingHolder routing;
+    private final GatewayEndpoints endpoints;
 
-    public EdgeHandler(RoutingHolder routing) {
+    EdgeHandler(RoutingHolder routing, GatewayEndpoints endpoints) {
         this.routing = routing;
+        this.endpoints = endpoints;
     }
 
     @Override
@@ -44,7 +46,11 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
         boolean navigation = Pin.isNavigation(request.getHeader("Sec-Fetch-Mode"), request.getHeader("Accept"));
         String path = request.path();
         if (path.startsWith(GATEWAY_PREFIX)) {
-            GatewayEndpoints.handle(request, site, path);
+            endpoints.handle(request, site, path);
+            return;
+        }
+        if (site.configAlias().isPresent() && path.equals(site.configAlias().get())) {
+            GatewayEndpoints.config(request, site);
             return;
         }
         Pin pin = Pin.resolve(request.getHeader(Pin.HEADER), request.query(), request.getHeader("Cookie"), navigation);

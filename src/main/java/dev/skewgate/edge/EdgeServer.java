@@ -1,5 +1,9 @@
 package dev.skewgate.edge;
 
+import dev.skewgate.push.BrowserSdk;
+import dev.skewgate.push.NotifyWebhook;
+import dev.skewgate.push.PushHub;
+import dev.skewgate.push.SseEndpoint;
 import dev.skewgate.routing.RoutingHolder;
 import dev.skewgate.http.Ports;
 import io.vertx.core.DeploymentOptions;
@@ -17,11 +21,17 @@ public final class EdgeServer {
 
     private final Vertx vertx;
     private final RoutingHolder routing;
+    private final PushHub push;
+    private final NotifyWebhook webhook;
+    private final BrowserSdk sdk;
     private int port = -1;
 
-    public EdgeServer(Vertx vertx, RoutingHolder routing) {
+    public EdgeServer(Vertx vertx, RoutingHolder routing, PushHub push, NotifyWebhook webhook, BrowserSdk sdk) {
         this.vertx = vertx;
         this.routing = routing;
+        this.push = push;
+        this.webhook = webhook;
+        this.sdk = sdk;
     }
 
     /**
@@ -30,7 +40,7 @@ public final class EdgeServer {
     public Future<Integer> start(String host, int requestedPort, int instances) {
         Set<Integer> bound = ConcurrentHashMap.newKeySet();
         int chosen = Ports.resolve(host, requestedPort);
-        return vertx.deployVerticle(() -> new EdgeVerticle(routing, host, chosen, bound),
+        return vertx.deployVerticle(() -> new EdgeVerticle(this, host, chosen, bound),
                         new DeploymentOptions().setInstances(Math.max(1, instances)))
                 .compose(id -> {
                     if (bound.size() != 1) {
@@ -48,12 +58,12 @@ public final class EdgeServer {
     /** One event loop's HTTP server. */
     static final class EdgeVerticle extends VerticleBase {
         private final Set<Integer> bound;
-        private final RoutingHolder routing;
+        private final EdgeServer edge;
         private final String host;
         private final int port;
 
-        EdgeVerticle(RoutingHolder routing, String host, int port, Set<Integer> bound) {
-            this.routing = routing;
+        EdgeVerticle(EdgeServer edge, String host, int port, Set<Integer> bound) {
+            this.edge = edge;
             this.host = host;
             this.port = port;
             this.bound = bound;
@@ -70,7 +80,8 @@ public final class EdgeServer {
                     .setMaxHeaderSize(16 * 1024)
                     .setCompressionSupported(false)
                     .setTcpNoDelay(true);
-            HttpServer server = vertx.createHttpServer(options).requestHandler(new EdgeHandler(routing));
+            GatewayEndpoints endpoints = new GatewayEndpoints(new SseEndpoint(edge.push, context), edge.webhook, edge.sdk);
+            HttpServer server = vertx.createHttpServer(options).requestHandler(new EdgeHandler(edge.routing, endpoints));
             return server.listen().onSuccess(s -> bound.add(s.actualPort()));
         }
     }

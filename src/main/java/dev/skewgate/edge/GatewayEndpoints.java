@@ -4,40 +4,60 @@ import dev.skewgate.http.DataPlaneErrors;
 import dev.skewgate.http.Headers;
 import dev.skewgate.http.HttpDate;
 import dev.skewgate.policy.CachePolicy;
+import dev.skewgate.push.BrowserSdk;
+import dev.skewgate.push.NotifyWebhook;
+import dev.skewgate.push.SseEndpoint;
 import dev.skewgate.routing.SiteRoute;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.json.JsonObject;
 
 /** The endpoints every site has under {@code /_skewgate/} (DESIGN.md "Gateway endpoints on every site"). */
 final class GatewayEndpoints {
 
-    private GatewayEndpoints() {
+    private final SseEndpoint events;
+    private final NotifyWebhook webhook;
+    private final BrowserSdk sdk;
+
+    GatewayEndpoints(SseEndpoint events, NotifyWebhook webhook, BrowserSdk sdk) {
+        this.events = events;
+        this.webhook = webhook;
+        this.sdk = sdk;
     }
 
-    static void handle(HttpServerRequest request, SiteRoute site, String path) {
+    void handle(HttpServerRequest request, SiteRoute site, String path) {
+        if (path.equals("/_skewgate/notify")) {
+            if (request.method() != HttpMethod.POST) {
+                request.response().putHeader(Headers.ALLOW, "POST");
+                DataPlaneErrors.send(request, 405, "the deploy webhook answers POST only");
+                return;
+            }
+            webhook.handle(request, site);
+            return;
+        }
         if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
             request.response().putHeader(Headers.ALLOW, "GET, HEAD");
             DataPlaneErrors.send(request, 405, path + " answers GET and HEAD only");
             return;
         }
-        if (path.equals("/_skewgate/version.json")) {
-            version(request, site);
-            return;
+        switch (path) {
+            case "/_skewgate/version.json" -> document(request, site, site.documents().version(),
+                    site.documents().versionEtag());
+            case "/_skewgate/config.json" -> config(request, site);
+            case "/_skewgate/events" -> events.handle(request, site);
+            case BrowserSdk.PATH -> sdk.serve(request);
+            default -> DataPlaneErrors.send(request, 404, "no gateway endpoint " + path);
         }
-        DataPlaneErrors.send(request, 404, "no gateway endpoint " + path);
     }
 
-    /** {"site","deployment","activatedAt","configRevision"}: no-cache with a strong ETag, so polling costs a 304. */
-    private static void version(HttpServerRequest request, SiteRoute site) {
-        JsonObject body = new JsonObject()
-                .put("site", site.name())
-                .put("deployment", site.active().map(d -> d.id()).orElse(null))
-                .put("activatedAt", site.activatedAt().map(Object::toString).orElse(null))
-                .put("configRevision", site.configRevision());
-        String etag = "\"" + Integer.toHexString(body.encode().hashCode()) + "-"
-                + site.active().map(d -> d.id().substring(4)).orElse("none") + "-" + site.configRevision() + "\"";
+    /** The site's runtime config (also answered at the site's config alias). */
+    static void config(HttpServerRequest request, SiteRoute site) {
+        document(request, site, site.documents().config(), site.documents().configEtag());
+    }
+
+    /** A small JSON document: no-cache with a strong ETag, so polling costs a 304. */
+    private static void document(HttpServerRequest request, SiteRoute site, Buffer body, String etag) {
         HttpServerResponse response = request.response()
                 .putHeader(Headers.CONTENT_TYPE, "application/json")
                 .putHeader(Headers.CACHE_CONTROL, CachePolicy.REVALIDATE_ALWAYS)
@@ -50,6 +70,6 @@ final class GatewayEndpoints {
             response.setStatusCode(304).end();
             return;
         }
-        response.end(body.encode());
+        response.end(body);
     }
 }

@@ -49,14 +49,19 @@ public final class RoutingCompiler {
     private final BlobStore blobs;
     private final long maxFileInMemory;
     private final long memoryBudget;
+    private final String sdkPath;
     private Map<String, Buffer> loaded = Map.of();
     private long generation;
 
-    public RoutingCompiler(Store store, BlobStore blobs, long maxFileInMemory, long memoryBudget) {
+    /**
+     * @param sdkPath the browser SDK's versioned path ({@code /_skewgate/client.js?v=...}) for the injected script tag
+     */
+    public RoutingCompiler(Store store, BlobStore blobs, long maxFileInMemory, long memoryBudget, String sdkPath) {
         this.store = store;
         this.blobs = blobs;
         this.maxFileInMemory = maxFileInMemory;
         this.memoryBudget = memoryBudget;
+        this.sdkPath = sdkPath;
     }
 
     /** A new table reflecting the store right now. */
@@ -112,14 +117,46 @@ public final class RoutingCompiler {
                 retired.add(d.id());
             }
         }
+        long lastEventSeq = store.events(site.name(), 1).stream().mapToLong(e -> e.seq()).findFirst().orElse(0);
         return new SiteRoute(site.name(), active, activatedAt, Map.copyOf(byId), Map.copyOf(fallback),
-                Set.copyOf(retired), site.apiPrefixes(), site.spa(), 0);
+                Set.copyOf(retired), site.apiPrefixes(), site.spa(), site.config().revision(),
+                documents(site, active.map(DeploymentRoute::id), activatedAt), site.client().configAlias(),
+                site.webhookSecrets(), lastEventSeq);
+    }
+
+    private static GatewayDocuments documents(Site site, Optional<String> active, Optional<Instant> activatedAt) {
+        io.vertx.core.json.JsonObject version = new io.vertx.core.json.JsonObject()
+                .put("site", site.name())
+                .put("deployment", active.orElse(null))
+                .put("activatedAt", activatedAt.map(Instant::toString).orElse(null))
+                .put("configRevision", site.config().revision());
+        byte[] versionBytes = version.encode().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] configBytes = site.config().json().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return new GatewayDocuments(Buffer.buffer(versionBytes), etag(sha256(versionBytes)),
+                Buffer.buffer(configBytes), etag(sha256(configBytes)));
+    }
+
+    /** The tags put into every HTML entry point of a deployment of this site. */
+    private List<String> tags(Site site, String deploymentId) {
+        List<String> tags = new ArrayList<>();
+        tags.add(HtmlInjector.meta("skewgate-deployment", deploymentId));
+        tags.add(HtmlInjector.meta("skewgate-config", site.config().json()));
+        if (site.client().injectSdk()) {
+            io.vertx.core.json.JsonObject options = new io.vertx.core.json.JsonObject()
+                    .put("strategy", site.client().strategy())
+                    .put("pollInterval", site.client().pollInterval().toMillis())
+                    .put("configRevision", site.config().revision())
+                    .put("apiOrigins", new io.vertx.core.json.JsonArray(site.client().apiOrigins()));
+            tags.add(HtmlInjector.meta("skewgate-options", options.encode()));
+            tags.add("<script src=\"" + sdkPath + "\"></script>");
+        }
+        return tags;
     }
 
     private DeploymentRoute compileDeployment(Site site, Deployment d, List<Pattern> globs, Budget budget) {
         List<ManifestEntry> entries = store.files(d.id());
         String lastModified = HTTP_DATE.format(d.finalizedAt().orElse(d.createdAt()));
-        List<String> tags = List.of(HtmlInjector.meta("skewgate-deployment", d.id()));
+        List<String> tags = tags(site, d.id());
         Map<String, ManifestEntry> byPath = new HashMap<>();
         for (ManifestEntry e : entries) {
             byPath.put(e.path(), e);

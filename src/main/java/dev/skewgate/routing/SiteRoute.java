@@ -13,6 +13,10 @@ import java.util.Set;
  *
  * @param hashedFallback request path -> content-hashed file of the newest retained deployment that has it
  * @param retired ids of retired (and purged) deployments, so a pin to one is recognised as such
+ * @param documents version.json and config.json, encoded once per snapshot
+ * @param configAlias an extra path answering with config.json (for apps that already fetch their own)
+ * @param webhookSecrets secrets the deploy webhook accepts (kept in memory only, never logged)
+ * @param lastEventSeq the site's newest audit event number when the snapshot was built
  */
 public record SiteRoute(
         String name,
@@ -23,7 +27,11 @@ public record SiteRoute(
         Set<String> retired,
         List<String> apiPrefixes,
         boolean spa,
-        long configRevision) {
+        long configRevision,
+        GatewayDocuments documents,
+        Optional<String> configAlias,
+        List<String> webhookSecrets,
+        long lastEventSeq) {
 
     /** The deployment a pin names if it is servable here. */
     public Optional<DeploymentRoute> pinned(String deploymentId) {

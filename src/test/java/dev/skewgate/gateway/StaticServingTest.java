@@ -66,7 +66,9 @@ class StaticServingTest {
         assertThat(header(r, "Last-Modified")).endsWith("GMT");
         assertThat(header(r, "Date")).endsWith("GMT");
         assertThat(header(r, "Set-Cookie")).startsWith("skewgate_dpl=" + v1 + ";").contains("Path=/", "SameSite=Lax");
-        assertThat(text(r)).contains("<head><meta name=\"skewgate-deployment\" content=\"" + v1 + "\"><title>v1");
+        assertThat(text(r)).contains("<head><meta name=\"skewgate-deployment\" content=\"" + v1 + "\">",
+                "<meta name=\"skewgate-config\" content=\"{}\">", "<script src=\"/_skewgate/client.js?v=")
+                .contains("</script><title>v1").doesNotContain("<script>");
     }
 
     @Test

@@ -1,0 +1,200 @@
+package dev.skewgate.push;
+
+import dev.skewgate.http.DataPlaneErrors;
+import dev.skewgate.routing.SiteRoute;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * {@code POST /_skewgate/notify}: a CI job tells the gateway that a frontend built and hosted elsewhere is live, and
+ * open tabs are told as after an activation. Signed like Stripe's webhooks: header
+ * {@code X-Skewgate-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">}; a 5-minute window; the body is
+ * bounded before it is hashed; a delivery seen before is acknowledged but not broadcast again.
+ */
+public final class NotifyWebhook {
+
+    public static final int MAX_BODY = 64 * 1024;
+    static final long WINDOW_SECONDS = 300;
+
+    /** What the webhook asks the control plane to do. */
+    @FunctionalInterface
+    public interface ExternalDeploys {
+        /** Audits the external deploy and tells open tabs; returns how many were told. */
+        int announce(String site, String version, String message);
+    }
+
+    private final Vertx vertx;
+    private final ExternalDeploys deploys;
+    private final Map<String, Long> seen = new ConcurrentHashMap<>();
+
+    public NotifyWebhook(Vertx vertx, ExternalDeploys deploys) {
+        this.vertx = vertx;
+        this.deploys = deploys;
+    }
+
+    public void handle(HttpServerRequest request, SiteRoute site) {
+        String length = request.getHeader("content-length");
+        if (length != null) {
+            try {
+                if (Long.parseLong(length.trim()) > MAX_BODY) {
+                    tooLarge(request);
+                    return;
+                }
+            } catch (NumberFormatException e) {
+                SseEndpoint.json(request, 400, "INVALID_LENGTH", "Content-Length is not a number");
+                return;
+            }
+        }
+        Buffer body = Buffer.buffer();
+        boolean[] over = {false};
+        request.handler(chunk -> {
+            if (over[0]) {
+                return;
+            }
+            if (body.length() + chunk.length() > MAX_BODY) {
+                over[0] = true;
+                tooLarge(request);
+                return;
+            }
+            body.appendBuffer(chunk);
+        });
+        request.endHandler(v -> {
+            if (!over[0]) {
+                verified(request, site, body);
+            }
+        });
+    }
+
+    private static void tooLarge(HttpServerRequest request) {
+        request.response().putHeader("connection", "close");
+        SseEndpoint.json(request, 413, "BODY_TOO_LARGE", "the webhook body is limited to " + MAX_BODY + " bytes");
+    }
+
+    private void verified(HttpServerRequest request, SiteRoute site, Buffer body) {
+        if (site.webhookSecrets().isEmpty()) {
+            SseEndpoint.json(request, 401, "WEBHOOK_NOT_CONFIGURED", "site '" + site.name()
+                    + "' has no webhook secret yet; create one with: skewgate webhook rotate " + site.name());
+            return;
+        }
+        String header = request.getHeader("X-Skewgate-Signature");
+        if (header == null) {
+            SseEndpoint.json(request, 401, "SIGNATURE_MISSING",
+                    "X-Skewgate-Signature is required: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"t.body\">");
+            return;
+        }
+        long timestamp = -1;
+        java.util.List<String> signatures = new java.util.ArrayList<>();
+        for (String part : header.split(",")) {
+            String p = part.trim();
+            if (p.startsWith("t=")) {
+                try {
+                    timestamp = Long.parseLong(p.substring(2));
+                } catch (NumberFormatException e) {
+                    timestamp = -1;
+                }
+            } else if (p.startsWith("v1=")) {
+                signatures.add(p.substring(3).toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+        if (timestamp < 0 || signatures.isEmpty()) {
+            SseEndpoint.json(request, 401, "SIGNATURE_MALFORMED",
+                    "X-Skewgate-Signature must look like t=1700000000,v1=<64 hex characters>");
+            return;
+        }
+        long now = System.currentTimeMillis() / 1000;
+        if (Math.abs(now - timestamp) > WINDOW_SECONDS) {
+            SseEndpoint.json(request, 401, "SIGNATURE_EXPIRED", "the signature's timestamp is " + (now - timestamp)
+                    + " s away from the gateway's clock; deliveries are accepted within " + WINDOW_SECONDS + " s");
+            return;
+        }
+        byte[] signed = (timestamp + "." + body.toString(StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+        String match = null;
+        for (String secret : site.webhookSecrets()) {
+            byte[] expected = hmac(secret, signed);
+            for (String candidate : signatures) {
+                byte[] given;
+                try {
+                    given = HexFormat.of().parseHex(candidate);
+                } catch (IllegalArgumentException e) {
+                    continue;
+                }
+                if (MessageDigest.isEqual(expected, given)) { // constant time
+                    match = candidate;
+                }
+            }
+        }
+        if (match == null) {
+            SseEndpoint.json(request, 401, "SIGNATURE_INVALID",
+                    "the signature does not match any webhook secret of site '" + site.name() + "'");
+            return;
+        }
+        JsonObject payload;
+        try {
+            Object parsed = io.vertx.core.json.Json.decodeValue(body);
+            if (!(parsed instanceof JsonObject o)) {
+                throw new DecodeException("not an object");
+            }
+            payload = o;
+        } catch (DecodeException e) {
+            SseEndpoint.json(request, 400, "INVALID_JSON", "the body must be a JSON object like {\"deployment\":\"v42\"}");
+            return;
+        }
+        Object version = payload.getValue("deployment");
+        Object message = payload.getValue("message", "");
+        if (!(version instanceof String v) || v.isBlank() || v.length() > 200 || !(message instanceof String m)
+                || m.length() > 1000 || v.chars().anyMatch(c -> c < 0x20)) {
+            SseEndpoint.json(request, 400, "INVALID_PAYLOAD",
+                    "'deployment' must be a version string of 1-200 characters; 'message' an optional string");
+            return;
+        }
+        if (seen.putIfAbsent(site.name() + ":" + timestamp + ":" + match, now + WINDOW_SECONDS) != null) {
+            respond(request, 200, new JsonObject().put("status", "duplicate").put("notified", 0));
+            return;
+        }
+        forgetExpired(now);
+        vertx.<Integer>executeBlocking(() -> deploys.announce(site.name(), v, m), false)
+                .onSuccess(n -> respond(request, 202, new JsonObject().put("status", "notified").put("notified", n)))
+                .onFailure(e -> SseEndpoint.json(request, 503, "NOTIFY_FAILED", "the notice was not recorded: "
+                        + e.getMessage()));
+    }
+
+    private void forgetExpired(long now) {
+        if (seen.size() < 1024) {
+            return;
+        }
+        for (Iterator<Map.Entry<String, Long>> it = seen.entrySet().iterator(); it.hasNext(); ) {
+            if (it.next().getValue() < now) {
+                it.remove();
+            }
+        }
+    }
+
+    private static void respond(HttpServerRequest request, int status, JsonObject body) {
+        request.response().setStatusCode(status).putHeader("content-type", "application/json")
+                .putHeader("cache-control", "no-store").end(body.encode() + "\n");
+    }
+
+    /** HMAC-SHA256 of the bytes under the secret (also used by tests and the CLI to sign). */
+    public static byte[] hmac(String secret, byte[] bytes) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return mac.doFinal(bytes);
+        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+            throw new IllegalStateException("the JDK always has HmacSHA256", e);
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package dev.skewgate.push;
+
+import dev.skewgate.control.ChangeFeed;
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every open event stream of this gateway, across event loops: broadcasts a notice to all of them in parallel, keeps
+ * the recent notices of each site for {@code Last-Event-ID} resumption, and counts open tabs per boot deployment.
+ */
+public final class PushHub implements ChangeFeed {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PushHub.class);
+    /** Notices kept per site for clients that reconnect; an older Last-Event-ID gets a fresh hello instead. */
+    static final int REPLAY = 128;
+    private static final long BROADCAST_WAIT_MS = 10_000;
+
+    private final List<LoopHub> loops = new CopyOnWriteArrayList<>();
+    private final Map<String, Replay> replays = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, AtomicInteger>> open = new ConcurrentHashMap<>();
+
+    /**
+     * The recent notices of one site, immutable and swapped whole.
+     *
+     * @param coveredFrom every notice with a greater number is in {@code notices} (or there was none)
+     */
+    record Replay(long coveredFrom, long newest, List<Notice> notices) {
+    }
+
+    /** Registers the calling event loop; its streams are written on its own thread. */
+    public LoopHub register(Context context) {
+        LoopHub hub = new LoopHub(context);
+        loops.add(hub);
+        return hub;
+    }
+
+    public void unregister(LoopHub hub) {
+        loops.remove(hub);
+    }
+
+    /** Starts the replay log of a site at the event number the store had (once, at the first stream or notice). */
+    void cover(String site, long lastEventSeq) {
+        replays.putIfAbsent(site, new Replay(lastEventSeq, lastEventSeq, List.of()));
+    }
+
+    Optional<Replay> replay(String site) {
+        return Optional.ofNullable(replays.get(site));
+    }
+
+    @Override
+    public int publish(Notice notice) {
+        replays.compute(notice.site(), (site, old) -> {
+            Replay r = old == null ? new Replay(notice.seq() - 1, notice.seq() - 1, List.of()) : old;
+            List<Notice> list = new ArrayList<>(r.notices());
+            list.add(notice);
+            long coveredFrom = r.coveredFrom();
+            while (list.size() > REPLAY) {
+                coveredFrom = list.remove(0).seq();
+            }
+            return new Replay(coveredFrom, Math.max(r.newest(), notice.seq()), List.copyOf(list));
+        });
+        Buffer frame = SseFrames.event(notice.seq(), notice.type(), notice.data());
+        List<CompletableFuture<Integer>> sent = new ArrayList<>();
+        for (LoopHub loop : loops) {
+            CompletableFuture<Integer> done = new CompletableFuture<>();
+            loop.context().runOnContext(v -> {
+                try {
+                    done.complete(loop.send(notice.site(), frame));
+                } catch (RuntimeException e) {
+                    done.completeExceptionally(e);
+                }
+            });
+            sent.add(done);
+        }
+        int total = 0;
+        for (CompletableFuture<Integer> f : sent) {
+            try {
+                total += f.get(BROADCAST_WAIT_MS, TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                LOG.warn("an event loop did not confirm broadcasting event {} of site {}: {}", notice.seq(), notice.site(),
+                        e.toString());
+            }
+        }
+        return total;
+    }
+
+    @Override
+    public Map<String, Integer> openClients(String site) {
+        Map<String, AtomicInteger> counts = open.get(site);
+        Map<String, Integer> out = new HashMap<>();
+        if (counts != null) {
+            counts.forEach((k, v) -> {
+                if (v.get() > 0) {
+                    out.put(k, v.get());
+                }
+            });
+        }
+        return out;
+    }
+
+    void opened(String site, String boot) {
+        open.computeIfAbsent(site, k -> new ConcurrentHashMap<>()).computeIfAbsent(boot, k -> new AtomicInteger())
+                .incrementAndGet();
+    }
+
+    void closed(String site, String boot) {
+        Map<String, AtomicInteger> counts = open.get(site);
+        if (counts != null) {
+            AtomicInteger n = counts.get(boot);
+            if (n != null) {
+                n.decrementAndGet();
+            }
+        }
+    }
+
+    /** Ends every stream on every loop; returns when each loop has done so (or after the wait). */
+    public void closeAll() {
+        List<CompletableFuture<Void>> done = new ArrayList<>();
+        for (LoopHub loop : loops) {
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            loop.context().runOnContext(v -> {
+                loop.closeAll();
+                f.complete(null);
+            });
+            done.add(f);
+        }
+        for (CompletableFuture<Void> f : done) {
+            try {
+                f.get(2, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.debug("closing event streams: {}", e.toString());
+            }
+        }
+    }
+}

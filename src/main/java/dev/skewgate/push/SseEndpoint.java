@@ -1,0 +1,102 @@
+package dev.skewgate.push;
+
+import dev.skewgate.http.DataPlaneErrors;
+import dev.skewgate.model.DeploymentIds;
+import dev.skewgate.routing.SiteRoute;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * {@code GET /_skewgate/events?deployment=<boot id>}: a site's Server-Sent Events stream. Opens with {@code retry:}
+ * and either the events a reconnecting client missed (by {@code Last-Event-ID}) or a fresh {@code hello}; then
+ * {@code deployment}, {@code config} and {@code retired} events as they happen, and heartbeat comments.
+ */
+public final class SseEndpoint {
+
+    static final long RETRY_MS = 3_000;
+    static final long HEARTBEAT_MS = 25_000;
+    static final String UNKNOWN_BOOT = "unknown";
+
+    private final PushHub hub;
+    private final LoopHub loop;
+
+    /** Serves streams on the calling event loop and starts that loop's heartbeat. */
+    public SseEndpoint(PushHub hub, io.vertx.core.Context context) {
+        this.hub = hub;
+        this.loop = hub.register(context);
+        context.owner().setPeriodic(HEARTBEAT_MS, id -> loop.heartbeat());
+    }
+
+    public void handle(HttpServerRequest request, SiteRoute site) {
+        String boot = request.getParam("deployment");
+        if (boot != null && !DeploymentIds.isWellFormed(boot)) {
+            json(request, 400, "INVALID_DEPLOYMENT", "'deployment' must be the id the page booted on (dpl_...)");
+            return;
+        }
+        hub.cover(site.name(), site.lastEventSeq());
+        PushHub.Replay replay = hub.replay(site.name()).orElseThrow();
+        long newest = Math.max(replay.newest(), site.lastEventSeq());
+        String lastEventId = request.getHeader("Last-Event-ID");
+        long lastSeen = -1;
+        if (lastEventId != null && !lastEventId.isBlank()) {
+            try {
+                lastSeen = Long.parseLong(lastEventId.trim());
+            } catch (NumberFormatException e) {
+                lastSeen = -2;
+            }
+            if (lastSeen < 0) {
+                json(request, 400, "INVALID_LAST_EVENT_ID", "Last-Event-ID must be an event number from this stream");
+                return;
+            }
+            if (lastSeen > newest) {
+                json(request, 400, "INVALID_LAST_EVENT_ID", "Last-Event-ID " + lastSeen
+                        + " is ahead of this site's newest event " + newest + "; reconnect without it");
+                return;
+            }
+        }
+        HttpServerResponse response = request.response();
+        response.setChunked(true)
+                .putHeader("content-type", "text/event-stream; charset=utf-8")
+                .putHeader("cache-control", "no-store")
+                .putHeader("x-accel-buffering", "no")
+                .setWriteQueueMaxSize(EventStream.MAX_QUEUED_BYTES);
+        response.write(SseFrames.retry(RETRY_MS));
+        if (lastSeen >= 0 && lastSeen >= replay.coveredFrom()) {
+            for (var notice : replay.notices()) {
+                if (notice.seq() > lastSeen) {
+                    response.write(SseFrames.event(notice.seq(), notice.type(), notice.data()));
+                }
+            }
+        } else {
+            JsonObject hello = new JsonObject()
+                    .put("site", site.name())
+                    .put("deployment", site.active().map(d -> d.id()).orElse(null))
+                    .put("activatedAt", site.activatedAt().map(Object::toString).orElse(null))
+                    .put("configRevision", site.configRevision())
+                    .put("boot", boot)
+                    .put("bootRetired", boot != null && site.retired().contains(boot));
+            response.write(SseFrames.event(newest, "hello", hello.encode()));
+        }
+        String bootKey = boot == null ? UNKNOWN_BOOT : boot;
+        EventStream stream = new EventStream(response, site.name(), bootKey);
+        loop.add(stream);
+        hub.opened(site.name(), bootKey);
+        boolean[] closed = {false};
+        Runnable gone = () -> {
+            if (!closed[0]) {
+                closed[0] = true;
+                loop.remove(stream);
+                hub.closed(site.name(), bootKey);
+            }
+        };
+        response.closeHandler(v -> gone.run());
+        response.exceptionHandler(e -> gone.run());
+        response.endHandler(v -> gone.run());
+    }
+
+    static void json(HttpServerRequest request, int status, String code, String message) {
+        DataPlaneErrors.send(request, status, "application/json",
+                new JsonObject().put("error", code).put("message", message).encode() + "\n", message);
+    }
+}
