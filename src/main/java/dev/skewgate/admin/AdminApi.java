@@ -12,8 +12,10 @@ import dev.skewgate.model.ManifestEntry;
 import dev.skewgate.model.Site;
 import dev.skewgate.model.SiteEvent;
 import dev.skewgate.model.SkewgateException;
+import dev.skewgate.proxy.WebSocketTunnels;
 import dev.skewgate.store.BlobStore;
 import dev.skewgate.store.StoreFailure;
+import dev.skewgate.traffic.TrafficMeter;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
@@ -49,12 +51,21 @@ public final class AdminApi {
     private final ControlPlane control;
     private final AdminToken token;
     private final IntSupplier edgePort;
+    private final TrafficMeter traffic;
+    private final WebSocketTunnels tunnels;
 
-    /** @param edgePort the data plane's bound port, reported by {@code /v1/health} so the CLI can print preview URLs */
-    public AdminApi(ControlPlane control, AdminToken token, IntSupplier edgePort) {
+    /**
+     * @param edgePort the data plane's bound port, reported by {@code /v1/health} so the CLI can print preview URLs
+     * @param traffic per-deployment request counts for the status
+     * @param tunnels open WebSockets per deployment for the status
+     */
+    public AdminApi(ControlPlane control, AdminToken token, IntSupplier edgePort, TrafficMeter traffic,
+                    WebSocketTunnels tunnels) {
         this.control = control;
         this.token = token;
         this.edgePort = edgePort;
+        this.traffic = traffic;
+        this.tunnels = tunnels;
     }
 
     public Router router(Vertx vertx) {
@@ -126,6 +137,13 @@ public final class AdminApi {
     private static SiteSpec spec(JsonObject body) {
         JsonObject retention = optionalObject(body, "retention");
         JsonObject client = optionalObject(body, "client");
+        JsonObject checks = optionalObject(body, "checks");
+        Optional<Map<String, String>> samples = Optional.empty();
+        if (checks.containsKey("wildcardSamples")) {
+            Map<String, String> m = new HashMap<>();
+            optionalObject(checks, "wildcardSamples").forEach(e -> m.put(e.getKey(), String.valueOf(e.getValue())));
+            samples = Optional.of(m);
+        }
         Optional<List<HeaderRule>> rules = Optional.empty();
         if (body.containsKey("headerRules")) {
             List<HeaderRule> list = new ArrayList<>();
@@ -154,7 +172,31 @@ public final class AdminApi {
                 strings(client, "apiOrigins"),
                 client.containsKey("configAlias")
                         ? Optional.of(Optional.ofNullable(typed(client, "configAlias", String.class)))
-                        : Optional.empty());
+                        : Optional.empty(),
+                body.containsKey("defaultBackend") ? Optional.of(backend(body, "defaultBackend")) : Optional.empty(),
+                Optional.ofNullable(typed(checks, "readinessProbes", Integer.class)),
+                Optional.ofNullable(typed(checks, "synthetic", Boolean.class)),
+                Optional.ofNullable(typed(checks, "interval", String.class)).map(Durations::parse),
+                Optional.ofNullable(typed(checks, "autoRollback", Boolean.class)),
+                checks.containsKey("retireWhenIdle")
+                        ? Optional.of(Optional.ofNullable(typed(checks, "retireWhenIdle", String.class)).map(Durations::parse))
+                        : Optional.empty(),
+                samples);
+    }
+
+    /** A {@code {"upstreams": [...], "healthPath": "/..."}} field, or empty when it is null. */
+    private static Optional<dev.skewgate.model.Backend> backend(JsonObject body, String field) {
+        Object raw = body.getValue(field);
+        if (raw == null) {
+            return Optional.empty();
+        }
+        if (!(raw instanceof JsonObject b)) {
+            throw new InvalidRequestException("INVALID_BACKEND", "'" + field + "' must be {\"upstreams\": [...], \"healthPath\": ...}");
+        }
+        List<String> upstreams = strings(b, "upstreams").orElseThrow(() ->
+                new InvalidRequestException("INVALID_BACKEND", "'" + field + ".upstreams' is required"));
+        return Optional.of(new dev.skewgate.model.Backend(upstreams,
+                Optional.ofNullable(typed(b, "healthPath", String.class)).orElse("/")));
     }
 
     private void createDeployment(RoutingContext ctx) {
@@ -172,7 +214,8 @@ public final class AdminApi {
         DeploymentMeta meta = new DeploymentMeta(
                 Optional.ofNullable(typed(body, "message", String.class)).orElse(""),
                 Optional.ofNullable(typed(body, "gitSha", String.class)),
-                actor(ctx));
+                actor(ctx),
+                backend(body, "backend"));
         NewDeployment created = control.beginDeployment(ctx.pathParam("site"), manifest, meta);
         json(ctx, 201, new JsonObject()
                 .put("deployment", Wire.deployment(created.deployment()))
@@ -323,14 +366,49 @@ public final class AdminApi {
         return "true".equals(ctx.request().getParam("force"));
     }
 
+    /**
+     * The operator's questions at a glance: which version is live, how many open tabs and requests each version still
+     * has, whether anything reaches a retired one, and the last synthetic check of every host name.
+     */
     private void status(RoutingContext ctx) {
         String name = ctx.pathParam("site");
         Site site = control.site(name);
         List<Deployment> deployments = control.deployments(name);
+        java.util.Map<String, Integer> open = control.openClients(name);
+        JsonArray rows = new JsonArray();
+        JsonArray alerts = new JsonArray();
+        for (Deployment d : deployments) {
+            TrafficMeter.Usage usage = traffic.usage(d.id());
+            JsonObject row = Wire.deployment(d)
+                    .put("openTabs", open.getOrDefault(d.id(), 0))
+                    .put("webSockets", tunnels.open(d.id()))
+                    .put("requestsLastMinute", usage.lastMinute())
+                    .put("requestsLast5Minutes", usage.last5Minutes())
+                    .put("lastRequest", usage.lastRequest().map(Object::toString).orElse(null));
+            if (d.state() == dev.skewgate.model.DeploymentState.RETIRED || d.state() == dev.skewgate.model.DeploymentState.PURGED) {
+                TrafficMeter.Usage late = traffic.retiredUsage(d.id());
+                row.put("requestsAfterRetirementLast5Minutes", late.last5Minutes());
+                if (late.last5Minutes() > 0) {
+                    alerts.add(new JsonObject().put("deployment", d.id())
+                            .put("requestsLast5Minutes", late.last5Minutes())
+                            .put("lastClient", traffic.retiredClient(d.id()).orElse(null))
+                            .put("message", "traffic to retired deployment " + d.id() + ": " + late.last5Minutes()
+                                    + " requests in the last 5 min"));
+                }
+            }
+            rows.add(row);
+        }
+        JsonArray checks = new JsonArray();
+        for (var c : control.lastChecks(name)) {
+            checks.add(new JsonObject().put("host", c.host()).put("check", c.check()).put("deployment", c.deployment())
+                    .put("ok", c.ok()).put("detail", c.detail()).put("at", c.at().toString()));
+        }
         json(ctx, 200, new JsonObject()
                 .put("site", Wire.site(site))
-                .put("deployments", new JsonArray(deployments.stream().map(Wire::deployment).toList()))
-                .put("openClients", new JsonObject(new java.util.TreeMap<>(control.openClients(name)))));
+                .put("deployments", rows)
+                .put("openClients", new JsonObject(new java.util.TreeMap<>(open)))
+                .put("alerts", alerts)
+                .put("checks", checks));
     }
 
     private void events(RoutingContext ctx) {

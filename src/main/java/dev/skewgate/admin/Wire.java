@@ -41,6 +41,14 @@ final class Wire {
                         .put("apiOrigins", new JsonArray(s.client().apiOrigins()))
                         .put("configAlias", s.client().configAlias().orElse(null)))
                 .put("configRevision", s.config().revision())
+                .put("defaultBackend", s.defaultBackend().map(Wire::backend).orElse(null))
+                .put("checks", new JsonObject()
+                        .put("readinessProbes", s.checks().readinessProbes())
+                        .put("synthetic", s.checks().synthetic())
+                        .put("interval", Durations.format(s.checks().interval()))
+                        .put("autoRollback", s.checks().autoRollback())
+                        .put("retireWhenIdle", s.checks().retireWhenIdle().map(Durations::format).orElse(null))
+                        .put("wildcardSamples", new JsonObject(new java.util.TreeMap<>(s.checks().wildcardSamples()))))
                 .put("webhookSecrets", s.webhookSecrets().size())
                 .put("activeDeployment", s.activeDeployment().orElse(null))
                 .put("revision", s.revision())
@@ -62,7 +70,12 @@ final class Wire {
                 .put("author", d.author())
                 .put("files", d.fileCount())
                 .put("bytes", d.totalBytes())
-                .put("promotedFrom", d.promotedFrom().orElse(null));
+                .put("promotedFrom", d.promotedFrom().orElse(null))
+                .put("backend", d.backend().map(Wire::backend).orElse(null));
+    }
+
+    static JsonObject backend(dev.skewgate.model.Backend b) {
+        return new JsonObject().put("upstreams", new JsonArray(b.upstreams())).put("healthPath", b.healthPath());
     }
 
     static JsonObject file(ManifestEntry f) {

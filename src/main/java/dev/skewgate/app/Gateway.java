@@ -3,9 +3,15 @@ package dev.skewgate.app;
 import dev.skewgate.admin.AdminApi;
 import dev.skewgate.admin.AdminServer;
 import dev.skewgate.admin.AdminToken;
+import dev.skewgate.checks.Prober;
 import dev.skewgate.config.ServeSettings;
+import dev.skewgate.control.ActivityView;
+import dev.skewgate.control.ChangeFeed;
 import dev.skewgate.control.ControlPlane;
 import dev.skewgate.edge.EdgeServer;
+import dev.skewgate.proxy.TrustedProxies;
+import dev.skewgate.proxy.UpstreamHealth;
+import dev.skewgate.proxy.WebSocketTunnels;
 import dev.skewgate.push.BrowserSdk;
 import dev.skewgate.push.NotifyWebhook;
 import dev.skewgate.push.PushHub;
@@ -14,31 +20,44 @@ import dev.skewgate.routing.RoutingHolder;
 import dev.skewgate.store.FileBlobStore;
 import dev.skewgate.store.Store;
 import dev.skewgate.store.sqlite.SqliteStore;
+import dev.skewgate.traffic.TrafficMeter;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The composition root: opens the data directory, wires store, control plane, routing and both listeners, and
- * stops them in reverse order. Holds no logic of its own. Stop is safe after a partial start.
+ * The composition root: opens the data directory, wires store, control plane, routing, push, proxy, checks and both
+ * listeners, and stops them in reverse order. Holds no logic of its own. Stop is safe after a partial start.
  */
 public final class Gateway implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+    private static final long CHECK_TICK_MS = 5_000;
 
     private final ServeSettings settings;
     private Store store;
     private Vertx vertx;
     private ControlPlane control;
     private PushHub push;
+    private EdgeServer edge;
+    private TrafficMeter traffic;
+    private WebSocketTunnels tunnels;
     private int edgePort = -1;
     private int adminPort = -1;
-    private long retentionTimer = -1;
+    private boolean closed;
 
     private Gateway(ServeSettings settings) {
         this.settings = settings;
@@ -67,24 +86,72 @@ public final class Gateway implements AutoCloseable {
                 sdk.versionedPath());
         control = new ControlPlane(store, blobs, routing, compiler, Clock.systemUTC());
         push = new PushHub();
-        control.feed(push);
+        traffic = new TrafficMeter();
+        tunnels = new WebSocketTunnels();
+        control.feed(new ChangeFeed() {
+            @Override
+            public int publish(Notice notice) {
+                return announce(notice);
+            }
+
+            @Override
+            public Map<String, Integer> openClients(String site) {
+                return push.openClients(site);
+            }
+        });
+        control.activity(new ActivityView() {
+            @Override
+            public Optional<Instant> lastRequest(String deployment) {
+                return traffic.usage(deployment).lastRequest();
+            }
+
+            @Override
+            public int openConnections(String site, String deployment) {
+                return push.openClients(site).getOrDefault(deployment, 0) + tunnels.open(deployment);
+            }
+        });
         control.start();
 
         vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+        String checkSecret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
         NotifyWebhook webhook = new NotifyWebhook(vertx,
                 (site, version, message) -> control.notifyExternal(site, version, message).notified());
-        EdgeServer edge = new EdgeServer(vertx, routing, push, webhook, sdk);
-        AdminServer admin = new AdminServer(vertx, new AdminApi(control, token, () -> edgePort));
+        edge = new EdgeServer(vertx, new EdgeServer.Services(routing, push, webhook, sdk, traffic, tunnels,
+                new UpstreamHealth(), TrustedProxies.parse(settings.trustedProxies()), settings.upstreamTimeout(),
+                checkSecret));
+        AdminServer admin = new AdminServer(vertx, new AdminApi(control, token, () -> edgePort, traffic, tunnels));
         edgePort = await(edge.start(settings.edgeHost(), settings.edgePort(), settings.edgeInstances()), "edge listener");
         adminPort = await(admin.start(settings.adminHost(), settings.adminPort()), "admin listener");
+        control.ownPorts(Set.of(edgePort, adminPort));
+        control.guard(new Prober(vertx, () -> edgePort, settings.edgeHost(), checkSecret, Clock.systemUTC()));
+
         long every = Math.max(1000, settings.retentionInterval().toMillis());
-        retentionTimer = vertx.setPeriodic(every, id -> vertx.executeBlocking(() -> control.runRetention(), false)
+        vertx.setPeriodic(every, id -> vertx.executeBlocking(() -> control.runRetention(), false)
                 .onFailure(e -> LOG.warn("retention pass failed, will retry: {}", e.toString())));
+        vertx.setPeriodic(CHECK_TICK_MS, id -> vertx.executeBlocking(() -> {
+            control.runContinuousChecks();
+            return null;
+        }, false).onFailure(e -> LOG.warn("continuous checks failed, will retry: {}", e.toString())));
         LOG.info("Skewgate is serving on http://{}:{} (admin API on http://{}:{}, data in {})",
-                settings.edgeHost(), edgePort, settings.adminHost(), adminPort, settings.dataDir().toAbsolutePath().normalize());
+                settings.edgeHost(), edgePort, settings.adminHost(), adminPort,
+                settings.dataDir().toAbsolutePath().normalize());
     }
 
-    private static int await(io.vertx.core.Future<Integer> future, String what) throws IOException {
+    /** Tells open tabs; a retired deployment's WebSockets are also closed after the drain period. */
+    private int announce(ChangeFeed.Notice notice) {
+        int told = push.publish(notice);
+        if (notice.type().equals("retired")) {
+            String deployment = new JsonObject(notice.data()).getString("deployment");
+            int sockets = tunnels.retire(deployment, settings.webSocketDrain().toMillis());
+            if (sockets > 0) {
+                LOG.info("closing {} WebSocket(s) to retired deployment {} in {}", sockets, deployment,
+                        settings.webSocketDrain());
+            }
+        }
+        return told;
+    }
+
+    private static int await(Future<Integer> future, String what) throws IOException {
         try {
             return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -105,14 +172,32 @@ public final class Gateway implements AutoCloseable {
         return control;
     }
 
+    /** Open streams by boot deployment, for tests and status. */
+    public Map<String, Integer> openClients(String site) {
+        return push.openClients(site);
+    }
+
+    /**
+     * Graceful stop: event streams are ended first (tabs reconnect elsewhere), the edge stops accepting and lets
+     * in-flight requests finish within the grace period, then everything closes.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         if (vertx != null) {
             if (push != null) {
-                push.closeAll(); // open tabs reconnect after their retry delay instead of waiting on a dead stream
+                push.closeAll();
             }
-            if (retentionTimer >= 0) {
-                vertx.cancelTimer(retentionTimer);
+            if (edge != null) {
+                try {
+                    edge.shutdown(settings.shutdownGrace()).toCompletionStage().toCompletableFuture()
+                            .get(settings.shutdownGrace().toMillis() + 5_000, TimeUnit.MILLISECONDS);
+                } catch (Exception e) {
+                    LOG.warn("in-flight requests did not all finish within {}: {}", settings.shutdownGrace(), e.toString());
+                }
             }
             try {
                 vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -125,5 +210,6 @@ public final class Gateway implements AutoCloseable {
             store.close();
             store = null;
         }
+        LOG.info("Skewgate stopped");
     }
 }

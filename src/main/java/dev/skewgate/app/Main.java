@@ -24,9 +24,7 @@ public final class Main {
 
     public static void main(String[] args) {
         int code = run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
-        if (code != 0 || !isServe(args)) {
-            System.exit(code);
-        }
+        System.exit(code);
     }
 
     /** Runs a command line with the given output streams; returns its exit code (used by tests, too). */
@@ -39,9 +37,5 @@ public final class Main {
             return 1;
         });
         return cli.execute(args);
-    }
-
-    private static boolean isServe(String[] args) {
-        return args.length > 0 && args[0].equals("serve");
     }
 }

@@ -1,17 +1,23 @@
 package dev.skewgate.app;
 
 import dev.skewgate.config.ServeSettings;
+import dev.skewgate.model.Durations;
+import dev.skewgate.proxy.TrustedProxies;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
 
 /** {@code skewgate serve}: runs the gateway until it is told to stop. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Run the gateway: edge listener, admin API, embedded store (SQLite + blob folder).")
 public final class ServeCommand implements Callable<Integer> {
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--port", defaultValue = "${env:SKEWGATE_PORT:-8080}",
             description = "Edge (data plane) port. Env SKEWGATE_PORT. Default: ${DEFAULT-VALUE}")
@@ -38,21 +44,47 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Memory for serving small files from RAM. Default: ${DEFAULT-VALUE}")
     long memoryBudgetMb;
 
+    @Option(names = "--upstream-timeout", defaultValue = "${env:SKEWGATE_UPSTREAM_TIMEOUT:-60s}",
+            description = "Longest silence from a backend before a request fails with 504. Default: ${DEFAULT-VALUE}")
+    String upstreamTimeout;
+
+    @Option(names = "--trusted-proxy", split = ",", defaultValue = "${env:SKEWGATE_TRUSTED_PROXIES}",
+            description = "Address or CIDR of a proxy in front whose X-Forwarded-*/Forwarded headers are believed "
+                    + "(repeatable). Default: none")
+    List<String> trustedProxies;
+
+    @Option(names = "--websocket-drain", defaultValue = "30s",
+            description = "How long WebSockets to a retired deployment stay open. Default: ${DEFAULT-VALUE}")
+    String webSocketDrain;
+
+    @Option(names = "--shutdown-grace", defaultValue = "30s",
+            description = "How long in-flight requests may take after SIGTERM. Default: ${DEFAULT-VALUE}")
+    String shutdownGrace;
+
     @Option(names = "--retention-interval", defaultValue = "60s", hidden = true)
     String retentionInterval;
 
     @Override
     public Integer call() throws Exception {
         ServeSettings base = ServeSettings.of(port, adminPort, dataDir);
+        List<String> proxies = trustedProxies == null ? List.of()
+                : trustedProxies.stream().map(String::trim).filter(p -> !p.isEmpty()).toList();
+        try {
+            TrustedProxies.parse(proxies);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--trusted-proxy: " + e.getMessage());
+        }
         ServeSettings settings = new ServeSettings(host, port, adminHost, adminPort, dataDir, base.maxFileInMemory(),
-                memoryBudgetMb << 20, Duration.ofSeconds(dev.skewgate.model.Durations.parse(retentionInterval).getSeconds()),
-                base.edgeInstances());
+                memoryBudgetMb << 20, Durations.parse(retentionInterval), base.edgeInstances(),
+                Durations.parse(upstreamTimeout), proxies, Durations.parse(webSocketDrain), Durations.parse(shutdownGrace));
         Gateway gateway = Gateway.start(settings);
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        // SIGTERM is the normal way to stop a service: drain and exit 0 rather than the JVM's 143.
+        Signal.handle(new Signal("TERM"), sig -> {
             gateway.close();
             stopped.countDown();
-        }, "skewgate-shutdown"));
+        });
+        Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "skewgate-shutdown"));
         stopped.await();
         return 0;
     }

@@ -2,6 +2,7 @@ package dev.skewgate.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Startup settings of {@code skewgate serve}, read once from flags and environment.
@@ -12,6 +13,10 @@ import java.time.Duration;
  * @param memoryBudget total bytes of file content kept in memory across all served deployments
  * @param retentionInterval how often retention (retire, purge, blob collection) runs
  * @param edgeInstances event-loop instances of the edge server (defaults to the number of cores)
+ * @param upstreamTimeout longest silence from a backend before the request fails with 504
+ * @param trustedProxies addresses (CIDR) whose X-Forwarded-* and Forwarded headers are believed
+ * @param webSocketDrain how long WebSockets to a retired deployment stay open before they are closed
+ * @param shutdownGrace how long in-flight requests may take to finish after SIGTERM
  */
 public record ServeSettings(
         String edgeHost,
@@ -22,7 +27,11 @@ public record ServeSettings(
         long maxFileInMemory,
         long memoryBudget,
         Duration retentionInterval,
-        int edgeInstances) {
+        int edgeInstances,
+        Duration upstreamTimeout,
+        List<String> trustedProxies,
+        Duration webSocketDrain,
+        Duration shutdownGrace) {
 
     public static final long DEFAULT_MAX_FILE_IN_MEMORY = 1L << 20;
     public static final long DEFAULT_MEMORY_BUDGET = 256L << 20;
@@ -30,6 +39,13 @@ public record ServeSettings(
     /** Defaults for everything but where to listen and what folder to use (used by tests and the demo). */
     public static ServeSettings of(int edgePort, int adminPort, Path dataDir) {
         return new ServeSettings("0.0.0.0", edgePort, "127.0.0.1", adminPort, dataDir, DEFAULT_MAX_FILE_IN_MEMORY,
-                DEFAULT_MEMORY_BUDGET, Duration.ofMinutes(1), Runtime.getRuntime().availableProcessors());
+                DEFAULT_MEMORY_BUDGET, Duration.ofMinutes(1), Runtime.getRuntime().availableProcessors(),
+                Duration.ofSeconds(60), List.of(), Duration.ofSeconds(30), Duration.ofSeconds(30));
+    }
+
+    /** The same settings with other proxy timings (tests use short ones). */
+    public ServeSettings withProxyTimings(Duration upstream, Duration drain) {
+        return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
+                retentionInterval, edgeInstances, upstream, trustedProxies, drain, shutdownGrace);
     }
 }

@@ -1,6 +1,9 @@
 package dev.skewgate.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.skewgate.model.Backend;
+import dev.skewgate.model.CheckResult;
+import dev.skewgate.model.CheckSettings;
 import dev.skewgate.model.ClientSettings;
 import dev.skewgate.model.ConflictException;
 import dev.skewgate.model.Deployment;
@@ -59,6 +62,13 @@ public final class ControlPlane {
     private final RoutingCompiler compiler;
     private final Clock clock;
     private volatile ChangeFeed feed = ChangeFeed.NONE;
+    private volatile Set<Integer> ownPorts = Set.of();
+    private volatile SwitchGuard guard = SwitchGuard.NONE;
+    private volatile ActivityView activity = ActivityView.NONE;
+    /** The latest synthetic check results per site (before a switch, and continuous). */
+    private final Map<String, List<CheckResult>> lastChecks = new ConcurrentHashMap<>();
+    private final Map<String, Integer> failedRounds = new ConcurrentHashMap<>();
+    private final Map<String, Instant> lastRound = new ConcurrentHashMap<>();
     /** Manifests of deployments being uploaded: sha256 -> size, so a blob upload is checked without a query. */
     private final Map<String, Map<String, Long>> uploading = new ConcurrentHashMap<>();
 
@@ -75,6 +85,29 @@ public final class ControlPlane {
         this.feed = feed;
     }
 
+    /** What a switch must pass; set while wiring, once the edge listens. */
+    public void guard(SwitchGuard guard) {
+        this.guard = guard;
+    }
+
+    /** Where retention learns which previous deployments are idle. */
+    public void activity(ActivityView activity) {
+        this.activity = activity;
+    }
+
+    /** The gateway's own listening ports, so no backend is pointed back at it. */
+    public void ownPorts(Set<Integer> ports) {
+        this.ownPorts = Set.copyOf(ports);
+    }
+
+    private Set<String> ownHosts() {
+        Set<String> hosts = new java.util.HashSet<>();
+        for (Site s : store.sites()) {
+            hosts.addAll(s.hosts());
+        }
+        return hosts;
+    }
+
     /** Builds and publishes the first snapshot from what the store holds. */
     public synchronized void start() {
         rebuild();
@@ -84,11 +117,15 @@ public final class ControlPlane {
 
     public synchronized Site createSite(String name, SiteSpec spec, String actor) {
         Names.siteName(name);
-        Site site = apply(new Site(name, List.of(), List.of("/api/"), true, "index.html", Retention.DEFAULT, List.of(),
-                ClientSettings.DEFAULT, RuntimeConfig.EMPTY, List.of(), Optional.empty(), 1, clock.instant()), spec);
-        if (site.hosts().isEmpty()) {
+        Site draft = apply(new Site(name, List.of(), List.of("/api/"), true, "index.html", Retention.DEFAULT, List.of(),
+                ClientSettings.DEFAULT, RuntimeConfig.EMPTY, List.of(), Optional.empty(), CheckSettings.DEFAULT,
+                Optional.empty(), 1, clock.instant()), spec);
+        if (draft.hosts().isEmpty()) {
             throw new InvalidRequestException("NO_HOSTS", "a site needs at least one host name (--host)");
         }
+        Site site = draft.defaultBackend().isPresent()
+                ? withDefaultBackend(draft, BackendRules.check(draft.defaultBackend().get(), ownPorts, ownHosts()))
+                : draft;
         store.createSite(site, EventDraft.of("site.create", actor, clock.instant(), "hosts " + String.join(", ", site.hosts())));
         rebuild();
         return site(name);
@@ -98,6 +135,9 @@ public final class ControlPlane {
         Site current = site(name);
         long expected = ifMatch.orElse(current.revision());
         Site next = apply(current, spec);
+        if (spec.defaultBackend().isPresent() && spec.defaultBackend().get().isPresent()) {
+            next = withDefaultBackend(next, BackendRules.check(spec.defaultBackend().get().get(), ownPorts, ownHosts()));
+        }
         if (next.hosts().isEmpty()) {
             throw new InvalidRequestException("NO_HOSTS", "a site needs at least one host name");
         }
@@ -139,8 +179,43 @@ public final class ControlPlane {
         if (client.pollInterval().compareTo(Duration.ofSeconds(5)) < 0) {
             throw new InvalidRequestException("INVALID_POLL_INTERVAL", "the poll interval must be at least 5s");
         }
+        CheckSettings k = base.checks();
+        CheckSettings checks = new CheckSettings(spec.readinessProbes().orElse(k.readinessProbes()),
+                spec.synthetic().orElse(k.synthetic()), spec.checkInterval().orElse(k.interval()),
+                spec.autoRollback().orElse(k.autoRollback()),
+                spec.retireWhenIdle().isPresent() ? spec.retireWhenIdle().get() : k.retireWhenIdle(),
+                spec.wildcardSamples().map(ControlPlane::samples).orElse(k.wildcardSamples()));
+        if (checks.readinessProbes() < 0 || checks.readinessProbes() > 20) {
+            throw new InvalidRequestException("INVALID_CHECKS", "readiness probes must be 0..20");
+        }
+        if (!checks.interval().isZero() && checks.interval().compareTo(Duration.ofSeconds(5)) < 0) {
+            throw new InvalidRequestException("INVALID_CHECKS", "the check interval must be 0 (off) or at least 5s");
+        }
+        Optional<Backend> defaultBackend = spec.defaultBackend().isPresent() ? spec.defaultBackend().get()
+                : base.defaultBackend();
         return new Site(base.name(), hosts, prefixes, spec.spa().orElse(base.spa()), entry, retention, rules, client,
-                base.config(), base.webhookSecrets(), base.activeDeployment(), base.revision(), base.createdAt());
+                base.config(), base.webhookSecrets(), defaultBackend, checks, base.activeDeployment(), base.revision(),
+                base.createdAt());
+    }
+
+    private static Site withDefaultBackend(Site s, Backend backend) {
+        return new Site(s.name(), s.hosts(), s.apiPrefixes(), s.spa(), s.entryPoint(), s.retention(), s.headerRules(),
+                s.client(), s.config(), s.webhookSecrets(), Optional.of(backend), s.checks(), s.activeDeployment(),
+                s.revision(), s.createdAt());
+    }
+
+    private static Map<String, String> samples(Map<String, String> raw) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        raw.forEach((wildcard, sample) -> {
+            String w = Names.hostName(wildcard);
+            String h = Names.hostName(sample);
+            if (!w.startsWith("*.") || h.startsWith("*.") || !h.endsWith(w.substring(1))
+                    || h.substring(0, h.length() - w.length() + 1).contains(".")) {
+                throw new InvalidRequestException("INVALID_CHECKS", "'" + sample + "' is not a sample of '" + wildcard + "'");
+            }
+            out.put(w, h);
+        });
+        return out;
     }
 
     private static List<String> origins(List<String> raw) {
@@ -211,9 +286,10 @@ public final class ControlPlane {
             typed.add(new ManifestEntry(e.path(), e.sha256(), e.size(), ContentTypes.forPath(e.path())));
         }
         long total = typed.stream().mapToLong(ManifestEntry::size).sum();
+        Optional<Backend> backend = meta.backend().map(b -> BackendRules.check(b, ownPorts, ownHosts()));
         Deployment d = new Deployment(DeploymentIds.next(), siteName, DeploymentState.UPLOADING, clock.instant(),
                 Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), meta.message(), meta.gitSha(),
-                meta.author(), typed.size(), total, Optional.empty());
+                meta.author(), typed.size(), total, Optional.empty(), backend);
         store.insertDeployment(d, typed);
         Map<String, Long> sizes = new HashMap<>();
         typed.forEach(e -> sizes.put(e.sha256(), e.size()));
@@ -312,11 +388,90 @@ public final class ControlPlane {
             default -> {
             }
         }
+        checkBeforeSwitch(site, d);
         SiteEvent event = store.activate(siteName, deploymentId, EventDraft.of("activate", actor, clock.instant(),
                 "activated " + deploymentId));
         rebuild();
         LOG.info("site {}: {} is active (was {})", siteName, deploymentId, event.previous().orElse("none"));
         return Optional.of(announceSwitch(event, "activate"));
+    }
+
+    /**
+     * Backend readiness, then every host name through the edge. Any failure refuses the switch, naming the host and
+     * the check; nothing has changed yet, so the live version stays as it is.
+     */
+    private void checkBeforeSwitch(Site site, Deployment d) {
+        Optional<Backend> backend = d.backend().or(site::defaultBackend);
+        if (backend.isPresent()) {
+            Optional<String> notReady = guard.notReady(site, backend.get());
+            if (notReady.isPresent()) {
+                throw new ConflictException("BACKEND_NOT_READY", notReady.get() + "; " + liveNote(site));
+            }
+        }
+        if (!site.checks().synthetic()) {
+            return;
+        }
+        List<CheckResult> results = guard.synthetic(site, d.id(), backend);
+        lastChecks.put(site.name(), results);
+        List<CheckResult> failed = results.stream().filter(r -> !r.ok()).toList();
+        if (!failed.isEmpty()) {
+            String what = failed.stream().map(r -> r.host() + " (" + r.check() + " check: " + r.detail() + ")")
+                    .collect(java.util.stream.Collectors.joining("; "));
+            throw new ConflictException("SYNTHETIC_CHECK_FAILED", "activation of " + d.id() + " refused: " + what
+                    + "; " + liveNote(site));
+        }
+    }
+
+    private static String liveNote(Site site) {
+        return site.activeDeployment().map(a -> a + " stays live").orElse("nothing was activated");
+    }
+
+    /** The latest synthetic check results of a site. */
+    public List<CheckResult> lastChecks(String siteName) {
+        return lastChecks.getOrDefault(siteName, List.of());
+    }
+
+    /**
+     * Re-checks the active deployment of every site whose check interval has passed; with auto-rollback on, two failed
+     * rounds in a row after a switch roll the site back.
+     */
+    public void runContinuousChecks() {
+        Instant now = clock.instant();
+        for (Site site : store.sites()) {
+            Duration every = site.checks().interval();
+            if (every.isZero() || !site.checks().synthetic() || site.activeDeployment().isEmpty()) {
+                continue;
+            }
+            Instant last = lastRound.get(site.name());
+            if (last != null && last.plus(every).isAfter(now)) {
+                continue;
+            }
+            lastRound.put(site.name(), now);
+            String active = site.activeDeployment().get();
+            Deployment d = store.deployment(active).orElseThrow();
+            List<CheckResult> results = guard.synthetic(site, active, d.backend().or(site::defaultBackend));
+            lastChecks.put(site.name(), results);
+            boolean failed = results.stream().anyMatch(r -> !r.ok());
+            int rounds = failed ? failedRounds.merge(site.name(), 1, Integer::sum) : 0;
+            if (!failed) {
+                failedRounds.remove(site.name());
+            }
+            if (failed) {
+                LOG.warn("site {}: synthetic checks of {} failed ({} round(s) in a row): {}", site.name(), active, rounds,
+                        results.stream().filter(r -> !r.ok()).map(r -> r.host() + " " + r.check() + ": " + r.detail())
+                                .toList());
+            }
+            if (failed && rounds >= 2 && site.checks().autoRollback()) {
+                synchronized (this) {
+                    Site current = site(site.name());
+                    if (current.activeDeployment().equals(Optional.of(active)) && store.rollbackTarget(site.name()).isPresent()) {
+                        LOG.warn("site {}: auto-rollback from {} after failed synthetic checks", site.name(), active);
+                        rollback(site.name(), Optional.empty(), "auto-rollback");
+                        failedRounds.remove(site.name());
+                    }
+                }
+            }
+        }
     }
 
     /** Re-activates the most recently active previous deployment. */
@@ -362,7 +517,8 @@ public final class ControlPlane {
         Instant now = clock.instant();
         Deployment copy = new Deployment(DeploymentIds.next(), targetSite, DeploymentState.STAGED, now,
                 Optional.of(now), Optional.empty(), Optional.empty(), Optional.empty(), source.message(),
-                source.gitSha(), actor, source.fileCount(), source.totalBytes(), Optional.of(deploymentId));
+                source.gitSha(), actor, source.fileCount(), source.totalBytes(), Optional.of(deploymentId),
+                source.backend());
         store.insertStaged(copy, files, EventDraft.about("promote", copy.id(), actor, now,
                 "promoted from " + deploymentId + " of site '" + source.site() + "'"));
         rebuild();
@@ -495,11 +651,16 @@ public final class ControlPlane {
             List<Deployment> previous = all.stream().filter(d -> d.state() == DeploymentState.PREVIOUS)
                     .sorted(Comparator.comparing((Deployment d) -> d.demotedAt().orElse(Instant.EPOCH)).reversed())
                     .toList();
-            for (int i = r.keepPrevious(); i < previous.size(); i++) {
+            Optional<Duration> idleLimit = site.checks().retireWhenIdle();
+            for (int i = 0; i < previous.size(); i++) {
                 Deployment d = previous.get(i);
-                if (d.demotedAt().orElse(Instant.EPOCH).plus(r.skewWindow()).isBefore(now)) {
+                boolean pastWindow = i >= r.keepPrevious()
+                        && d.demotedAt().orElse(Instant.EPOCH).plus(r.skewWindow()).isBefore(now);
+                boolean idle = i > 0 && idleLimit.isPresent() && idleSince(site.name(), d).plus(idleLimit.get()).isBefore(now);
+                if (pastWindow || idle) {
                     SiteEvent event = store.retire(site.name(), d.id(), EventDraft.about("retire", d.id(), "retention", now,
-                            "skew window of " + Durations.format(r.skewWindow()) + " passed"));
+                            pastWindow ? "skew window of " + Durations.format(r.skewWindow()) + " passed"
+                                    : "idle for " + Durations.format(idleLimit.get()) + ": no requests, no open tabs"));
                     retired.add(d.id());
                     pendingRetired.add(event);
                 }
@@ -525,6 +686,15 @@ public final class ControlPlane {
                     retired, purged, abandoned, deleted);
         }
         return new RetentionReport(retired, purged, abandoned, deleted);
+    }
+
+    /** Since when a previous deployment has had no request and no open connection (never idle while one is open). */
+    private Instant idleSince(String site, Deployment d) {
+        if (activity.openConnections(site, d.id()) > 0) {
+            return Instant.MAX.minusSeconds(1_000_000_000L);
+        }
+        Instant demoted = d.demotedAt().orElse(Instant.EPOCH);
+        return activity.lastRequest(d.id()).filter(t -> t.isAfter(demoted)).orElse(demoted);
     }
 
     private int collectBlobs() {

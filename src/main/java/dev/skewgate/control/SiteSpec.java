@@ -1,13 +1,16 @@
 package dev.skewgate.control;
 
+import dev.skewgate.model.Backend;
 import dev.skewgate.model.HeaderRule;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * What a caller asks a site to be: every field optional, so the same shape serves create and partial update.
- * {@code configAlias} is doubly optional: absent leaves it, present-but-empty removes it.
+ * The doubly optional fields ({@code configAlias}, {@code defaultBackend}, {@code retireWhenIdle}): absent leaves the
+ * value, present-but-empty removes it.
  */
 public record SiteSpec(
         Optional<List<String>> hosts,
@@ -22,5 +25,20 @@ public record SiteSpec(
         Optional<String> strategy,
         Optional<Duration> pollInterval,
         Optional<List<String>> apiOrigins,
-        Optional<Optional<String>> configAlias) {
+        Optional<Optional<String>> configAlias,
+        Optional<Optional<Backend>> defaultBackend,
+        Optional<Integer> readinessProbes,
+        Optional<Boolean> synthetic,
+        Optional<Duration> checkInterval,
+        Optional<Boolean> autoRollback,
+        Optional<Optional<Duration>> retireWhenIdle,
+        Optional<Map<String, String>> wildcardSamples) {
+
+    /** Nothing to change. */
+    public static SiteSpec empty() {
+        return new SiteSpec(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.empty());
+    }
 }

@@ -2,13 +2,16 @@ package dev.skewgate.edge;
 
 import dev.skewgate.http.DataPlaneErrors;
 import dev.skewgate.model.DeploymentIds;
+import dev.skewgate.proxy.ProxyHandler;
 import dev.skewgate.routing.DeploymentRoute;
 import dev.skewgate.routing.Pin;
 import dev.skewgate.routing.RoutingHolder;
 import dev.skewgate.routing.SiteRoute;
 import dev.skewgate.staticfiles.StaticHandler;
+import dev.skewgate.traffic.TrafficMeter;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.HostAndPort;
 import java.util.Locale;
 import java.util.Optional;
@@ -23,10 +26,18 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
 
     private final RoutingHolder routing;
     private final GatewayEndpoints endpoints;
+    private final ProxyHandler proxy;
+    private final TrafficMeter traffic;
+    private final String checkSecret;
 
-    EdgeHandler(RoutingHolder routing, GatewayEndpoints endpoints) {
+    /** @param checkSecret lets the gateway's own synthetic checks reach a backend health path outside the API prefixes */
+    EdgeHandler(RoutingHolder routing, GatewayEndpoints endpoints, ProxyHandler proxy, TrafficMeter traffic,
+                String checkSecret) {
         this.routing = routing;
         this.endpoints = endpoints;
+        this.proxy = proxy;
+        this.traffic = traffic;
+        this.checkSecret = checkSecret;
     }
 
     @Override
@@ -53,7 +64,13 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
             GatewayEndpoints.config(request, site);
             return;
         }
+        if (isApi(site, path) || isCheck(request)) {
+            api(request, site);
+            return;
+        }
         Pin pin = Pin.resolve(request.getHeader(Pin.HEADER), request.query(), request.getHeader("Cookie"), navigation);
+        pin.value().filter(site.retired()::contains)
+                .ifPresent(id -> traffic.retired(site.name(), id, client(request)));
         Optional<DeploymentRoute> deployment = chooseForStatic(site, pin);
         if (deployment.isEmpty()) {
             DataPlaneErrors.send(request, 503, "text/plain; charset=utf-8",
@@ -61,7 +78,79 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
                             + site.name() + " --activate\n", "site " + site.name() + " has no active deployment");
             return;
         }
+        traffic.served(site.name(), deployment.get().id());
         StaticHandler.handle(request, site, deployment.get(), navigation);
+    }
+
+    /**
+     * An API request goes to the backend of the deployment it is pinned to (the active one when unpinned). Unlike a
+     * static file, a pin that names nothing servable is refused: answering from another version's backend is exactly
+     * the silent skew this gateway exists to prevent.
+     */
+    private void api(HttpServerRequest request, SiteRoute site) {
+        Pin pin = Pin.resolve(request.getHeader(Pin.HEADER), request.query(), request.getHeader("Cookie"), false);
+        DeploymentRoute deployment;
+        if (pin.value().isPresent()) {
+            String id = pin.value().get();
+            if (!DeploymentIds.isWellFormed(id)) {
+                ProxyHandler.error(request, 400, "INVALID_PIN", "the " + pin.source().name().toLowerCase(Locale.ROOT)
+                        + " pin is not a deployment id (dpl_ and 26 characters)");
+                return;
+            }
+            Optional<DeploymentRoute> pinned = site.pinned(id);
+            if (pinned.isEmpty()) {
+                if (site.retired().contains(id)) {
+                    traffic.retired(site.name(), id, client(request));
+                }
+                gone(request, site, id);
+                return;
+            }
+            deployment = pinned.get();
+        } else if (site.active().isPresent()) {
+            deployment = site.active().get();
+        } else {
+            ProxyHandler.error(request, 503, "NO_ACTIVE_DEPLOYMENT", "site '" + site.name() + "' has no active deployment");
+            return;
+        }
+        if (deployment.backend().isEmpty()) {
+            ProxyHandler.error(request, 502, "NO_BACKEND", "deployment " + deployment.id() + " of site '" + site.name()
+                    + "' has no backend; deploy with --backend or set the site's default backend");
+            return;
+        }
+        traffic.served(site.name(), deployment.id());
+        proxy.handle(request, deployment, deployment.backend().get());
+    }
+
+    /** 410 for a pin to a retired or unknown deployment: the SDK turns it into the refresh prompt. */
+    private static void gone(HttpServerRequest request, SiteRoute site, String id) {
+        JsonObject body = new JsonObject()
+                .put("error", "DEPLOYMENT_RETIRED")
+                .put("deployment", id)
+                .put("current", site.active().map(DeploymentRoute::id).orElse(null))
+                .put("message", "This version is no longer served. Refresh the page.");
+        request.resume();
+        DataPlaneErrors.send(request, 410, "application/json", body.encode() + "\n",
+                "pin to retired or unknown deployment " + id);
+    }
+
+    private static boolean isApi(SiteRoute site, String path) {
+        for (String prefix : site.apiPrefixes()) {
+            if (path.startsWith(prefix) || path.length() == prefix.length() - 1 && prefix.startsWith(path)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean isCheck(HttpServerRequest request) {
+        String given = request.getHeader(ProxyHandler.CHECK_HEADER);
+        return given != null && java.security.MessageDigest.isEqual(
+                given.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                checkSecret.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static String client(HttpServerRequest request) {
+        return request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
     }
 
     /**

@@ -1,42 +1,53 @@
 package dev.skewgate.edge;
 
+import dev.skewgate.http.Ports;
+import dev.skewgate.proxy.ProxyHandler;
+import dev.skewgate.proxy.TrustedProxies;
+import dev.skewgate.proxy.UpstreamHealth;
+import dev.skewgate.proxy.WebSocketTunnels;
 import dev.skewgate.push.BrowserSdk;
 import dev.skewgate.push.NotifyWebhook;
 import dev.skewgate.push.PushHub;
 import dev.skewgate.push.SseEndpoint;
 import dev.skewgate.routing.RoutingHolder;
-import dev.skewgate.http.Ports;
+import dev.skewgate.traffic.TrafficMeter;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 /** The data-plane listener: one HTTP server per event loop, all sharing the port, all reading the same snapshot. */
 public final class EdgeServer {
 
-    private final Vertx vertx;
-    private final RoutingHolder routing;
-    private final PushHub push;
-    private final NotifyWebhook webhook;
-    private final BrowserSdk sdk;
-    private int port = -1;
-
-    public EdgeServer(Vertx vertx, RoutingHolder routing, PushHub push, NotifyWebhook webhook, BrowserSdk sdk) {
-        this.vertx = vertx;
-        this.routing = routing;
-        this.push = push;
-        this.webhook = webhook;
-        this.sdk = sdk;
+    /**
+     * What every event loop's handler shares.
+     *
+     * @param checkSecret the token that marks the gateway's own synthetic check requests
+     */
+    public record Services(RoutingHolder routing, PushHub push, NotifyWebhook webhook, BrowserSdk sdk,
+                           TrafficMeter traffic, WebSocketTunnels tunnels, UpstreamHealth upstreams,
+                           TrustedProxies trusted, Duration upstreamTimeout, String checkSecret) {
     }
 
-    /**
-     * Starts {@code instances} servers sharing one port (port 0: a free one, see {@link Ports}).
-     */
+    private final Vertx vertx;
+    private final Services services;
+    private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
+    private int port = -1;
+
+    public EdgeServer(Vertx vertx, Services services) {
+        this.vertx = vertx;
+        this.services = services;
+    }
+
+    /** Starts {@code instances} servers sharing one port (port 0: a free one, see {@link Ports}). */
     public Future<Integer> start(String host, int requestedPort, int instances) {
         Set<Integer> bound = ConcurrentHashMap.newKeySet();
         int chosen = Ports.resolve(host, requestedPort);
@@ -55,12 +66,21 @@ public final class EdgeServer {
         return port;
     }
 
+    /**
+     * Stops accepting connections and lets in-flight requests finish, for at most {@code grace}; the listening socket
+     * is released at once, so a new gateway can bind the port while this one drains.
+     */
+    public Future<Void> shutdown(Duration grace) {
+        List<Future<Void>> done = servers.stream().map(s -> s.shutdown(grace.toMillis(), TimeUnit.MILLISECONDS)).toList();
+        return Future.join(done).mapEmpty();
+    }
+
     /** One event loop's HTTP server. */
     static final class EdgeVerticle extends VerticleBase {
-        private final Set<Integer> bound;
         private final EdgeServer edge;
         private final String host;
         private final int port;
+        private final Set<Integer> bound;
 
         EdgeVerticle(EdgeServer edge, String host, int port, Set<Integer> bound) {
             this.edge = edge;
@@ -79,10 +99,19 @@ public final class EdgeServer {
                     .setMaxInitialLineLength(8192)
                     .setMaxHeaderSize(16 * 1024)
                     .setCompressionSupported(false)
+                    // HTTP/1.1 only: browsers never speak cleartext HTTP/2, and one HTTP/1 pipeline keeps the strict
+                    // framing check below in one place.
+                    .setHttp2ClearTextEnabled(false)
                     .setTcpNoDelay(true);
-            GatewayEndpoints endpoints = new GatewayEndpoints(new SseEndpoint(edge.push, context), edge.webhook, edge.sdk);
-            HttpServer server = vertx.createHttpServer(options).requestHandler(new EdgeHandler(edge.routing, endpoints));
-            return server.listen().onSuccess(s -> bound.add(s.actualPort()));
+            Services s = edge.services;
+            GatewayEndpoints endpoints = new GatewayEndpoints(new SseEndpoint(s.push(), context), s.webhook(), s.sdk());
+            ProxyHandler proxy = new ProxyHandler(vertx, s.upstreams(), s.tunnels(), s.trusted(), s.upstreamTimeout());
+            EdgeHandler handler = new EdgeHandler(s.routing(), endpoints, proxy, s.traffic(), s.checkSecret());
+            HttpServer server = vertx.createHttpServer(options)
+                    .connectionHandler(StrictFraming::install)
+                    .requestHandler(handler);
+            edge.servers.add(server);
+            return server.listen().onSuccess(srv -> bound.add(srv.actualPort()));
         }
     }
 }

@@ -3,7 +3,7 @@ package dev.skewgate.model;
 import java.time.Instant;
 import java.util.Optional;
 
-/** An immutable frontend build of one site, with its state and who made it. */
+/** An immutable frontend build of one site, with its state, who made it, and the backend it was built against. */
 public record Deployment(
         String id,
         String site,
@@ -18,10 +18,6 @@ public record Deployment(
         String author,
         int fileCount,
         long totalBytes,
-        Optional<String> promotedFrom) {
-
-    public Deployment withState(DeploymentState next) {
-        return new Deployment(id, site, next, createdAt, finalizedAt, activatedAt, demotedAt, retiredAt,
-                message, gitSha, author, fileCount, totalBytes, promotedFrom);
-    }
+        Optional<String> promotedFrom,
+        Optional<Backend> backend) {
 }

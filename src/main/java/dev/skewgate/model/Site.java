@@ -7,6 +7,7 @@ import java.util.Optional;
 /**
  * One web app in one environment: its host names, how its files are served, and which deployment is live.
  *
+ * @param defaultBackend the backend of deployments that bring none of their own
  * @param webhookSecrets HMAC secrets accepted by the deploy webhook, newest first (two during a rotation)
  * @param revision increases with every change to the site or its active pointer; the admin API's ETag
  */
@@ -21,6 +22,8 @@ public record Site(
         ClientSettings client,
         RuntimeConfig config,
         List<String> webhookSecrets,
+        Optional<Backend> defaultBackend,
+        CheckSettings checks,
         Optional<String> activeDeployment,
         long revision,
         Instant createdAt) {

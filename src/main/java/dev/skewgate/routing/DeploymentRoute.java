@@ -5,12 +5,13 @@ import java.util.Optional;
 
 /**
  * A servable deployment inside the routing snapshot: its files by request path (leading slash), its SPA entry
- * point and custom 404 page, and the cookie value that pins a browser to it.
+ * point and custom 404 page, the cookie value that pins a browser to it, and its backend (its own or the site's).
  */
 public record DeploymentRoute(
         String id,
         Map<String, ServedFile> files,
         Optional<ServedFile> entryPoint,
         Optional<ServedFile> notFoundPage,
-        String pinCookie) {
+        String pinCookie,
+        Optional<BackendRoute> backend) {
 }

@@ -176,7 +176,8 @@ public final class RoutingCompiler {
         String entry = "/" + site.entryPoint();
         return new DeploymentRoute(d.id(), Map.copyOf(files), Optional.ofNullable(files.get(entry)),
                 Optional.ofNullable(files.get("/404.html")),
-                Pin.COOKIE + "=" + d.id() + "; Path=/; HttpOnly; SameSite=Lax");
+                Pin.COOKIE + "=" + d.id() + "; Path=/; HttpOnly; SameSite=Lax",
+                d.backend().or(site::defaultBackend).map(BackendRoute::of));
     }
 
     private Optional<ServedFile> variant(Site site, ManifestEntry compressed, ManifestEntry base, String encoding,

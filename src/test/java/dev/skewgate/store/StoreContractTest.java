@@ -3,6 +3,8 @@ package dev.skewgate.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.skewgate.model.Backend;
+import dev.skewgate.model.CheckSettings;
 import dev.skewgate.model.ClientSettings;
 import dev.skewgate.model.ConflictException;
 import dev.skewgate.model.Deployment;
@@ -53,13 +55,13 @@ public abstract class StoreContractTest {
     protected Site site(String name, String... hosts) {
         return new Site(name, List.of(hosts), List.of("/api/"), true, "index.html", Retention.DEFAULT,
                 List.of(new HeaderRule("assets/**", Map.of("X-Frame-Options", "DENY"))), ClientSettings.DEFAULT,
-                RuntimeConfig.EMPTY, List.of(), Optional.empty(), 1, t0);
+                RuntimeConfig.EMPTY, List.of(), Optional.empty(), CheckSettings.DEFAULT, Optional.empty(), 1, t0);
     }
 
     protected Deployment uploading(String site) {
         return new Deployment(DeploymentIds.next(), site, DeploymentState.UPLOADING, t0, Optional.empty(),
                 Optional.empty(), Optional.empty(), Optional.empty(), "msg", Optional.of("abc123"), "me", 1, 10,
-                Optional.empty());
+                Optional.empty(), Optional.of(new Backend(List.of("http://127.0.0.1:9001"), "/api/health")));
     }
 
     private EventDraft ev(String type) {
@@ -196,6 +198,7 @@ public abstract class StoreContractTest {
         store = reopen(store);
         assertThat(store.site("shop").orElseThrow().activeDeployment()).contains(a.id());
         assertThat(store.files(a.id())).hasSize(1);
+        assertThat(store.deployment(a.id()).orElseThrow().backend()).map(Backend::upstreams).contains(List.of("http://127.0.0.1:9001"));
         assertThat(store.integrityOk()).isTrue();
     }
 }

@@ -3,6 +3,8 @@ package dev.skewgate.store.sqlite;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.skewgate.model.Backend;
+import dev.skewgate.model.CheckSettings;
 import dev.skewgate.model.ClientSettings;
 import dev.skewgate.model.ConflictException;
 import dev.skewgate.model.Deployment;
@@ -45,7 +47,7 @@ public final class SqliteStore implements Store {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String DEPLOYMENT_COLUMNS = "id, site, state, created_at, finalized_at, activated_at, "
-            + "demoted_at, retired_at, message, git_sha, author, file_count, total_bytes, promoted_from";
+            + "demoted_at, retired_at, message, git_sha, author, file_count, total_bytes, promoted_from, backend";
 
     private final Connection db;
 
@@ -81,7 +83,8 @@ public final class SqliteStore implements Store {
             try (PreparedStatement st = db.prepareStatement("INSERT INTO sites (name, api_prefixes, spa, entry_point, "
                     + "skew_window_ms, keep_previous, purge_after_ms, header_rules, inject_sdk, update_strategy, "
                     + "poll_interval_ms, api_origins, config_alias, active_deployment, revision, created_at, config, "
-                    + "config_revision, webhook_secrets) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+                    + "config_revision, webhook_secrets, default_backend, checks) "
+                    + "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
                 st.setString(1, site.name());
                 bindSettings(st, 2, site);
                 st.setString(14, site.activeDeployment().orElse(null));
@@ -90,6 +93,8 @@ public final class SqliteStore implements Store {
                 st.setString(17, site.config().json());
                 st.setLong(18, site.config().revision());
                 st.setString(19, toJson(site.webhookSecrets()));
+                st.setString(20, site.defaultBackend().map(SqliteStore::toJson).orElse(null));
+                st.setString(21, checksJson(site.checks()));
                 st.executeUpdate();
             }
             insertHosts(site);
@@ -102,11 +107,13 @@ public final class SqliteStore implements Store {
         return inTransaction(() -> {
             try (PreparedStatement st = db.prepareStatement("UPDATE sites SET api_prefixes=?, spa=?, entry_point=?, "
                     + "skew_window_ms=?, keep_previous=?, purge_after_ms=?, header_rules=?, inject_sdk=?, "
-                    + "update_strategy=?, poll_interval_ms=?, api_origins=?, config_alias=?, revision=revision+1 "
-                    + "WHERE name=? AND revision=?")) {
+                    + "update_strategy=?, poll_interval_ms=?, api_origins=?, config_alias=?, default_backend=?, checks=?, "
+                    + "revision=revision+1 WHERE name=? AND revision=?")) {
                 bindSettings(st, 1, site);
-                st.setString(13, site.name());
-                st.setLong(14, expectedRevision);
+                st.setString(13, site.defaultBackend().map(SqliteStore::toJson).orElse(null));
+                st.setString(14, checksJson(site.checks()));
+                st.setString(15, site.name());
+                st.setLong(16, expectedRevision);
                 if (st.executeUpdate() != 1) {
                     Site current = site(site.name()).orElseThrow(() -> siteNotFound(site.name()));
                     throw new PreconditionFailedException("STALE_REVISION", "site '" + site.name() + "' is at revision "
@@ -218,7 +225,7 @@ public final class SqliteStore implements Store {
             try (PreparedStatement st = db.prepareStatement("SELECT name, api_prefixes, spa, entry_point, skew_window_ms, "
                     + "keep_previous, purge_after_ms, header_rules, active_deployment, revision, created_at, inject_sdk, "
                     + "update_strategy, poll_interval_ms, api_origins, config_alias, config, config_revision, "
-                    + "webhook_secrets FROM sites WHERE name=?")) {
+                    + "webhook_secrets, default_backend, checks FROM sites WHERE name=?")) {
                 st.setString(1, name);
                 try (ResultSet rs = st.executeQuery()) {
                     if (!rs.next()) {
@@ -237,6 +244,8 @@ public final class SqliteStore implements Store {
                                     Optional.ofNullable(rs.getString(16))),
                             new RuntimeConfig(rs.getLong(18), rs.getString(17)),
                             fromJson(rs.getString(19), new TypeReference<List<String>>() { }),
+                            backend(rs.getString(20)),
+                            checks(rs.getString(21)),
                             Optional.ofNullable(rs.getString(9)),
                             rs.getLong(10),
                             Instant.ofEpochMilli(rs.getLong(11))));
@@ -274,7 +283,7 @@ public final class SqliteStore implements Store {
 
     private void insertDeploymentRows(Deployment d, List<ManifestEntry> files) throws SQLException {
         try (PreparedStatement st = db.prepareStatement("INSERT INTO deployments (" + DEPLOYMENT_COLUMNS
-                + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+                + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
             st.setString(1, d.id());
             st.setString(2, d.site());
             st.setString(3, d.state().wire());
@@ -289,6 +298,7 @@ public final class SqliteStore implements Store {
             st.setInt(12, d.fileCount());
             st.setLong(13, d.totalBytes());
             st.setString(14, d.promotedFrom().orElse(null));
+            st.setString(15, d.backend().map(SqliteStore::toJson).orElse(null));
             st.executeUpdate();
         }
         try (PreparedStatement st = db.prepareStatement(
@@ -378,7 +388,7 @@ public final class SqliteStore implements Store {
                 rs.getString(1), rs.getString(2), DeploymentState.fromWire(rs.getString(3)),
                 Instant.ofEpochMilli(rs.getLong(4)), instant(rs, 5), instant(rs, 6), instant(rs, 7), instant(rs, 8),
                 rs.getString(9), Optional.ofNullable(rs.getString(10)), rs.getString(11), rs.getInt(12),
-                rs.getLong(13), Optional.ofNullable(rs.getString(14)));
+                rs.getLong(13), Optional.ofNullable(rs.getString(14)), backend(rs.getString(15)));
     }
 
     @Override
@@ -632,6 +642,35 @@ public final class SqliteStore implements Store {
         } catch (SQLException e) {
             throw new StoreFailure("database write failed: " + e.getMessage(), e);
         }
+    }
+
+    private static Optional<Backend> backend(String json) {
+        return json == null ? Optional.empty() : Optional.of(fromJson(json, new TypeReference<Backend>() { }));
+    }
+
+    private static String checksJson(CheckSettings c) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("readinessProbes", c.readinessProbes());
+        m.put("synthetic", c.synthetic());
+        m.put("intervalMs", c.interval().toMillis());
+        m.put("autoRollback", c.autoRollback());
+        m.put("retireWhenIdleMs", c.retireWhenIdle().map(Duration::toMillis).orElse(null));
+        m.put("wildcardSamples", c.wildcardSamples());
+        return toJson(m);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static CheckSettings checks(String json) {
+        Map<String, Object> m = fromJson(json, new TypeReference<Map<String, Object>>() { });
+        CheckSettings d = CheckSettings.DEFAULT;
+        Object idle = m.get("retireWhenIdleMs");
+        return new CheckSettings(
+                m.get("readinessProbes") instanceof Number n ? n.intValue() : d.readinessProbes(),
+                m.get("synthetic") instanceof Boolean b ? b : d.synthetic(),
+                m.get("intervalMs") instanceof Number n ? Duration.ofMillis(n.longValue()) : d.interval(),
+                m.get("autoRollback") instanceof Boolean b ? b : d.autoRollback(),
+                idle instanceof Number n ? Optional.of(Duration.ofMillis(n.longValue())) : Optional.empty(),
+                m.get("wildcardSamples") instanceof Map<?, ?> w ? (Map<String, String>) w : Map.of());
     }
 
     private static NotFoundException siteNotFound(String site) {

@@ -1,0 +1,162 @@
+package dev.skewgate.checks;
+
+import dev.skewgate.control.SwitchGuard;
+import dev.skewgate.model.Backend;
+import dev.skewgate.model.CheckResult;
+import dev.skewgate.model.Site;
+import dev.skewgate.proxy.ProxyHandler;
+import dev.skewgate.routing.BackendRoute;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+
+/**
+ * Readiness probes (straight to each upstream) and synthetic checks (through this gateway's own edge listener, one per
+ * host name, pinned to the deployment about to go live). Called from the control plane's thread, so it blocks.
+ */
+public final class Prober implements SwitchGuard {
+
+    static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
+    static final Duration PROBE_INTERVAL = Duration.ofMillis(300);
+    static final Duration READY_DEADLINE = Duration.ofSeconds(30);
+
+    private final HttpClient http;
+    /** An event-loop context of its own: callers block on the control thread, often a worker of the admin API. */
+    private final io.vertx.core.Context context;
+    private final IntSupplier edgePort;
+    private final String edgeAddress;
+    private final String checkSecret;
+    private final Clock clock;
+
+    /** A probe's answer: a status, or why there was none. */
+    record Answer(int status, String deployment, String error) {
+        boolean ok() {
+            return error == null && status >= 200 && status < 300;
+        }
+
+        String describe() {
+            return error != null ? error : "HTTP " + status;
+        }
+    }
+
+    public Prober(Vertx vertx, IntSupplier edgePort, String edgeAddress, String checkSecret, Clock clock) {
+        this.context = ((io.vertx.core.internal.VertxInternal) vertx).createEventLoopContext();
+        this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setMaxRedirects(0)
+                .setConnectTimeout((int) PROBE_TIMEOUT.toMillis()));
+        this.edgePort = edgePort;
+        this.edgeAddress = edgeAddress.equals("0.0.0.0") || edgeAddress.equals("::") ? "127.0.0.1" : edgeAddress;
+        this.checkSecret = checkSecret;
+        this.clock = clock;
+    }
+
+    @Override
+    public Optional<String> notReady(Site site, Backend backend) {
+        int needed = site.checks().readinessProbes();
+        if (needed <= 0) {
+            return Optional.empty();
+        }
+        long deadline = System.nanoTime() + READY_DEADLINE.toNanos();
+        for (BackendRoute.Upstream u : BackendRoute.of(backend).upstreams()) {
+            int streak = 0;
+            Answer last = null;
+            while (streak < needed) {
+                last = get(u.host(), u.port(), u.tls(), backend.healthPath(), u.host(), HttpHeaders.headers());
+                if (last.ok()) {
+                    streak++;
+                    continue;
+                }
+                streak = 0;
+                if (System.nanoTime() > deadline) {
+                    String why = last.status >= 300 && last.status < 400 ? "HTTP " + last.status
+                            + " (a redirect: the health path must answer 2xx itself)" : last.describe();
+                    return Optional.of("backend " + u.origin() + " is not ready: " + backend.healthPath() + " answered "
+                            + why + "; " + needed + " consecutive 2xx answers are needed");
+                }
+                sleep(PROBE_INTERVAL);
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public List<CheckResult> synthetic(Site site, String deploymentId, Optional<Backend> backend) {
+        List<CheckResult> results = new ArrayList<>();
+        for (String configured : site.hosts()) {
+            String host = configured;
+            if (configured.startsWith("*.")) {
+                host = site.checks().wildcardSamples().getOrDefault(configured, "skewgate-check" + configured.substring(1));
+            }
+            MultiMap headers = HttpHeaders.headers().add("accept", "text/html").add("x-skewgate-deployment", deploymentId);
+            Answer entry = get(edgeAddress, edgePort.getAsInt(), false, "/", host, headers);
+            boolean entryOk = entry.ok() && deploymentId.equals(entry.deployment());
+            results.add(new CheckResult(host, "entry", deploymentId, entryOk, entryOk ? "HTTP " + entry.status()
+                    : "GET / answered " + entry.describe() + (entry.error() == null ? " from "
+                    + (entry.deployment() == null ? "no deployment" : entry.deployment()) : ""), clock.instant()));
+            if (backend.isPresent()) {
+                MultiMap api = HttpHeaders.headers().add("x-skewgate-deployment", deploymentId)
+                        .add(ProxyHandler.CHECK_HEADER, checkSecret);
+                Answer health = get(edgeAddress, edgePort.getAsInt(), false, backend.get().healthPath(), host, api);
+                boolean healthOk = health.ok() && deploymentId.equals(health.deployment());
+                results.add(new CheckResult(host, "backend", deploymentId, healthOk, healthOk ? "HTTP " + health.status()
+                        : "GET " + backend.get().healthPath() + " through the proxy answered " + health.describe(),
+                        clock.instant()));
+            }
+        }
+        return results;
+    }
+
+    private Answer get(String address, int port, boolean tls, String path, String host, MultiMap headers) {
+        RequestOptions options = new RequestOptions()
+                .setServer(SocketAddress.inetSocketAddress(port, address))
+                .setSsl(tls)
+                .setMethod(HttpMethod.GET)
+                .setURI(path)
+                .setHost(host)
+                .setPort(port)
+                .setHeaders(headers)
+                .setIdleTimeout(PROBE_TIMEOUT.toMillis())
+                .setConnectTimeout(PROBE_TIMEOUT.toMillis());
+        java.util.concurrent.CompletableFuture<Answer> answer = new java.util.concurrent.CompletableFuture<>();
+        context.runOnContext(v -> http.request(options)
+                .compose(req -> req.send())
+                .compose(resp -> resp.body().map(b -> new Answer(resp.statusCode(),
+                        resp.getHeader("x-skewgate-deployment"), null)))
+                .onComplete(ar -> {
+                    if (ar.succeeded()) {
+                        answer.complete(ar.result());
+                    } else {
+                        answer.completeExceptionally(ar.cause());
+                    }
+                }));
+        try {
+            return answer.get(PROBE_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            return new Answer(0, null, "no answer (" + e.getCause().getMessage() + ")");
+        } catch (java.util.concurrent.TimeoutException e) {
+            return new Answer(0, null, "no answer within " + PROBE_TIMEOUT.toSeconds() + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Answer(0, null, "interrupted");
+        }
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

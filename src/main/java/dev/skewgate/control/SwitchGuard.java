@@ -1,0 +1,30 @@
+package dev.skewgate.control;
+
+import dev.skewgate.model.Backend;
+import dev.skewgate.model.CheckResult;
+import dev.skewgate.model.Site;
+import java.util.List;
+import java.util.Optional;
+
+/** What must hold before traffic moves to a deployment: a ready backend, and every host name working through the edge. */
+public interface SwitchGuard {
+
+    /** Checks nothing: for tools and tests that run a control plane without an edge. */
+    SwitchGuard NONE = new SwitchGuard() {
+        @Override
+        public Optional<String> notReady(Site site, Backend backend) {
+            return Optional.empty();
+        }
+
+        @Override
+        public List<CheckResult> synthetic(Site site, String deploymentId, Optional<Backend> backend) {
+            return List.of();
+        }
+    };
+
+    /** Probes each upstream until it has answered the site's number of consecutive 2xx; empty when ready. */
+    Optional<String> notReady(Site site, Backend backend);
+
+    /** Checks every host name of the site through the edge listener, pinned to the deployment. */
+    List<CheckResult> synthetic(Site site, String deploymentId, Optional<Backend> backend);
+}

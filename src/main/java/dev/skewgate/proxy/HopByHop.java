@@ -1,0 +1,39 @@
+package dev.skewgate.proxy;
+
+import io.vertx.core.MultiMap;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Header copying for a proxy (RFC 9110 §7.6.1): the connection-specific fields and every field named in
+ * {@code Connection} are removed, in both directions, 101 responses included.
+ */
+final class HopByHop {
+
+    static final Set<String> ALWAYS = Set.of("connection", "keep-alive", "proxy-connection", "proxy-authenticate",
+            "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade");
+
+    private HopByHop() {
+    }
+
+    /** Copies {@code from} into {@code to} without hop-by-hop fields and without {@code alsoDrop} (lowercase names). */
+    static void copy(MultiMap from, MultiMap to, Set<String> alsoDrop) {
+        Set<String> nominated = new HashSet<>();
+        for (String value : from.getAll("connection")) {
+            for (String token : value.split(",")) {
+                String t = token.trim().toLowerCase(Locale.ROOT);
+                if (!t.isEmpty()) {
+                    nominated.add(t);
+                }
+            }
+        }
+        for (Map.Entry<String, String> h : from) {
+            String name = h.getKey().toLowerCase(Locale.ROOT);
+            if (!ALWAYS.contains(name) && !nominated.contains(name) && !alsoDrop.contains(name)) {
+                to.add(h.getKey(), h.getValue());
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package dev.skewgate.traffic;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Requests per deployment, counted on the request path without locks: a ring of per-minute counters and the time
+ * of the last request. Requests that carry a pin to a retired deployment are counted apart and logged (at most once
+ * a minute per deployment) because something is still running code that was turned off.
+ */
+public final class TrafficMeter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrafficMeter.class);
+    /** Minutes of history kept. */
+    static final int MINUTES = 15;
+
+    private final Map<String, Counter> served = new ConcurrentHashMap<>();
+    private final Map<String, Counter> retired = new ConcurrentHashMap<>();
+
+    /** One deployment's counts; the slot for a minute is reset by the first request in it. */
+    static final class Counter {
+        final String site;
+        final AtomicLongArray perMinute = new AtomicLongArray(MINUTES);
+        final AtomicLongArray minuteOfSlot = new AtomicLongArray(MINUTES);
+        final AtomicLong lastMillis = new AtomicLong();
+        final AtomicLong lastLogged = new AtomicLong();
+        volatile String lastClient = "";
+
+        Counter(String site) {
+            this.site = site;
+        }
+
+        void add(long nowMillis) {
+            long minute = nowMillis / 60_000;
+            int slot = (int) (minute % MINUTES);
+            if (minuteOfSlot.get(slot) != minute) {
+                // Racing first requests of a minute may lose a count or two; a meter, not a ledger.
+                minuteOfSlot.set(slot, minute);
+                perMinute.set(slot, 0);
+            }
+            perMinute.incrementAndGet(slot);
+            lastMillis.set(nowMillis);
+        }
+
+        long lastMinutes(long nowMillis, int minutes) {
+            long current = nowMillis / 60_000;
+            long sum = 0;
+            for (int i = 0; i < MINUTES; i++) {
+                long m = minuteOfSlot.get(i);
+                if (m > current - minutes && m <= current) {
+                    sum += perMinute.get(i);
+                }
+            }
+            return sum;
+        }
+    }
+
+    /** What the status shows for one deployment. */
+    public record Usage(long lastMinute, long last5Minutes, Optional<Instant> lastRequest) {
+    }
+
+    public void served(String site, String deployment) {
+        served.computeIfAbsent(deployment, k -> new Counter(site)).add(System.currentTimeMillis());
+    }
+
+    /** A request pinned to a retired deployment: counted, and logged at WARN at most once a minute per deployment. */
+    public void retired(String site, String deployment, String client) {
+        long now = System.currentTimeMillis();
+        Counter c = retired.computeIfAbsent(deployment, k -> new Counter(site));
+        c.add(now);
+        c.lastClient = client;
+        long logged = c.lastLogged.get();
+        if (now - logged >= 60_000 && c.lastLogged.compareAndSet(logged, now)) {
+            LOG.warn("traffic to retired deployment {} of site {}: {} request(s) in the last 5 min, latest from {}",
+                    deployment, site, c.lastMinutes(now, 5), client);
+        }
+    }
+
+    public Usage usage(String deployment) {
+        return usage(served.get(deployment));
+    }
+
+    public Usage retiredUsage(String deployment) {
+        return usage(retired.get(deployment));
+    }
+
+    /** The last client address that used a retired deployment. */
+    public Optional<String> retiredClient(String deployment) {
+        Counter c = retired.get(deployment);
+        return c == null ? Optional.empty() : Optional.of(c.lastClient);
+    }
+
+    private static Usage usage(Counter c) {
+        if (c == null) {
+            return new Usage(0, 0, Optional.empty());
+        }
+        long now = System.currentTimeMillis();
+        long last = c.lastMillis.get();
+        return new Usage(c.lastMinutes(now, 1), c.lastMinutes(now, 5),
+                last == 0 ? Optional.empty() : Optional.of(Instant.ofEpochMilli(last)));
+    }
+}
