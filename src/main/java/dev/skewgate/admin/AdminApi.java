@@ -175,6 +175,7 @@ public final class AdminApi {
                         : Optional.empty(),
                 body.containsKey("defaultBackend") ? Optional.of(backend(body, "defaultBackend")) : Optional.empty(),
                 Optional.ofNullable(typed(checks, "readinessProbes", Integer.class)),
+                Optional.ofNullable(typed(checks, "readinessTimeout", String.class)).map(Durations::parse),
                 Optional.ofNullable(typed(checks, "synthetic", Boolean.class)),
                 Optional.ofNullable(typed(checks, "interval", String.class)).map(Durations::parse),
                 Optional.ofNullable(typed(checks, "autoRollback", Boolean.class)),

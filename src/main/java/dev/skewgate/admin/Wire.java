@@ -44,6 +44,7 @@ final class Wire {
                 .put("defaultBackend", s.defaultBackend().map(Wire::backend).orElse(null))
                 .put("checks", new JsonObject()
                         .put("readinessProbes", s.checks().readinessProbes())
+                        .put("readinessTimeout", Durations.format(s.checks().readinessTimeout()))
                         .put("synthetic", s.checks().synthetic())
                         .put("interval", Durations.format(s.checks().interval()))
                         .put("autoRollback", s.checks().autoRollback())

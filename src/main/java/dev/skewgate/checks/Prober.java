@@ -30,7 +30,6 @@ public final class Prober implements SwitchGuard {
 
     static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
     static final Duration PROBE_INTERVAL = Duration.ofMillis(300);
-    static final Duration READY_DEADLINE = Duration.ofSeconds(30);
 
     private final HttpClient http;
     /** An event-loop context of its own: callers block on the control thread, often a worker of the admin API. */
@@ -67,7 +66,7 @@ public final class Prober implements SwitchGuard {
         if (needed <= 0) {
             return Optional.empty();
         }
-        long deadline = System.nanoTime() + READY_DEADLINE.toNanos();
+        long deadline = System.nanoTime() + site.checks().readinessTimeout().toNanos();
         for (BackendRoute.Upstream u : BackendRoute.of(backend).upstreams()) {
             int streak = 0;
             Answer last = null;

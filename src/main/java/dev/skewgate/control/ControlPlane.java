@@ -181,12 +181,16 @@ public final class ControlPlane {
         }
         CheckSettings k = base.checks();
         CheckSettings checks = new CheckSettings(spec.readinessProbes().orElse(k.readinessProbes()),
-                spec.synthetic().orElse(k.synthetic()), spec.checkInterval().orElse(k.interval()),
+                spec.readinessTimeout().orElse(k.readinessTimeout()), spec.synthetic().orElse(k.synthetic()), spec.checkInterval().orElse(k.interval()),
                 spec.autoRollback().orElse(k.autoRollback()),
                 spec.retireWhenIdle().isPresent() ? spec.retireWhenIdle().get() : k.retireWhenIdle(),
                 spec.wildcardSamples().map(ControlPlane::samples).orElse(k.wildcardSamples()));
         if (checks.readinessProbes() < 0 || checks.readinessProbes() > 20) {
             throw new InvalidRequestException("INVALID_CHECKS", "readiness probes must be 0..20");
+        }
+        if (checks.readinessTimeout().compareTo(Duration.ofSeconds(1)) < 0
+                || checks.readinessTimeout().compareTo(Duration.ofMinutes(10)) > 0) {
+            throw new InvalidRequestException("INVALID_CHECKS", "the readiness timeout must be 1s..10m");
         }
         if (!checks.interval().isZero() && checks.interval().compareTo(Duration.ofSeconds(5)) < 0) {
             throw new InvalidRequestException("INVALID_CHECKS", "the check interval must be 0 (off) or at least 5s");

@@ -28,6 +28,7 @@ public record SiteSpec(
         Optional<Optional<String>> configAlias,
         Optional<Optional<Backend>> defaultBackend,
         Optional<Integer> readinessProbes,
+        Optional<Duration> readinessTimeout,
         Optional<Boolean> synthetic,
         Optional<Duration> checkInterval,
         Optional<Boolean> autoRollback,
@@ -39,6 +40,6 @@ public record SiteSpec(
         return new SiteSpec(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
                 Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
                 Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                Optional.empty(), Optional.empty(), Optional.empty());
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
     }
 }

@@ -31,21 +31,28 @@ public final class TestGateway implements AutoCloseable {
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     private final Path dataDir;
+    private final java.util.function.UnaryOperator<ServeSettings> tune;
     private Gateway gateway;
     private String token;
 
-    private TestGateway(Path dataDir) {
+    private TestGateway(Path dataDir, java.util.function.UnaryOperator<ServeSettings> tune) {
         this.dataDir = dataDir;
+        this.tune = tune;
     }
 
     public static TestGateway start(Path dataDir) throws IOException {
-        TestGateway t = new TestGateway(dataDir);
+        return start(dataDir, s -> s);
+    }
+
+    /** A gateway whose settings the test adjusts (short timeouts, say). */
+    public static TestGateway start(Path dataDir, java.util.function.UnaryOperator<ServeSettings> tune) throws IOException {
+        TestGateway t = new TestGateway(dataDir, tune);
         t.boot();
         return t;
     }
 
     private void boot() throws IOException {
-        gateway = Gateway.start(ServeSettings.of(0, 0, dataDir));
+        gateway = Gateway.start(tune.apply(ServeSettings.of(0, 0, dataDir)));
         token = Files.readString(dataDir.resolve("admin-token")).trim();
     }
 
@@ -69,6 +76,10 @@ public final class TestGateway implements AutoCloseable {
 
     public int edgePort() {
         return gateway.edgePort();
+    }
+
+    public int adminPort() {
+        return gateway.adminPort();
     }
 
     public String adminUrl() {
@@ -123,7 +134,18 @@ public final class TestGateway implements AutoCloseable {
         return deployBytes(site, bytes);
     }
 
+    /** Deploys a build whose API goes to {@code backend} (health path /api/health). */
+    public String deployWithBackend(String site, Map<String, String> files, String backend) {
+        Map<String, byte[]> bytes = new LinkedHashMap<>();
+        files.forEach((k, v) -> bytes.put(k, v.getBytes(StandardCharsets.UTF_8)));
+        return deployBytes(site, bytes, Map.of("upstreams", List.of(backend), "healthPath", "/api/health"));
+    }
+
     public String deployBytes(String site, Map<String, byte[]> files) {
+        return deployBytes(site, files, null);
+    }
+
+    private String deployBytes(String site, Map<String, byte[]> files, Object backend) {
         List<Map<String, Object>> manifest = new ArrayList<>();
         Map<String, byte[]> bySha = new LinkedHashMap<>();
         files.forEach((path, content) -> {
@@ -131,7 +153,13 @@ public final class TestGateway implements AutoCloseable {
             manifest.add(Map.of("path", path, "sha256", sha, "size", content.length));
             bySha.put(sha, content);
         });
-        Answer created = ok("POST", "/v1/sites/" + site + "/deployments", Map.of("files", manifest, "message", "test"));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("files", manifest);
+        body.put("message", "test");
+        if (backend != null) {
+            body.put("backend", backend);
+        }
+        Answer created = ok("POST", "/v1/sites/" + site + "/deployments", body);
         String id = created.body().path("deployment").path("id").asText();
         for (JsonNode sha : created.body().path("missing")) {
             ok("PUT", "/v1/deployments/" + id + "/blobs/" + sha.asText(), bySha.get(sha.asText()));

@@ -651,6 +651,7 @@ public final class SqliteStore implements Store {
     private static String checksJson(CheckSettings c) {
         Map<String, Object> m = new java.util.LinkedHashMap<>();
         m.put("readinessProbes", c.readinessProbes());
+        m.put("readinessTimeoutMs", c.readinessTimeout().toMillis());
         m.put("synthetic", c.synthetic());
         m.put("intervalMs", c.interval().toMillis());
         m.put("autoRollback", c.autoRollback());
@@ -666,6 +667,7 @@ public final class SqliteStore implements Store {
         Object idle = m.get("retireWhenIdleMs");
         return new CheckSettings(
                 m.get("readinessProbes") instanceof Number n ? n.intValue() : d.readinessProbes(),
+                m.get("readinessTimeoutMs") instanceof Number n ? Duration.ofMillis(n.longValue()) : d.readinessTimeout(),
                 m.get("synthetic") instanceof Boolean b ? b : d.synthetic(),
                 m.get("intervalMs") instanceof Number n ? Duration.ofMillis(n.longValue()) : d.interval(),
                 m.get("autoRollback") instanceof Boolean b ? b : d.autoRollback(),
