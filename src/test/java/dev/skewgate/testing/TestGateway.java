@@ -145,6 +145,10 @@ public final class TestGateway implements AutoCloseable {
         return deployBytes(site, files, null);
     }
 
+    public String deployBytesWithBackend(String site, Map<String, byte[]> files, String backend) {
+        return deployBytes(site, files, Map.of("upstreams", List.of(backend), "healthPath", "/api/health"));
+    }
+
     private String deployBytes(String site, Map<String, byte[]> files, Object backend) {
         List<Map<String, Object>> manifest = new ArrayList<>();
         Map<String, byte[]> bySha = new LinkedHashMap<>();
