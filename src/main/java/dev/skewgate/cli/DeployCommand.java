@@ -33,6 +33,10 @@ public final class DeployCommand implements Callable<Integer> {
     @Option(names = {"--message", "-m"}, description = "What this deployment is (shown in status).") String message;
     @Option(names = "--git-sha", defaultValue = "${env:GITHUB_SHA}", description = "Commit it was built from.") String gitSha;
     @Option(names = "--parallel", defaultValue = "4", description = "Concurrent uploads. Default: ${DEFAULT-VALUE}") int parallel;
+    @Option(names = "--backend", description = "Upstream URL of the API this build talks to, e.g. http://127.0.0.1:9001 "
+            + "(repeatable; default: the site's default backend).") List<String> backends;
+    @Option(names = "--health", defaultValue = "/", description = "Health path of the backend, answering 2xx when ready, "
+            + "e.g. /api/health. Default: ${DEFAULT-VALUE}") String health;
 
     @Override
     public Integer call() throws Exception {
@@ -49,6 +53,9 @@ public final class DeployCommand implements Callable<Integer> {
             total += f.size();
         }
         body.put("files", manifest);
+        if (backends != null && !backends.isEmpty()) {
+            body.put("backend", Map.of("upstreams", backends, "healthPath", health));
+        }
         body.put("message", message == null ? "" : message);
         if (gitSha != null && !gitSha.isBlank()) {
             body.put("gitSha", gitSha);
@@ -63,6 +70,8 @@ public final class DeployCommand implements Callable<Integer> {
         admin.post("/v1/deployments/" + id + "/finalize", Map.of());
         out.println("finalized " + id);
         if (activate) {
+            out.println("activating " + id + " (readiness and synthetic checks first)...");
+            out.flush();
             admin.post("/v1/sites/" + site + "/activate", Map.of("deployment", id));
             out.println("activated " + id + " on " + site);
         }

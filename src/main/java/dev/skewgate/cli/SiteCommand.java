@@ -38,6 +38,23 @@ public final class SiteCommand {
                 + "deployment header (repeatable).") List<String> apiOrigins;
         @Option(names = "--config-alias", description = "Also serve the runtime config at this path, e.g. /config.json "
                 + "('' removes it).") String configAlias;
+        @Option(names = "--default-backend", description = "Backend URL for deployments that bring none ('' removes it).")
+        String defaultBackend;
+        @Option(names = "--default-health", description = "Health path of the default backend. Default: /") String defaultHealth;
+        @Option(names = "--readiness-probes", description = "Consecutive 2xx health answers needed before a switch "
+                + "(0 turns readiness off). Default: 3") Integer readinessProbes;
+        @Option(names = "--readiness-timeout", description = "How long a backend may take to become ready. Default: 30s")
+        String readinessTimeout;
+        @Option(names = "--synthetic-checks", negatable = true, description = "Check every host name through the gateway "
+                + "before a switch (default on).") Boolean synthetic;
+        @Option(names = "--check-interval", description = "Re-check the live version this often (0s: never). Default: 1m")
+        String checkInterval;
+        @Option(names = "--auto-rollback", negatable = true, description = "Roll back when the continuous checks fail "
+                + "twice in a row after a switch (default off).") Boolean autoRollback;
+        @Option(names = "--retire-when-idle", description = "Retire a previous deployment once it has had no requests and "
+                + "no open tabs for this long, e.g. 30m ('' turns it off).") String retireWhenIdle;
+        @Option(names = "--wildcard-sample", description = "Name to check for a wildcard host, as WILDCARD=NAME, e.g. "
+                + "'*.example.com=www.example.com' (repeatable).") Map<String, String> wildcardSamples;
 
         Map<String, Object> body() {
             Map<String, Object> body = new LinkedHashMap<>();
@@ -78,6 +95,35 @@ public final class SiteCommand {
             }
             if (!client.isEmpty()) {
                 body.put("client", client);
+            }
+            if (defaultBackend != null) {
+                body.put("defaultBackend", defaultBackend.isEmpty() ? null : Map.of("upstreams", List.of(defaultBackend),
+                        "healthPath", defaultHealth == null ? "/" : defaultHealth));
+            }
+            Map<String, Object> checks = new LinkedHashMap<>();
+            if (readinessProbes != null) {
+                checks.put("readinessProbes", readinessProbes);
+            }
+            if (readinessTimeout != null) {
+                checks.put("readinessTimeout", readinessTimeout);
+            }
+            if (synthetic != null) {
+                checks.put("synthetic", synthetic);
+            }
+            if (checkInterval != null) {
+                checks.put("interval", checkInterval);
+            }
+            if (autoRollback != null) {
+                checks.put("autoRollback", autoRollback);
+            }
+            if (retireWhenIdle != null) {
+                checks.put("retireWhenIdle", retireWhenIdle.isEmpty() ? null : retireWhenIdle);
+            }
+            if (wildcardSamples != null) {
+                checks.put("wildcardSamples", wildcardSamples);
+            }
+            if (!checks.isEmpty()) {
+                body.put("checks", checks);
             }
             return body;
         }
@@ -173,6 +219,15 @@ public final class SiteCommand {
                     + (c.path("configAlias").isNull() ? "" : ", config also at " + c.path("configAlias").asText()));
             out.println("config:       revision " + s.path("configRevision").asLong() + "; webhook secrets: "
                     + s.path("webhookSecrets").asInt());
+            JsonNode b = s.path("defaultBackend");
+            out.println("backend:      " + (b.isNull() || b.isMissingNode() ? "none by default (per deployment: deploy --backend)"
+                    : String.join(", ", texts(b.path("upstreams"))) + " (health " + b.path("healthPath").asText() + ")"));
+            JsonNode k = s.path("checks");
+            out.println("checks:       " + k.path("readinessProbes").asInt() + " readiness probes (within "
+                    + k.path("readinessTimeout").asText() + "), synthetic " + (k.path("synthetic").asBoolean() ? "on" : "off")
+                    + ", every " + k.path("interval").asText() + ", auto-rollback "
+                    + (k.path("autoRollback").asBoolean() ? "on" : "off")
+                    + (k.path("retireWhenIdle").isNull() ? "" : ", retire when idle " + k.path("retireWhenIdle").asText()));
             out.println("active:       " + (s.path("activeDeployment").isNull() ? "-" : s.path("activeDeployment").asText()));
             out.println("revision:     " + s.path("revision").asLong());
             out.flush();

@@ -20,18 +20,36 @@ public final class StatusCommand implements Callable<Integer> {
         JsonNode s = status.path("site");
         var out = spec.commandLine().getOut();
         out.println("site " + s.path("name").asText() + " (" + String.join(", ", SiteCommand.texts(s.path("hosts")))
-                + ")  active: " + (s.path("activeDeployment").isNull() ? "none" : s.path("activeDeployment").asText()));
+                + ")  live: " + (s.path("activeDeployment").isNull() ? "none" : s.path("activeDeployment").asText()));
+        for (JsonNode alert : status.path("alerts")) {
+            out.println("ALERT: " + alert.path("message").asText() + " (latest from " + alert.path("lastClient").asText() + ")");
+        }
         out.println();
-        Table table = new Table("ID", "STATE", "CREATED", "MESSAGE", "FILES", "SIZE");
+        Table table = new Table("ID", "STATE", "CREATED", "MESSAGE", "FILES", "SIZE", "TABS", "REQ/MIN", "LAST REQUEST");
         for (JsonNode d : status.path("deployments")) {
             String message = d.path("message").asText();
-            if (message.length() > 40) {
-                message = message.substring(0, 39) + "…";
+            if (message.length() > 32) {
+                message = message.substring(0, 31) + "\u2026";
             }
+            boolean retired = d.path("state").asText().equals("retired") || d.path("state").asText().equals("purged");
+            String perMinute = retired ? d.path("requestsAfterRetirementLast5Minutes").asLong() + " in 5m!"
+                    : Long.toString(d.path("requestsLastMinute").asLong());
             table.row(d.path("id").asText(), d.path("state").asText(), Table.time(d.path("createdAt").asText()),
-                    message, Integer.toString(d.path("files").asInt()), Table.bytes(d.path("bytes").asLong()));
+                    message, Integer.toString(d.path("files").asInt()), Table.bytes(d.path("bytes").asLong()),
+                    Integer.toString(d.path("openTabs").asInt() + d.path("webSockets").asInt()), perMinute,
+                    Table.time(d.path("lastRequest").asText()));
         }
         table.print(out);
+        JsonNode checks = status.path("checks");
+        if (checks.size() > 0) {
+            out.println();
+            Table t = new Table("HOST", "CHECK", "DEPLOYMENT", "RESULT", "AT");
+            for (JsonNode c : checks) {
+                t.row(c.path("host").asText(), c.path("check").asText(), c.path("deployment").asText(),
+                        (c.path("ok").asBoolean() ? "ok " : "FAILED ") + c.path("detail").asText(), Table.time(c.path("at").asText()));
+            }
+            t.print(out);
+        }
         return 0;
     }
 }

@@ -92,9 +92,11 @@ class CliEndToEndTest {
         assertThat(TestGateway.text(gw.get("shop.localhost", "/"))).contains("v1");
 
         Run status = cli("status", "shop");
-        assertThat(status.out()).contains("active: " + v1).containsPattern("ID\\s+STATE\\s+CREATED\\s+MESSAGE\\s+FILES\\s+SIZE")
+        assertThat(status.out()).contains("live: " + v1)
+                .containsPattern("ID\\s+STATE\\s+CREATED\\s+MESSAGE\\s+FILES\\s+SIZE\\s+TABS\\s+REQ/MIN\\s+LAST REQUEST")
                 .containsPattern(v1 + "\\s+active\\s+\\S+ \\S+\\s+first release\\s+3\\s+")
-                .containsPattern(v2 + "\\s+previous\\s+");
+                .containsPattern(v2 + "\\s+previous\\s+")
+                .containsPattern("shop.localhost\\s+entry\\s+" + v2 + "\\s+ok ");
         Run events = cli("events", "shop");
         assertThat(events.out()).contains("rollback", "activate", "deploy", "site.create");
         assertThat(cli("site", "list").out()).contains("shop", v1);
