@@ -95,6 +95,31 @@
     };
   }
 
+  // WebSockets cannot carry a header: pin them with the query parameter, and treat close code 4410 (the gateway closing
+  // a socket of a retired deployment) as "refresh needed".
+  if (window.WebSocket && boot) {
+    var NativeWebSocket = window.WebSocket;
+    var PinnedWebSocket = function (url, protocols) {
+      var target = url;
+      try {
+        var u = new URL(url, location.href);
+        var httpOrigin = u.origin.replace(/^ws/, 'http');
+        if ((httpOrigin === location.origin || origins.indexOf(httpOrigin) >= 0) && !u.searchParams.has('_skewgate')) {
+          u.searchParams.set('_skewgate', boot);
+          target = u.toString();
+        }
+      } catch (e) { /* leave the URL as it is */ }
+      var ws = protocols === undefined ? new NativeWebSocket(target) : new NativeWebSocket(target, protocols);
+      ws.addEventListener('close', function (e) {
+        if (e.code === 4410) update({ deployment: S.latest !== boot ? S.latest : null, reason: 'retired', required: true });
+      });
+      return ws;
+    };
+    PinnedWebSocket.prototype = NativeWebSocket.prototype;
+    ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].forEach(function (k) { PinnedWebSocket[k] = NativeWebSocket[k]; });
+    window.WebSocket = PinnedWebSocket;
+  }
+
   // ---- what to do when a new version is live ----
   function dirtyForm() {
     var fields = doc.querySelectorAll('input, textarea, select');

@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
 /** The {@code skewgate} command: {@code serve} runs the gateway, every other subcommand is a client of its admin API. */
 @Command(name = "skewgate", mixinStandardHelpOptions = true, version = "skewgate 0.1.0",
         description = "A gateway that keeps running clients safe across deployments.",
-        subcommands = {ServeCommand.class, SiteCommand.class, DeployCommand.class, ActivateCommand.class,
+        subcommands = {ServeCommand.class, DemoCommand.class, SiteCommand.class, DeployCommand.class, ActivateCommand.class,
                 RollbackCommand.class, RetireCommand.class, PromoteCommand.class, StatusCommand.class,
                 EventsCommand.class, ConfigCommand.class, WebhookCommand.class, CommandLine.HelpCommand.class})
 public final class Main {

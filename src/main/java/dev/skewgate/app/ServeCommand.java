@@ -80,10 +80,12 @@ public final class ServeCommand implements Callable<Integer> {
         Gateway gateway = Gateway.start(settings);
         CountDownLatch stopped = new CountDownLatch(1);
         // SIGTERM is the normal way to stop a service: drain and exit 0 rather than the JVM's 143.
-        Signal.handle(new Signal("TERM"), sig -> {
-            gateway.close();
-            stopped.countDown();
-        });
+        for (String name : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(name), sig -> {
+                gateway.close();
+                stopped.countDown();
+            });
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "skewgate-shutdown"));
         stopped.await();
         return 0;

@@ -35,6 +35,13 @@ public record SiteSpec(
         Optional<Optional<Duration>> retireWhenIdle,
         Optional<Map<String, String>> wildcardSamples) {
 
+    /** The same spec with these host names. */
+    public SiteSpec withHosts(List<String> names) {
+        return new SiteSpec(Optional.of(names), apiPrefixes, spa, entryPoint, skewWindow, keepPrevious, purgeAfter,
+                headerRules, injectSdk, strategy, pollInterval, apiOrigins, configAlias, defaultBackend, readinessProbes,
+                readinessTimeout, synthetic, checkInterval, autoRollback, retireWhenIdle, wildcardSamples);
+    }
+
     /** Nothing to change. */
     public static SiteSpec empty() {
         return new SiteSpec(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),

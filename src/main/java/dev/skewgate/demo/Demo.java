@@ -1,0 +1,163 @@
+package dev.skewgate.demo;
+
+import dev.skewgate.app.Gateway;
+import dev.skewgate.config.ServeSettings;
+import dev.skewgate.control.ControlPlane;
+import dev.skewgate.control.DeploymentMeta;
+import dev.skewgate.control.NewDeployment;
+import dev.skewgate.control.SiteSpec;
+import dev.skewgate.model.Backend;
+import dev.skewgate.model.ManifestEntry;
+import dev.skewgate.model.NotFoundException;
+import dev.skewgate.store.BlobStore;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code skewgate demo}: a gateway on the embedded default, two versions of a small API and two frontends built against
+ * them, v1 live. Everything a person needs to watch skew protection work in a browser.
+ */
+public final class Demo implements AutoCloseable {
+
+    public static final String SITE = "demo";
+    public static final String HOST = "demo.localhost";
+
+    private final Gateway gateway;
+    private final Vertx apis;
+    private final String v1;
+    private final String v2;
+    private final String api1;
+    private final String api2;
+
+    private Demo(Gateway gateway, Vertx apis, String v1, String v2, String api1, String api2) {
+        this.gateway = gateway;
+        this.apis = apis;
+        this.v1 = v1;
+        this.v2 = v2;
+        this.api1 = api1;
+        this.api2 = api2;
+    }
+
+    public static Demo start(ServeSettings settings) throws Exception {
+        Gateway gateway = Gateway.start(settings);
+        Vertx vertx = Vertx.vertx();
+        try {
+            HttpServer s1 = DemoApi.start(vertx, 1).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            HttpServer s2 = DemoApi.start(vertx, 2).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            String api1 = "http://127.0.0.1:" + s1.actualPort();
+            String api2 = "http://127.0.0.1:" + s2.actualPort();
+            ControlPlane control = gateway.control();
+            try {
+                control.site(SITE);
+            } catch (NotFoundException e) {
+                control.createSite(SITE, SiteSpec.empty().withHosts(List.of(HOST)), "demo");
+            }
+            String v1 = deploy(control, "v1", api1, "Demo frontend v1 (reads data.message)");
+            String v2 = deploy(control, "v2", api2, "Demo frontend v2 (reads data.greeting.text)");
+            control.activate(SITE, v1, Optional.empty(), "demo");
+            return new Demo(gateway, vertx, v1, v2, api1, api2);
+        } catch (Exception e) {
+            vertx.close();
+            gateway.close();
+            throw e;
+        }
+    }
+
+    private static String deploy(ControlPlane control, String version, String api, String message) throws IOException {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("index.html", resource("/demo/" + version + "/index.html"));
+        String app = version.equals("v1") ? "assets/app-1a2b3c4d.js" : "assets/app-5e6f7a8b.js";
+        files.put(app, resource("/demo/" + version + "/" + app));
+        files.put("assets/demo-9c8b7a6d.css", resource("/demo/shared/assets/demo-9c8b7a6d.css"));
+        List<ManifestEntry> manifest = new ArrayList<>();
+        Map<String, byte[]> bySha = new LinkedHashMap<>();
+        files.forEach((path, bytes) -> {
+            String sha = sha256(bytes);
+            manifest.add(new ManifestEntry(path, sha, bytes.length, ""));
+            bySha.put(sha, bytes);
+        });
+        NewDeployment created = control.beginDeployment(SITE, manifest,
+                new DeploymentMeta(message, Optional.empty(), "demo", Optional.of(new Backend(List.of(api), "/api/health"))));
+        for (String sha : created.missing()) {
+            BlobStore.BlobUpload upload = control.openBlob(created.deployment().id(), sha);
+            byte[] bytes = bySha.get(sha);
+            upload.write(bytes, 0, bytes.length);
+            upload.commit();
+        }
+        return control.finalizeDeployment(created.deployment().id(), "demo").id();
+    }
+
+    private static byte[] resource(String path) {
+        try (InputStream in = Demo.class.getResourceAsStream(path)) {
+            if (in == null) {
+                throw new IllegalStateException("the jar has no " + path);
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public Gateway gateway() {
+        return gateway;
+    }
+
+    public String v1() {
+        return v1;
+    }
+
+    public String v2() {
+        return v2;
+    }
+
+    /** The short script printed for a person to follow. */
+    public String script() {
+        String url = "http://" + HOST + (gateway.edgePort() == 80 ? "" : ":" + gateway.edgePort()) + "/";
+        String admin = gateway.adminPort() == 8081 ? "" : " --admin-url http://127.0.0.1:" + gateway.adminPort();
+        return String.join("\n",
+                "",
+                "Skewgate demo is running.",
+                "  site '" + SITE + "' at " + url,
+                "  frontend v1 = " + v1 + "  (API v1 at " + api1 + ", answers {\"message\": ...})",
+                "  frontend v2 = " + v2 + "  (API v2 at " + api2 + ", answers {\"greeting\": {\"text\": ...}})",
+                "  v1 is live.",
+                "",
+                "Try this:",
+                "  1. Open " + url + " in a browser tab (tab A) and press 'Call the API': Hello from API v1.",
+                "  2. In another terminal:  skewgate activate " + SITE + " " + v2 + admin,
+                "     Tab A shows 'A new version is available'. Press 'Call the API' in tab A again (without refreshing):",
+                "     it still gets API v1, the backend its frontend was built for.",
+                "  3. Open " + url + " in a second tab (tab B): frontend v2, talking to API v2.",
+                "  4. skewgate status " + SITE + admin + "    -> open tabs and requests per version",
+                "  5. skewgate retire " + SITE + " " + v1 + admin,
+                "     Tab A's next API call gets 410 Gone and a refresh prompt, never a silent answer from the wrong API.",
+                "",
+                "Press Ctrl-C to stop.");
+    }
+
+    @Override
+    public void close() {
+        apis.close();
+        gateway.close();
+    }
+}

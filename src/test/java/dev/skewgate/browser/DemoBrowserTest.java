@@ -1,0 +1,68 @@
+package dev.skewgate.browser;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.BrowserType;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.options.WaitForSelectorState;
+import dev.skewgate.config.ServeSettings;
+import dev.skewgate.demo.Demo;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The demo's script, followed in real Chromium: an old tab keeps its own API, a new tab gets the new one, retirement is loud. */
+class DemoBrowserTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void oldTabKeepsItsBackendNewTabGetsTheNewOneAndRetirementPromptsARefresh() throws Exception {
+        assertThat(Files.isExecutable(BrowserSdkTest.CHROMIUM)).as("apt-get install chromium").isTrue();
+        try (Demo demo = Demo.start(ServeSettings.of(0, 0, dir));
+             Playwright playwright = Playwright.create();
+             Browser browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
+                     .setExecutablePath(BrowserSdkTest.CHROMIUM).setHeadless(true)
+                     .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                             "--disable-background-networking", "--disable-component-update", "--disable-sync")));
+             BrowserContext context = browser.newContext()) {
+            String url = "http://" + Demo.HOST + ":" + demo.gateway().edgePort() + "/";
+            Page tabA = context.newPage();
+            tabA.navigate(url);
+            tabA.click("#call");
+            tabA.waitForFunction("() => document.getElementById('answer').textContent.startsWith('Hello from API v1')");
+            tabA.waitForFunction("() => window.Skewgate._stream && window.Skewgate._stream.readyState === 1");
+
+            demo.gateway().control().activate(Demo.SITE, demo.v2(), Optional.empty(), "test");
+            tabA.waitForSelector("#skewgate-banner", new Page.WaitForSelectorOptions().setState(WaitForSelectorState.VISIBLE));
+            tabA.click("#call");
+            tabA.waitForFunction("() => document.querySelectorAll('#log li').length === 2");
+            assertThat(tabA.textContent("#answer")).as("the old tab still reaches API v1").startsWith("Hello from API v1")
+                    .contains(demo.v1());
+
+            Page tabB = context.newPage();
+            tabB.navigate(url);
+            assertThat(tabB.textContent("#version")).isEqualTo("frontend v2");
+            tabB.click("#call");
+            tabB.waitForFunction("() => document.getElementById('answer').textContent.startsWith('Hello from API v2')");
+            Files.createDirectories(Path.of("target", "screenshots"));
+            tabA.screenshot(new Page.ScreenshotOptions().setPath(Path.of("target", "screenshots", "demo-old-tab.png")));
+
+            demo.gateway().control().retire(Demo.SITE, demo.v1(), Optional.empty(), "test");
+            tabA.click("#call");
+            tabA.waitForFunction("() => document.getElementById('answer').textContent.startsWith('410 Gone')");
+            tabA.waitForFunction("() => (document.getElementById('skewgate-banner') || {}).textContent"
+                    + " && document.getElementById('skewgate-banner').textContent.includes('refresh')");
+            tabA.screenshot(new Page.ScreenshotOptions().setPath(Path.of("target", "screenshots", "demo-retired.png")));
+            tabA.click("#skewgate-banner button:has-text('Refresh')");
+            tabA.waitForFunction("() => document.getElementById('version').textContent === 'frontend v2'");
+        }
+    }
+}
