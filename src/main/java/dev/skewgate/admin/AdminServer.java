@@ -61,7 +61,7 @@ public final class AdminServer {
 
         @Override
         public Future<?> start() {
-            return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port))
+            return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setHttp2ClearTextEnabled(false))
                     .requestHandler(api.router(vertx))
                     .listen()
                     .onSuccess(s -> bound.add(s.actualPort()));

@@ -31,19 +31,15 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        CountDownLatch stop = new CountDownLatch(1);
+        for (String name : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(name), sig -> stop.countDown());
+        }
         Demo demo = Demo.start(ServeSettings.of(port, adminPort, dataDir));
         spec.commandLine().getOut().println(demo.script());
         spec.commandLine().getOut().flush();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Signal.handle(new Signal("TERM"), sig -> {
-            demo.close();
-            stopped.countDown();
-        });
-        Signal.handle(new Signal("INT"), sig -> {
-            demo.close();
-            stopped.countDown();
-        });
-        stopped.await();
+        stop.await();
+        demo.close();
         return 0;
     }
 }

@@ -77,17 +77,16 @@ public final class ServeCommand implements Callable<Integer> {
         ServeSettings settings = new ServeSettings(host, port, adminHost, adminPort, dataDir, base.maxFileInMemory(),
                 memoryBudgetMb << 20, Durations.parse(retentionInterval), base.edgeInstances(),
                 Durations.parse(upstreamTimeout), proxies, Durations.parse(webSocketDrain), Durations.parse(shutdownGrace));
-        Gateway gateway = Gateway.start(settings);
-        CountDownLatch stopped = new CountDownLatch(1);
-        // SIGTERM is the normal way to stop a service: drain and exit 0 rather than the JVM's 143.
+        // SIGTERM is the normal way to stop a service: drain and exit 0 rather than the JVM's 143. The handlers are in
+        // place before the gateway starts, so a signal during startup is not lost.
+        CountDownLatch stop = new CountDownLatch(1);
         for (String name : new String[] {"TERM", "INT"}) {
-            Signal.handle(new Signal(name), sig -> {
-                gateway.close();
-                stopped.countDown();
-            });
+            Signal.handle(new Signal(name), sig -> stop.countDown());
         }
+        Gateway gateway = Gateway.start(settings);
         Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "skewgate-shutdown"));
-        stopped.await();
+        stop.await();
+        gateway.close();
         return 0;
     }
 }

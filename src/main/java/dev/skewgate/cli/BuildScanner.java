@@ -40,7 +40,7 @@ final class BuildScanner {
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
                 if (attrs.isRegularFile()) {
                     String rel = root.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
-                    out.add(new Found(rel, file, attrs.size(), sha256(file)));
+                    out.add(new Found(rel, file, attrs.size(), null));
                 }
                 return FileVisitResult.CONTINUE;
             }
@@ -48,7 +48,14 @@ final class BuildScanner {
         if (out.isEmpty()) {
             throw new CliException(root + " holds no files");
         }
-        return out;
+        // Hash on every core: for a build of thousands of files this is most of the client's own work.
+        return out.parallelStream().map(f -> {
+            try {
+                return new Found(f.path(), f.file(), f.size(), sha256(f.file()));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }).toList();
     }
 
     static String sha256(Path file) throws IOException {

@@ -102,6 +102,9 @@ public final class EdgeServer {
                     // HTTP/1.1 only: browsers never speak cleartext HTTP/2, and one HTTP/1 pipeline keeps the strict
                     // framing check below in one place.
                     .setHttp2ClearTextEnabled(false)
+                    // WebSockets are tunnelled as raw bytes, never terminated here: no extension handler per connection.
+                    .setPerMessageWebSocketCompressionSupported(false)
+                    .setPerFrameWebSocketCompressionSupported(false)
                     .setTcpNoDelay(true);
             Services s = edge.services;
             GatewayEndpoints endpoints = new GatewayEndpoints(new SseEndpoint(s.push(), context), s.webhook(), s.sdk());

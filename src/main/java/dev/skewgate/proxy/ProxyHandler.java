@@ -86,6 +86,10 @@ public final class ProxyHandler {
             headers.set("connection", "Upgrade");
             headers.set("upgrade", "websocket");
         }
+        String originalHost = request.getHeader("host");
+        if (originalHost != null) {
+            headers.set("host", originalHost); // the Host the client used, exactly (not the upstream's address)
+        }
         RequestOptions options = new RequestOptions()
                 .setServer(SocketAddress.inetSocketAddress(upstream.port(), upstream.host()))
                 .setSsl(upstream.tls())
@@ -112,18 +116,27 @@ public final class ProxyHandler {
                 tunnel(request, out, deployment);
                 return;
             }
-            Future<HttpClientResponse> answered = out.send(request);
+            // A request without framing headers has no body: send it as such, not as an empty chunked body.
+            boolean hasBody = request.headers().contains("content-length") || request.headers().contains("transfer-encoding");
+            Future<HttpClientResponse> answered;
+            if (hasBody) {
+                answered = out.send(request);
+            } else {
+                request.resume();
+                answered = out.send();
+            }
             answered.onComplete(ar -> {
                 if (ar.failed()) {
                     fail(request, ar.cause(), upstream);
                 } else {
-                    relay(request, ar.result(), deployment);
+                    relay(request, ar.result(), deployment, false);
                 }
             });
         });
     }
 
-    private static void relay(HttpServerRequest request, HttpClientResponse in, DeploymentRoute deployment) {
+    private static void relay(HttpServerRequest request, HttpClientResponse in, DeploymentRoute deployment,
+                              boolean closeAfter) {
         HttpServerResponse out = request.response();
         out.setStatusCode(in.statusCode());
         if (in.statusMessage() != null) {
@@ -139,9 +152,14 @@ public final class ProxyHandler {
         if (!bodiless && !out.headers().contains(Headers.CONTENT_LENGTH)) {
             out.setChunked(true);
         }
-        in.exceptionHandler(e -> request.connection().close()); // a backend that dies mid-body: the client must see it
-        in.pipeTo(out).onFailure(e -> {
+        // A backend that dies mid-body: the client must see a broken response, never a short one passed off as whole.
+        in.request().connection().closeHandler(v -> {
             if (!out.ended()) {
+                request.connection().close();
+            }
+        });
+        in.pipeTo(out).onComplete(ar -> {
+            if (ar.failed() && !out.ended() || closeAfter) {
                 request.connection().close();
             }
         });
@@ -158,7 +176,7 @@ public final class ProxyHandler {
             if (answer.statusCode() != 101) {
                 // Not a tunnel (RFC 9931): relay the refusal as an ordinary response and close.
                 request.response().putHeader("connection", "close");
-                relay(request, answer, deployment);
+                relay(request, answer, deployment, true);
                 return;
             }
             HttpServerResponse response = request.response();

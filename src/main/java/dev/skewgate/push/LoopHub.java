@@ -2,7 +2,9 @@ package dev.skewgate.push;
 
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
@@ -38,28 +40,43 @@ public final class LoopHub {
         }
     }
 
-    /** Writes the frame to every stream of the site; returns how many were written. */
-    int send(String site, Buffer frame) {
+    /** Streams written per task, so requests on the same loop are not held up by a large broadcast. */
+    static final int SLICE = 512;
+
+    /**
+     * Writes the frame to every stream of the site, a slice at a time, yielding the loop between slices; reports how
+     * many were written when the last slice is done.
+     */
+    void send(String site, Buffer frame, java.util.function.IntConsumer done) {
         Set<EventStream> streams = bySite.get(site);
         if (streams == null) {
-            return 0;
+            done.accept(0);
+            return;
         }
-        int sent = 0;
-        for (EventStream stream : streams.toArray(new EventStream[0])) {
-            if (stream.write(frame)) {
-                sent++;
-            }
-        }
-        return sent;
+        writeSlices(streams.toArray(new EventStream[0]), 0, 0, frame, done);
     }
 
-    /** Writes a heartbeat comment to every stream. */
-    void heartbeat() {
-        for (Set<EventStream> streams : bySite.values().toArray(new Set[0])) {
-            for (EventStream stream : streams.toArray(new EventStream[0])) {
-                stream.write(SseFrames.HEARTBEAT);
+    private void writeSlices(EventStream[] all, int from, int sent, Buffer frame, java.util.function.IntConsumer done) {
+        int to = Math.min(all.length, from + SLICE);
+        int written = sent;
+        for (int i = from; i < to; i++) {
+            if (all[i].write(frame)) {
+                written++;
             }
         }
+        if (to == all.length) {
+            done.accept(written);
+            return;
+        }
+        int total = written;
+        context.runOnContext(v -> writeSlices(all, to, total, frame, done));
+    }
+
+    /** Writes a heartbeat comment to every stream, a slice at a time. */
+    void heartbeat() {
+        List<EventStream> all = new ArrayList<>();
+        bySite.values().forEach(all::addAll);
+        writeSlices(all.toArray(new EventStream[0]), 0, 0, SseFrames.HEARTBEAT, n -> { });
     }
 
     /** Ends every stream (on shutdown): clients reconnect after their retry delay. */

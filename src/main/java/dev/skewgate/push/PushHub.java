@@ -77,7 +77,7 @@ public final class PushHub implements ChangeFeed {
             CompletableFuture<Integer> done = new CompletableFuture<>();
             loop.context().runOnContext(v -> {
                 try {
-                    done.complete(loop.send(notice.site(), frame));
+                    loop.send(notice.site(), frame, done::complete);
                 } catch (RuntimeException e) {
                     done.completeExceptionally(e);
                 }

@@ -168,9 +168,20 @@ final class ChildGateway implements AutoCloseable {
         }
     }
 
+    /** SIGTERM, the way a service manager stops the gateway; returns its exit code. */
+    int terminate() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the gateway process " + process.pid() + " did not stop after SIGTERM");
+        }
+        return process.exitValue();
+    }
+
     @Override
     public void close() throws InterruptedException {
-        kill();
+        if (process.isAlive()) {
+            kill();
+        }
     }
 
     /** The last lines of the child's log, for assertion messages. */
