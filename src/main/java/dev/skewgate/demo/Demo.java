@@ -9,16 +9,14 @@ import dev.skewgate.control.SiteSpec;
 import dev.skewgate.model.Backend;
 import dev.skewgate.model.ManifestEntry;
 import dev.skewgate.model.NotFoundException;
+import dev.skewgate.model.Sha256;
 import dev.skewgate.store.BlobStore;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -84,7 +82,7 @@ public final class Demo implements AutoCloseable {
         List<ManifestEntry> manifest = new ArrayList<>();
         Map<String, byte[]> bySha = new LinkedHashMap<>();
         files.forEach((path, bytes) -> {
-            String sha = sha256(bytes);
+            String sha = Sha256.hex(bytes);
             manifest.add(new ManifestEntry(path, sha, bytes.length, ""));
             bySha.put(sha, bytes);
         });
@@ -110,13 +108,6 @@ public final class Demo implements AutoCloseable {
         }
     }
 
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     public Gateway gateway() {
         return gateway;

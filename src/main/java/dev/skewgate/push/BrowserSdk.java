@@ -2,6 +2,7 @@ package dev.skewgate.push;
 
 import dev.skewgate.http.Headers;
 import dev.skewgate.http.HttpDate;
+import dev.skewgate.model.Sha256;
 import dev.skewgate.policy.CachePolicy;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
@@ -10,9 +11,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -31,7 +29,7 @@ public final class BrowserSdk {
     private BrowserSdk(byte[] source) {
         this.plain = Buffer.buffer(source);
         this.gzip = Buffer.buffer(gzip(source));
-        this.version = sha256(source).substring(0, 16);
+        this.version = Sha256.hex(source).substring(0, 16);
         this.etag = "\"" + version + "\"";
     }
 
@@ -92,11 +90,4 @@ public final class BrowserSdk {
         return out.toByteArray();
     }
 
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -4,6 +4,7 @@ import dev.skewgate.model.Deployment;
 import dev.skewgate.model.DeploymentState;
 import dev.skewgate.model.HeaderRule;
 import dev.skewgate.model.ManifestEntry;
+import dev.skewgate.model.Sha256;
 import dev.skewgate.model.Site;
 import dev.skewgate.policy.CachePolicy;
 import dev.skewgate.policy.ContentTypes;
@@ -15,8 +16,6 @@ import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -132,8 +131,8 @@ public final class RoutingCompiler {
                 .put("configRevision", site.config().revision());
         byte[] versionBytes = version.encode().getBytes(java.nio.charset.StandardCharsets.UTF_8);
         byte[] configBytes = site.config().json().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        return new GatewayDocuments(Buffer.buffer(versionBytes), etag(sha256(versionBytes)),
-                Buffer.buffer(configBytes), etag(sha256(configBytes)));
+        return new GatewayDocuments(Buffer.buffer(versionBytes), etag(Sha256.hex(versionBytes)),
+                Buffer.buffer(configBytes), etag(Sha256.hex(configBytes)));
     }
 
     /** The tags put into every HTML entry point of a deployment of this site. */
@@ -213,7 +212,7 @@ public final class RoutingCompiler {
                 && !tags.isEmpty();
         if (html) {
             byte[] injected = HtmlInjector.inject(read(e.sha256()), tags);
-            return new ServedFile(e.path(), injected.length, contentType, etag(sha256(injected)), lastModified,
+            return new ServedFile(e.path(), injected.length, contentType, etag(Sha256.hex(injected)), lastModified,
                     cacheControl, List.copyOf(headers), Optional.of(Buffer.buffer(injected)), blobs.path(e.sha256()),
                     encoding, Optional.empty(), Optional.empty(), true);
         }
@@ -234,13 +233,6 @@ public final class RoutingCompiler {
         return "\"" + hexSha256.substring(0, 32) + "\"";
     }
 
-    private static String sha256(byte[] bytes) {
-        try {
-            return java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException ex) {
-            throw new IllegalStateException("the JDK always has SHA-256", ex);
-        }
-    }
 
     /** The memory given to small files in one build, shared by deployments that contain the same blob. */
     private final class Budget {

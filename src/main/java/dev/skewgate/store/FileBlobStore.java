@@ -1,6 +1,7 @@
 package dev.skewgate.store;
 
 import dev.skewgate.model.InvalidRequestException;
+import dev.skewgate.model.Sha256;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -11,7 +12,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Set;
@@ -63,7 +63,7 @@ public final class FileBlobStore implements BlobStore {
         private final long size;
         private final Path temp;
         private final FileChannel out;
-        private final MessageDigest digest = sha256Digest();
+        private final MessageDigest digest = Sha256.digest();
         private long written;
         private boolean done;
 
@@ -144,11 +144,4 @@ public final class FileBlobStore implements BlobStore {
         }
     }
 
-    static MessageDigest sha256Digest() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK always has SHA-256", e);
-        }
-    }
 }
