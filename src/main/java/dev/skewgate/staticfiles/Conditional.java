@@ -12,6 +12,9 @@ final class Conditional {
 
     /** If-None-Match uses weak comparison (§13.1.2): W/ prefixes are ignored on both sides; '*' matches anything. */
     static boolean noneMatchFails(String ifNoneMatch, String etag) {
+        if (ifNoneMatch.equals(etag)) {
+            return true; // the common case, a browser revalidating the one ETag it has: no parsing
+        }
         String target = etag.startsWith("W/") ? etag.substring(2) : etag;
         for (String candidate : ifNoneMatch.split(",")) {
             String c = candidate.trim();

@@ -26,7 +26,7 @@ public final class TrafficMeter {
     /** One deployment's counts; the slot for a minute is reset by the first request in it. */
     static final class Counter {
         final String site;
-        final AtomicLongArray perMinute = new AtomicLongArray(MINUTES);
+        final java.util.concurrent.atomic.LongAdder[] perMinute = new java.util.concurrent.atomic.LongAdder[MINUTES];
         final AtomicLongArray minuteOfSlot = new AtomicLongArray(MINUTES);
         final AtomicLong lastMillis = new AtomicLong();
         final AtomicLong lastLogged = new AtomicLong();
@@ -34,6 +34,9 @@ public final class TrafficMeter {
 
         Counter(String site) {
             this.site = site;
+            for (int i = 0; i < MINUTES; i++) {
+                perMinute[i] = new java.util.concurrent.atomic.LongAdder();
+            }
         }
 
         void add(long nowMillis) {
@@ -42,10 +45,13 @@ public final class TrafficMeter {
             if (minuteOfSlot.get(slot) != minute) {
                 // Racing first requests of a minute may lose a count or two; a meter, not a ledger.
                 minuteOfSlot.set(slot, minute);
-                perMinute.set(slot, 0);
+                perMinute[slot].reset();
             }
-            perMinute.incrementAndGet(slot);
-            lastMillis.set(nowMillis);
+            // LongAdder and a last-request time kept to the second: event loops do not fight over one cache line.
+            perMinute[slot].increment();
+            if (nowMillis - lastMillis.get() >= 1000) {
+                lastMillis.set(nowMillis);
+            }
         }
 
         long lastMinutes(long nowMillis, int minutes) {
@@ -54,7 +60,7 @@ public final class TrafficMeter {
             for (int i = 0; i < MINUTES; i++) {
                 long m = minuteOfSlot.get(i);
                 if (m > current - minutes && m <= current) {
-                    sum += perMinute.get(i);
+                    sum += perMinute[i].sum();
                 }
             }
             return sum;
