@@ -43,6 +43,12 @@ public record ServeSettings(
                 Duration.ofSeconds(60), List.of(), Duration.ofSeconds(30), Duration.ofSeconds(30));
     }
 
+    /** The same settings trusting these proxy addresses. */
+    public ServeSettings withTrustedProxies(List<String> proxies) {
+        return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
+                retentionInterval, edgeInstances, upstreamTimeout, proxies, webSocketDrain, shutdownGrace);
+    }
+
     /** The same settings with other proxy timings (tests use short ones). */
     public ServeSettings withProxyTimings(Duration upstream, Duration drain) {
         return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,

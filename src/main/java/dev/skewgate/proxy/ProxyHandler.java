@@ -72,12 +72,13 @@ public final class ProxyHandler {
     public void handle(HttpServerRequest request, DeploymentRoute deployment, BackendRoute backend) {
         request.pause();
         boolean upgrade = request.canUpgradeToWebSocket();
-        send(request, deployment, backend, upgrade, 0);
+        send(request, deployment, backend, upgrade, null);
     }
 
+    /** @param failed the upstream that refused this request's first attempt, or null on the first attempt */
     private void send(HttpServerRequest request, DeploymentRoute deployment, BackendRoute backend, boolean upgrade,
-                      int attempt) {
-        BackendRoute.Upstream upstream = health.pick(backend.upstreams(), attempt);
+                      BackendRoute.Upstream failed) {
+        BackendRoute.Upstream upstream = health.pick(backend.upstreams(), failed);
         HostAndPort authority = request.authority();
         MultiMap headers = HttpHeaders.headers();
         HopByHop.copy(request.headers(), headers, NOT_FORWARDED);
@@ -103,8 +104,8 @@ public final class ProxyHandler {
         client.request(options).onComplete(created -> {
             if (created.failed()) {
                 health.failed(upstream);
-                if (attempt == 0 && backend.upstreams().size() > 1) {
-                    send(request, deployment, backend, upgrade, attempt + 1); // nothing was sent yet: safe to retry
+                if (failed == null && backend.upstreams().size() > 1) {
+                    send(request, deployment, backend, upgrade, upstream); // nothing was sent yet: safe to retry
                 } else {
                     fail(request, created.cause(), upstream);
                 }

@@ -24,21 +24,29 @@ public final class UpstreamHealth {
         final AtomicLong ejectedUntil = new AtomicLong();
     }
 
-    /** The order to try upstreams in for one request: healthy ones first, rotating. */
-    Upstream pick(List<Upstream> upstreams, int attempt) {
+    /**
+     * The upstream for the next attempt of a request: rotating, skipping ejected ones and the one that just failed
+     * this request (when there is another); if every other one is ejected, the rotation's pick is tried anyway.
+     */
+    Upstream pick(List<Upstream> upstreams, Upstream failed) {
         int n = upstreams.size();
         int start = Math.floorMod(next.getAndIncrement(), n);
         long now = System.currentTimeMillis();
-        int skipped = 0;
+        Upstream fallback = null;
         for (int i = 0; i < n; i++) {
-            Upstream u = upstreams.get((start + i + attempt) % n);
+            Upstream u = upstreams.get((start + i) % n);
+            if (u == failed && n > 1) {
+                continue;
+            }
             State s = states.get(u.origin());
             if (s == null || s.ejectedUntil.get() <= now) {
                 return u;
             }
-            skipped++;
+            if (fallback == null) {
+                fallback = u;
+            }
         }
-        return upstreams.get((start + attempt) % n);
+        return fallback != null ? fallback : upstreams.get(start);
     }
 
     void failed(Upstream u) {
