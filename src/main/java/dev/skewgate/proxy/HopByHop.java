@@ -18,6 +18,20 @@ final class HopByHop {
     private HopByHop() {
     }
 
+    /** Whether a header starting with this letter could be one that is dropped. */
+    private static boolean mightDrop(char first, Set<String> alsoDrop) {
+        char c = Character.toLowerCase(first);
+        if (c == 'c' || c == 'k' || c == 'p' || c == 't' || c == 'u') {
+            return true;
+        }
+        for (String name : alsoDrop) {
+            if (name.charAt(0) == c) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Copies {@code from} into {@code to} without hop-by-hop fields and without {@code alsoDrop} (lowercase names). */
     static void copy(MultiMap from, MultiMap to, Set<String> alsoDrop) {
         Set<String> nominated = new HashSet<>();
@@ -30,9 +44,15 @@ final class HopByHop {
             }
         }
         for (Map.Entry<String, String> h : from) {
-            String name = h.getKey().toLowerCase(Locale.ROOT);
+            String key = h.getKey();
+            // Most names cannot be hop-by-hop; lowercase (and allocate) only when they might be.
+            if (nominated.isEmpty() && !mightDrop(key.charAt(0), alsoDrop)) {
+                to.add(key, h.getValue());
+                continue;
+            }
+            String name = key.toLowerCase(Locale.ROOT);
             if (!ALWAYS.contains(name) && !nominated.contains(name) && !alsoDrop.contains(name)) {
-                to.add(h.getKey(), h.getValue());
+                to.add(key, h.getValue());
             }
         }
     }

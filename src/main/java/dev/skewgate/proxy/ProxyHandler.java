@@ -20,7 +20,6 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.HostAndPort;
-import io.vertx.core.net.SocketAddress;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.Set;
@@ -92,7 +91,7 @@ public final class ProxyHandler {
             headers.set("host", originalHost); // the Host the client used, exactly (not the upstream's address)
         }
         RequestOptions options = new RequestOptions()
-                .setServer(SocketAddress.inetSocketAddress(upstream.port(), upstream.host()))
+                .setServer(upstream.address())
                 .setSsl(upstream.tls())
                 .setMethod(request.method())
                 .setURI(request.uri())

@@ -7,8 +7,12 @@ import java.util.Locale;
 /** A deployment's effective backend in the snapshot: its upstreams, parsed once, and its health path. */
 public record BackendRoute(List<Upstream> upstreams, String healthPath) {
 
-    /** One upstream origin. */
-    public record Upstream(String origin, String host, int port, boolean tls) {
+    /**
+     * One upstream origin.
+     *
+     * @param address where to connect, built once per snapshot instead of per request
+     */
+    public record Upstream(String origin, String host, int port, boolean tls, io.vertx.core.net.SocketAddress address) {
 
         public static Upstream parse(String origin) {
             URI uri = URI.create(origin);
@@ -18,7 +22,7 @@ public record BackendRoute(List<Upstream> upstreams, String healthPath) {
             if (host.startsWith("[") && host.endsWith("]")) {
                 host = host.substring(1, host.length() - 1);
             }
-            return new Upstream(origin, host, port, tls);
+            return new Upstream(origin, host, port, tls, io.vertx.core.net.SocketAddress.inetSocketAddress(port, host));
         }
     }
 
