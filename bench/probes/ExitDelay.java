@@ -15,11 +15,12 @@ import java.net.http.HttpResponse;
  *   for m in httpclient urlconnection none; do
  *     o=$(java bench/probes/ExitDelay.java http://127.0.0.1:PORT/ $m); echo "$m: $(( $(date +%s%3N) - o )) ms"
  *   done
+ * Mode "httpclient-halt" ends with Runtime.halt instead of System.exit (what app/Main.java does since 9c1aeb0).
  */
 public class ExitDelay {
     public static void main(String[] args) throws Exception {
         switch (args[1]) {
-            case "httpclient" -> HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+            case "httpclient", "httpclient-halt" -> HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
                     .send(HttpRequest.newBuilder(URI.create(args[0])).GET().build(), HttpResponse.BodyHandlers.ofString());
             case "urlconnection" -> {
                 HttpURLConnection c = (HttpURLConnection) new URL(args[0]).openConnection();
@@ -35,6 +36,9 @@ public class ExitDelay {
         }
         System.out.println(System.currentTimeMillis());
         System.out.flush();
+        if (args[1].endsWith("-halt")) {
+            Runtime.getRuntime().halt(0);
+        }
         System.exit(0);
     }
 }

@@ -24,11 +24,7 @@ public final class Main {
 
     public static void main(String[] args) {
         int code = run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
-        System.out.flush();
-        System.err.flush();
-        // halt, not exit: a client command has nothing to clean up, and System.exit waits ~300 ms for the JDK HTTP
-        // client's selector thread (measured in bench/README.md). serve and demo return only after a clean stop.
-        Runtime.getRuntime().halt(code);
+        System.exit(code);
     }
 
     /** Runs a command line with the given output streams; returns its exit code (used by tests, too). */
