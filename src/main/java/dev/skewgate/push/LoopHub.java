@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The event streams of one event loop. Only that loop's thread touches it, so it needs no locks; a broadcast reaches
@@ -69,7 +70,10 @@ public final class LoopHub {
             return;
         }
         int total = written;
-        context.runOnContext(v -> writeSlices(all, to, total, frame, done));
+        // Not runOnContext: Netty runs tasks queued meanwhile in the same round, so the loop would serve no I/O until
+        // the whole broadcast is written. A task scheduled for "now" waits for the next round, after pending I/O.
+        ((io.vertx.core.internal.ContextInternal) context).nettyEventLoop().schedule(
+                () -> context.runOnContext(v -> writeSlices(all, to, total, frame, done)), 0, TimeUnit.NANOSECONDS);
     }
 
     /** Writes a heartbeat comment to every stream, a slice at a time. */
