@@ -3,13 +3,11 @@ package dev.skewgate.app;
 import dev.skewgate.config.ServeSettings;
 import dev.skewgate.model.Durations;
 import dev.skewgate.proxy.TrustedProxies;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import sun.misc.Signal;
 
 /** {@code skewgate serve}: runs the gateway until it is told to stop. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -19,26 +17,17 @@ public final class ServeCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--port", defaultValue = "${env:SKEWGATE_PORT:-8080}",
-            description = "Edge (data plane) port. Env SKEWGATE_PORT. Default: ${DEFAULT-VALUE}")
-    int port;
+    @picocli.CommandLine.Mixin
+    ListenOptions listen;
 
     @Option(names = "--host", defaultValue = "${env:SKEWGATE_HOST:-0.0.0.0}",
             description = "Edge listen address. Env SKEWGATE_HOST. Default: ${DEFAULT-VALUE}")
     String host;
 
-    @Option(names = "--admin-port", defaultValue = "${env:SKEWGATE_ADMIN_PORT:-8081}",
-            description = "Admin API port. Env SKEWGATE_ADMIN_PORT. Default: ${DEFAULT-VALUE}")
-    int adminPort;
-
     @Option(names = "--admin-host", defaultValue = "${env:SKEWGATE_ADMIN_HOST:-127.0.0.1}",
             description = "Admin API listen address; keep it on loopback unless a proxy with TLS guards it. "
                     + "Env SKEWGATE_ADMIN_HOST. Default: ${DEFAULT-VALUE}")
     String adminHost;
-
-    @Option(names = "--data-dir", defaultValue = "${env:SKEWGATE_DATA_DIR:-./skewgate-data}",
-            description = "Data directory (SQLite metadata, blobs, admin token). Env SKEWGATE_DATA_DIR. Default: ${DEFAULT-VALUE}")
-    Path dataDir;
 
     @Option(names = "--memory-budget-mb", defaultValue = "${env:SKEWGATE_MEMORY_BUDGET_MB:-256}",
             description = "Memory for serving small files from RAM. Default: ${DEFAULT-VALUE}")
@@ -66,7 +55,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ServeSettings base = ServeSettings.of(port, adminPort, dataDir);
+        ServeSettings base = ServeSettings.of(listen.port, listen.adminPort, listen.dataDir);
         List<String> proxies = trustedProxies == null ? List.of()
                 : trustedProxies.stream().map(String::trim).filter(p -> !p.isEmpty()).toList();
         try {
@@ -74,15 +63,11 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--trusted-proxy: " + e.getMessage());
         }
-        ServeSettings settings = new ServeSettings(host, port, adminHost, adminPort, dataDir, base.maxFileInMemory(),
+        ServeSettings settings = new ServeSettings(host, listen.port, adminHost, listen.adminPort, listen.dataDir,
+                base.maxFileInMemory(),
                 memoryBudgetMb << 20, Durations.parse(retentionInterval), base.edgeInstances(),
                 Durations.parse(upstreamTimeout), proxies, Durations.parse(webSocketDrain), Durations.parse(shutdownGrace));
-        // SIGTERM is the normal way to stop a service: drain and exit 0 rather than the JVM's 143. The handlers are in
-        // place before the gateway starts, so a signal during startup is not lost.
-        CountDownLatch stop = new CountDownLatch(1);
-        for (String name : new String[] {"TERM", "INT"}) {
-            Signal.handle(new Signal(name), sig -> stop.countDown());
-        }
+        CountDownLatch stop = ListenOptions.stopSignal();
         Gateway gateway = Gateway.start(settings);
         Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "skewgate-shutdown"));
         stop.await();

@@ -74,11 +74,15 @@ public final class Demo implements AutoCloseable {
     }
 
     private static String deploy(ControlPlane control, String version, String api, String message) throws IOException {
+        // One template for both frontends: they differ only in their version, their chunk's name and the field of
+        // the API answer they read — the incompatibility the demo is about.
+        boolean one = version.equals("v1");
+        String app = one ? "assets/app-1a2b3c4d.js" : "assets/app-5e6f7a8b.js";
+        String read = one ? "data.message" : "data.greeting.text";
         Map<String, byte[]> files = new LinkedHashMap<>();
-        files.put("index.html", resource("/demo/" + version + "/index.html"));
-        String app = version.equals("v1") ? "assets/app-1a2b3c4d.js" : "assets/app-5e6f7a8b.js";
-        files.put(app, resource("/demo/" + version + "/" + app));
-        files.put("assets/demo-9c8b7a6d.css", resource("/demo/shared/assets/demo-9c8b7a6d.css"));
+        files.put("index.html", fill("/demo/index.html", version, app, read));
+        files.put(app, fill("/demo/app.js", version, app, read));
+        files.put("assets/demo-9c8b7a6d.css", resource("/demo/demo-9c8b7a6d.css"));
         List<ManifestEntry> manifest = new ArrayList<>();
         Map<String, byte[]> bySha = new LinkedHashMap<>();
         files.forEach((path, bytes) -> {
@@ -95,6 +99,13 @@ public final class Demo implements AutoCloseable {
             upload.commit();
         }
         return control.finalizeDeployment(created.deployment().id(), "demo").id();
+    }
+
+    private static byte[] fill(String template, String version, String app, String read) {
+        String text = new String(resource(template), java.nio.charset.StandardCharsets.UTF_8)
+                .replace("{{VERSION}}", version).replace("{{APP}}", app.substring("assets/".length()))
+                .replace("{{READ}}", read);
+        return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private static byte[] resource(String path) {

@@ -93,7 +93,7 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
         if (pin.value().isPresent()) {
             String id = pin.value().get();
             if (!DeploymentIds.isWellFormed(id)) {
-                ProxyHandler.error(request, 400, "INVALID_PIN", "the " + pin.source().name().toLowerCase(Locale.ROOT)
+                DataPlaneErrors.json(request, 400, "INVALID_PIN", "the " + pin.source().name().toLowerCase(Locale.ROOT)
                         + " pin is not a deployment id (dpl_ and 26 characters)");
                 return;
             }
@@ -109,11 +109,11 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
         } else if (site.active().isPresent()) {
             deployment = site.active().get();
         } else {
-            ProxyHandler.error(request, 503, "NO_ACTIVE_DEPLOYMENT", "site '" + site.name() + "' has no active deployment");
+            DataPlaneErrors.json(request, 503, "NO_ACTIVE_DEPLOYMENT", "site '" + site.name() + "' has no active deployment");
             return;
         }
         if (deployment.backend().isEmpty()) {
-            ProxyHandler.error(request, 502, "NO_BACKEND", "deployment " + deployment.id() + " of site '" + site.name()
+            DataPlaneErrors.json(request, 502, "NO_BACKEND", "deployment " + deployment.id() + " of site '" + site.name()
                     + "' has no backend; deploy with --backend or set the site's default backend");
             return;
         }

@@ -17,6 +17,16 @@ public final class DataPlaneErrors {
     private DataPlaneErrors() {
     }
 
+    /**
+     * The JSON form, {@code {"error":"CODE","message":"..."}}, for clients that are programs (API calls, the event
+     * stream, the webhook). A paused request is resumed so its body is drained.
+     */
+    public static void json(HttpServerRequest request, int status, String code, String message) {
+        request.resume();
+        send(request, status, "application/json",
+                new io.vertx.core.json.JsonObject().put("error", code).put("message", message).encode() + "\n", message);
+    }
+
     public static void send(HttpServerRequest request, int status, String message) {
         send(request, status, "text/plain; charset=utf-8", message + "\n", message);
     }

@@ -34,8 +34,11 @@ final class HopByHop {
 
     /** Copies {@code from} into {@code to} without hop-by-hop fields and without {@code alsoDrop} (lowercase names). */
     static void copy(MultiMap from, MultiMap to, Set<String> alsoDrop) {
-        Set<String> nominated = new HashSet<>();
+        Set<String> nominated = Set.of();
         for (String value : from.getAll("connection")) {
+            if (nominated.isEmpty()) {
+                nominated = new HashSet<>();
+            }
             for (String token : value.split(",")) {
                 String t = token.trim().toLowerCase(Locale.ROOT);
                 if (!t.isEmpty()) {

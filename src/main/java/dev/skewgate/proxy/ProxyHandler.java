@@ -18,7 +18,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.HostAndPort;
 import java.net.ConnectException;
 import java.time.Duration;
@@ -202,18 +201,12 @@ public final class ProxyHandler {
         String where = upstream == null ? "the backend" : upstream.origin();
         if (cause instanceof TimeoutException || String.valueOf(cause).contains("timeout")
                 || String.valueOf(cause).contains("Timeout")) {
-            error(request, 504, "BACKEND_TIMEOUT", where + " did not answer in time");
+            DataPlaneErrors.json(request, 504, "BACKEND_TIMEOUT", where + " did not answer in time");
         } else if (cause instanceof ConnectException || String.valueOf(cause).contains("Connection refused")) {
-            error(request, 502, "BACKEND_UNREACHABLE", where + " refused the connection");
+            DataPlaneErrors.json(request, 502, "BACKEND_UNREACHABLE", where + " refused the connection");
         } else {
-            error(request, 502, "BACKEND_ERROR", where + " failed: " + cause.getMessage());
+            DataPlaneErrors.json(request, 502, "BACKEND_ERROR", where + " failed: " + cause.getMessage());
         }
     }
 
-    /** The data plane's JSON error for API requests. */
-    public static void error(HttpServerRequest request, int status, String code, String message) {
-        request.resume();
-        DataPlaneErrors.send(request, status, "application/json",
-                new JsonObject().put("error", code).put("message", message).encode() + "\n", message);
-    }
 }

@@ -54,7 +54,7 @@ public final class NotifyWebhook {
                     return;
                 }
             } catch (NumberFormatException e) {
-                SseEndpoint.json(request, 400, "INVALID_LENGTH", "Content-Length is not a number");
+                DataPlaneErrors.json(request, 400, "INVALID_LENGTH", "Content-Length is not a number");
                 return;
             }
         }
@@ -80,18 +80,18 @@ public final class NotifyWebhook {
 
     private static void tooLarge(HttpServerRequest request) {
         request.response().putHeader("connection", "close");
-        SseEndpoint.json(request, 413, "BODY_TOO_LARGE", "the webhook body is limited to " + MAX_BODY + " bytes");
+        DataPlaneErrors.json(request, 413, "BODY_TOO_LARGE", "the webhook body is limited to " + MAX_BODY + " bytes");
     }
 
     private void verified(HttpServerRequest request, SiteRoute site, Buffer body) {
         if (site.webhookSecrets().isEmpty()) {
-            SseEndpoint.json(request, 401, "WEBHOOK_NOT_CONFIGURED", "site '" + site.name()
+            DataPlaneErrors.json(request, 401, "WEBHOOK_NOT_CONFIGURED", "site '" + site.name()
                     + "' has no webhook secret yet; create one with: skewgate webhook rotate " + site.name());
             return;
         }
         String header = request.getHeader("X-Skewgate-Signature");
         if (header == null) {
-            SseEndpoint.json(request, 401, "SIGNATURE_MISSING",
+            DataPlaneErrors.json(request, 401, "SIGNATURE_MISSING",
                     "X-Skewgate-Signature is required: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"t.body\">");
             return;
         }
@@ -110,13 +110,13 @@ public final class NotifyWebhook {
             }
         }
         if (timestamp < 0 || signatures.isEmpty()) {
-            SseEndpoint.json(request, 401, "SIGNATURE_MALFORMED",
+            DataPlaneErrors.json(request, 401, "SIGNATURE_MALFORMED",
                     "X-Skewgate-Signature must look like t=1700000000,v1=<64 hex characters>");
             return;
         }
         long now = System.currentTimeMillis() / 1000;
         if (Math.abs(now - timestamp) > WINDOW_SECONDS) {
-            SseEndpoint.json(request, 401, "SIGNATURE_EXPIRED", "the signature's timestamp is " + (now - timestamp)
+            DataPlaneErrors.json(request, 401, "SIGNATURE_EXPIRED", "the signature's timestamp is " + (now - timestamp)
                     + " s away from the gateway's clock; deliveries are accepted within " + WINDOW_SECONDS + " s");
             return;
         }
@@ -137,7 +137,7 @@ public final class NotifyWebhook {
             }
         }
         if (match == null) {
-            SseEndpoint.json(request, 401, "SIGNATURE_INVALID",
+            DataPlaneErrors.json(request, 401, "SIGNATURE_INVALID",
                     "the signature does not match any webhook secret of site '" + site.name() + "'");
             return;
         }
@@ -149,14 +149,14 @@ public final class NotifyWebhook {
             }
             payload = o;
         } catch (DecodeException e) {
-            SseEndpoint.json(request, 400, "INVALID_JSON", "the body must be a JSON object like {\"deployment\":\"v42\"}");
+            DataPlaneErrors.json(request, 400, "INVALID_JSON", "the body must be a JSON object like {\"deployment\":\"v42\"}");
             return;
         }
         Object version = payload.getValue("deployment");
         Object message = payload.getValue("message", "");
         if (!(version instanceof String v) || v.isBlank() || v.length() > 200 || !(message instanceof String m)
                 || m.length() > 1000 || v.chars().anyMatch(c -> c < 0x20)) {
-            SseEndpoint.json(request, 400, "INVALID_PAYLOAD",
+            DataPlaneErrors.json(request, 400, "INVALID_PAYLOAD",
                     "'deployment' must be a version string of 1-200 characters; 'message' an optional string");
             return;
         }
@@ -167,7 +167,7 @@ public final class NotifyWebhook {
         forgetExpired(now);
         vertx.<Integer>executeBlocking(() -> deploys.announce(site.name(), v, m), false)
                 .onSuccess(n -> respond(request, 202, new JsonObject().put("status", "notified").put("notified", n)))
-                .onFailure(e -> SseEndpoint.json(request, 503, "NOTIFY_FAILED", "the notice was not recorded: "
+                .onFailure(e -> DataPlaneErrors.json(request, 503, "NOTIFY_FAILED", "the notice was not recorded: "
                         + e.getMessage()));
     }
 

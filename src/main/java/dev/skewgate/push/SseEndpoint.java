@@ -31,7 +31,7 @@ public final class SseEndpoint {
     public void handle(HttpServerRequest request, SiteRoute site) {
         String boot = request.getParam("deployment");
         if (boot != null && !DeploymentIds.isWellFormed(boot)) {
-            json(request, 400, "INVALID_DEPLOYMENT", "'deployment' must be the id the page booted on (dpl_...)");
+            DataPlaneErrors.json(request, 400, "INVALID_DEPLOYMENT", "'deployment' must be the id the page booted on (dpl_...)");
             return;
         }
         hub.cover(site.name(), site.lastEventSeq());
@@ -46,11 +46,11 @@ public final class SseEndpoint {
                 lastSeen = -2;
             }
             if (lastSeen < 0) {
-                json(request, 400, "INVALID_LAST_EVENT_ID", "Last-Event-ID must be an event number from this stream");
+                DataPlaneErrors.json(request, 400, "INVALID_LAST_EVENT_ID", "Last-Event-ID must be an event number from this stream");
                 return;
             }
             if (lastSeen > newest) {
-                json(request, 400, "INVALID_LAST_EVENT_ID", "Last-Event-ID " + lastSeen
+                DataPlaneErrors.json(request, 400, "INVALID_LAST_EVENT_ID", "Last-Event-ID " + lastSeen
                         + " is ahead of this site's newest event " + newest + "; reconnect without it");
                 return;
             }
@@ -99,8 +99,4 @@ public final class SseEndpoint {
         response.endHandler(v -> gone.run());
     }
 
-    static void json(HttpServerRequest request, int status, String code, String message) {
-        DataPlaneErrors.send(request, status, "application/json",
-                new JsonObject().put("error", code).put("message", message).encode() + "\n", message);
-    }
 }

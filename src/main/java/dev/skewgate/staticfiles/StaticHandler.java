@@ -86,7 +86,6 @@ public final class StaticHandler {
                 .putHeader(Headers.CONTENT_TYPE, page.contentType())
                 .putHeader(Headers.CACHE_CONTROL, Headers.NO_STORE)
                 .putHeader(Headers.NOSNIFF_NAME, Headers.NOSNIFF)
-                .putHeader(Headers.DEPLOYMENT, deployment.id())
                 .putHeader(Headers.DATE, HttpDate.now());
         body(request, response, page, 0, page.length());
     }
@@ -101,7 +100,6 @@ public final class StaticHandler {
                 .putHeader(Headers.ETAG, chosen.etag())
                 .putHeader(Headers.LAST_MODIFIED, chosen.lastModified())
                 .putHeader(Headers.NOSNIFF_NAME, Headers.NOSNIFF)
-                .putHeader(Headers.DEPLOYMENT, deployment.id())
                 .putHeader(Headers.DATE, HttpDate.now());
         if (file.hasVariants()) {
             response.putHeader(Headers.VARY, Headers.VARY_ENCODING);

@@ -1,4 +1,4 @@
-// Demo frontend v2: calls the API it was built against and shows what it gets.
+// Demo frontend {{VERSION}}: calls the API it was built against and shows what it gets.
 (function () {
   var el = function (id) { return document.getElementById(id); };
   el('deployment').textContent = window.Skewgate ? Skewgate.deployment : '(no SDK)';
@@ -12,7 +12,7 @@
     fetch('/api/greeting').then(function (r) {
       return r.json().then(function (data) {
         if (r.status === 410) { show('410 Gone: ' + data.message); return; }
-        show(data.greeting.text + '  (served by ' + r.headers.get('x-skewgate-deployment') + ')');
+        show({{READ}} + '  (served by ' + r.headers.get('x-skewgate-deployment') + ')');
       });
     }).catch(function (e) { show('error: ' + e); });
   });
