@@ -7,6 +7,7 @@ import dev.skewgate.model.ManifestEntry;
 import dev.skewgate.model.Sha256;
 import dev.skewgate.model.Site;
 import dev.skewgate.policy.CachePolicy;
+import dev.skewgate.policy.RetainedLookup;
 import dev.skewgate.policy.ContentTypes;
 import dev.skewgate.policy.Globs;
 import dev.skewgate.policy.HtmlInjector;
@@ -93,7 +94,7 @@ public final class RoutingCompiler {
         Map<String, DeploymentRoute> byId = new HashMap<>();
         Optional<DeploymentRoute> active = Optional.empty();
         Optional<Instant> activatedAt = Optional.empty();
-        Map<String, ServedFile> fallback = new HashMap<>();
+        Map<String, RetainedFile> fallback = new HashMap<>();
         for (Deployment d : servable) {
             DeploymentRoute route = compileDeployment(site, d, globs, budget);
             byId.put(d.id(), route);
@@ -102,10 +103,10 @@ public final class RoutingCompiler {
                 activatedAt = d.activatedAt();
             }
             if (d.state() != DeploymentState.STAGED) {
-                // Newest activation first: the first deployment to claim a hashed path keeps it.
+                // Newest activation first: the first deployment to claim a path keeps it.
                 for (Map.Entry<String, ServedFile> f : route.files().entrySet()) {
-                    if (CachePolicy.kind(f.getKey().substring(1), f.getValue().contentType()) == CachePolicy.Kind.HASHED) {
-                        fallback.putIfAbsent(f.getKey(), f.getValue());
+                    if (RetainedLookup.mayServeFromRetained(f.getKey().substring(1), f.getValue().contentType())) {
+                        fallback.putIfAbsent(f.getKey(), new RetainedFile(d.id(), f.getValue()));
                     }
                 }
             }

@@ -8,10 +8,11 @@ import java.util.Set;
 
 /**
  * Everything the data plane needs to answer for one site: the active deployment, every other servable one by id
- * (previous and staged, for pinned clients), and the content-hashed files of retained deployments so an old tab's
- * lazy chunk still loads after a new activation.
+ * (previous and staged, for pinned clients), and the files of retained deployments so an old tab's lazy chunk still
+ * loads after a new activation.
  *
- * @param hashedFallback request path -> content-hashed file of the newest retained deployment that has it
+ * @param retainedFiles request path -> the file of the newest activated deployment that has it (never an entry point;
+ *     see {@link dev.skewgate.policy.RetainedLookup})
  * @param retired ids of retired (and purged) deployments, so a pin to one is recognised as such
  * @param documents version.json and config.json, encoded once per snapshot
  * @param configAlias an extra path answering with config.json (for apps that already fetch their own)
@@ -23,7 +24,7 @@ public record SiteRoute(
         Optional<DeploymentRoute> active,
         Optional<Instant> activatedAt,
         Map<String, DeploymentRoute> servable,
-        Map<String, ServedFile> hashedFallback,
+        Map<String, RetainedFile> retainedFiles,
         Set<String> retired,
         List<String> apiPrefixes,
         boolean spa,

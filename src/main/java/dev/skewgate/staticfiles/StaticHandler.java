@@ -5,6 +5,7 @@ import dev.skewgate.http.Headers;
 import dev.skewgate.http.HttpDate;
 import dev.skewgate.policy.ContentTypes;
 import dev.skewgate.routing.DeploymentRoute;
+import dev.skewgate.routing.RetainedFile;
 import dev.skewgate.routing.ServedFile;
 import dev.skewgate.routing.SiteRoute;
 import io.vertx.core.buffer.Buffer;
@@ -18,8 +19,9 @@ import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Serves a deployment's files from the routing snapshot: manifest lookup, hashed-asset fallback to retained
- * deployments, SPA entry point for navigations only, conditional requests, ranges, precompressed variants.
+ * Serves a deployment's files from the routing snapshot: manifest lookup, the fallback to retained deployments
+ * for an old tab's missing files, SPA entry point for navigations only, conditional requests, ranges,
+ * precompressed variants.
  * Everything it needs is precomputed in {@link ServedFile}; it never touches the disk except through sendfile.
  */
 public final class StaticHandler {
@@ -45,10 +47,20 @@ public final class StaticHandler {
             return;
         }
         String path = parsed.path().get();
-        ServedFile file = find(site, deployment, path);
+        ServedFile file = find(deployment, path);
         if (file != null) {
             send(request, deployment, file, 200);
             return;
+        }
+        if (!navigation) {
+            // An old tab's lazy chunk (or image, or font) after a new activation: the newest retained deployment
+            // that has it answers, and says so. A navigation always gets the version it is served by.
+            RetainedFile retained = site.retainedFiles().get(path);
+            if (retained != null) {
+                request.response().putHeader(Headers.DEPLOYMENT, retained.deploymentId());
+                send(request, deployment, retained.file(), 200);
+                return;
+            }
         }
         boolean extensionless = ContentTypes.extension(path).isEmpty();
         if (navigation && extensionless && site.spa() && deployment.entryPoint().isPresent()) {
@@ -62,7 +74,7 @@ public final class StaticHandler {
         DataPlaneErrors.send(request, 404, "no file '" + path + "' in deployment " + deployment.id());
     }
 
-    private static ServedFile find(SiteRoute site, DeploymentRoute deployment, String path) {
+    private static ServedFile find(DeploymentRoute deployment, String path) {
         Map<String, ServedFile> files = deployment.files();
         ServedFile file;
         if (path.endsWith("/")) {
@@ -72,10 +84,6 @@ public final class StaticHandler {
             if (file == null && ContentTypes.extension(path).isEmpty()) {
                 file = files.get(path + "/index.html");
             }
-        }
-        if (file == null) {
-            // An old tab's lazy chunk: look in the retained deployments, newest first (precomputed).
-            file = site.hashedFallback().get(path);
         }
         return file;
     }

@@ -15,6 +15,7 @@ class CachePolicyTest {
             sw.js                            | ENTRY  | service worker script decides what the tab runs
             service-worker.js                | ENTRY  | service worker, long name
             firebase-messaging-sw.js         | ENTRY  | service worker with a prefix
+            ngsw-worker.js                   | ENTRY  | Angular's service worker
             manifest.json                    | ENTRY  | web manifest by name
             app.webmanifest                  | ENTRY  | web manifest by extension
             assets/index-3f9a1c2b.js         | HASHED | Vite/Rollup hex hash after '-'
