@@ -88,6 +88,7 @@ public final class AdminApi {
         router.get("/v1/sites/:site/status").handler(this::status);
         router.get("/v1/sites/:site/events").handler(this::events);
         router.post("/v1/sites/:site/activate").handler(this::activate);
+        router.get("/v1/sites/:site/activation").handler(this::activation);
         router.post("/v1/sites/:site/rollback").handler(this::rollback);
         router.post("/v1/sites/:site/retire").handler(this::retire);
         router.get("/v1/deployments/:id").handler(ctx -> json(ctx, 200, Wire.deployment(control.deployment(ctx.pathParam("id")))));
@@ -272,6 +273,16 @@ public final class AdminApi {
                 .put("changed", event.isPresent())
                 .put("event", event.map(Wire::event).orElse(null))
                 .put("site", Wire.site(control.site(ctx.pathParam("site")))));
+    }
+
+    /** What a running activation waits for: {@code {running, deployment, step, since}}. */
+    private void activation(RoutingContext ctx) {
+        String name = control.site(ctx.pathParam("site")).name();
+        JsonObject body = control.activationProgress(name)
+                .map(p -> new JsonObject().put("running", true).put("deployment", p.deployment()).put("step", p.step())
+                        .put("since", p.since().toString()))
+                .orElse(new JsonObject().put("running", false));
+        json(ctx, 200, body);
     }
 
     private void rollback(RoutingContext ctx) {

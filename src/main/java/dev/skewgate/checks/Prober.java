@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 
 /**
@@ -39,14 +40,55 @@ public final class Prober implements SwitchGuard {
     private final String checkSecret;
     private final Clock clock;
 
-    /** A probe's answer: a status, or why there was none. */
-    record Answer(int status, String deployment, String error) {
+    /** A probe's answer: a status, or why there was none, in words an operator can act on. */
+    record Answer(int status, String deployment, String error, boolean unreachable) {
         boolean ok() {
             return error == null && status >= 200 && status < 300;
         }
 
         String describe() {
             return error != null ? error : "HTTP " + status;
+        }
+
+        /**
+         * An answer that waiting will not change: nothing listens, the name does not resolve, or the backend is up and
+         * says the health path is wrong (a redirect, 401/403, 404/405/410). A 5xx or a timeout may be a backend still
+         * starting, so it gets the whole readiness timeout.
+         */
+        boolean conclusive() {
+            return unreachable || (status >= 300 && status < 400) || status == 401 || status == 403 || status == 404
+                    || status == 405 || status == 410;
+        }
+
+        /** Why there was no answer, from the client's exception, without the transport's internals. */
+        static Answer failure(Throwable e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof java.net.UnknownHostException) {
+                    return new Answer(0, null, "unknown host", true);
+                }
+                if (t instanceof io.netty.channel.ConnectTimeoutException) {
+                    return new Answer(0, null, "no connection within " + PROBE_TIMEOUT.toSeconds() + " s", false);
+                }
+                if (t instanceof java.net.ConnectException) {
+                    // Netty's message is "finishConnect(..) failed with error(-111)": the class says all we need.
+                    return new Answer(0, null, "the connection was refused", true);
+                }
+                if (t instanceof javax.net.ssl.SSLException) {
+                    return new Answer(0, null, "the TLS handshake failed", false);
+                }
+                if (t instanceof io.vertx.core.http.HttpClosedException) {
+                    return new Answer(0, null, "the connection was closed before an answer", false);
+                }
+                if (t instanceof java.util.concurrent.TimeoutException
+                        || t instanceof io.netty.handler.timeout.TimeoutException) {
+                    return timeout();
+                }
+            }
+            return new Answer(0, null, "the connection failed", false);
+        }
+
+        static Answer timeout() {
+            return new Answer(0, null, "no answer within " + PROBE_TIMEOUT.toSeconds() + " s", false);
         }
     }
 
@@ -61,32 +103,53 @@ public final class Prober implements SwitchGuard {
     }
 
     @Override
-    public Optional<String> notReady(Site site, Backend backend) {
+    public Optional<String> notReady(Site site, Backend backend, Consumer<String> progress) {
         int needed = site.checks().readinessProbes();
         if (needed <= 0) {
             return Optional.empty();
         }
         long deadline = System.nanoTime() + site.checks().readinessTimeout().toNanos();
         for (BackendRoute.Upstream u : BackendRoute.of(backend).upstreams()) {
+            String target = u.origin() + backend.healthPath();
             int streak = 0;
-            Answer last = null;
+            int conclusive = 0;
+            int tries = 0;
             while (streak < needed) {
-                last = get(u.host(), u.port(), u.tls(), backend.healthPath(), u.host(), HttpHeaders.headers());
+                tries++;
+                Answer last = get(u.host(), u.port(), u.tls(), backend.healthPath(), u.host(), HttpHeaders.headers());
                 if (last.ok()) {
                     streak++;
+                    progress.accept("waiting for " + target + ": " + streak + "/" + needed + " probes answered 2xx");
                     continue;
                 }
                 streak = 0;
-                if (System.nanoTime() > deadline) {
-                    String why = last.status >= 300 && last.status < 400 ? "HTTP " + last.status
-                            + " (a redirect: the health path must answer 2xx itself)" : last.describe();
-                    return Optional.of("backend " + u.origin() + " is not ready: " + backend.healthPath() + " answered "
-                            + why + "; " + needed + " consecutive 2xx answers are needed");
+                conclusive = last.conclusive() ? conclusive + 1 : 0;
+                progress.accept("waiting for " + target + ": " + last.describe() + " (try " + tries + ")");
+                // Waiting out the timeout would only delay the same answer (see Answer.conclusive).
+                if (conclusive >= needed || System.nanoTime() > deadline) {
+                    return Optional.of("backend " + u.origin() + " is not ready: GET " + backend.healthPath() + ": "
+                            + explain(last) + (conclusive >= needed ? " (" + conclusive + " tries in a row)"
+                            : " (after " + site.checks().readinessTimeout().toSeconds() + " s)") + "; " + needed
+                            + " consecutive 2xx answers are needed");
                 }
                 sleep(PROBE_INTERVAL);
             }
         }
         return Optional.empty();
+    }
+
+    private static String explain(Answer last) {
+        if (last.error() != null) {
+            return last.error();
+        }
+        if (last.status() >= 300 && last.status() < 400) {
+            return "HTTP " + last.status() + " (a redirect: the health path must answer 2xx itself)";
+        }
+        if (last.status() == 404 || last.status() == 405) {
+            return "HTTP " + last.status() + " (is that the backend's health path? give the right one with --health, "
+                    + "e.g. skewgate deploy DIR --site S --backend URL --health /api/health)";
+        }
+        return "HTTP " + last.status();
     }
 
     @Override
@@ -131,7 +194,7 @@ public final class Prober implements SwitchGuard {
         context.runOnContext(v -> http.request(options)
                 .compose(req -> req.send())
                 .compose(resp -> resp.body().map(b -> new Answer(resp.statusCode(),
-                        resp.getHeader("x-skewgate-deployment"), null)))
+                        resp.getHeader("x-skewgate-deployment"), null, false)))
                 .onComplete(ar -> {
                     if (ar.succeeded()) {
                         answer.complete(ar.result());
@@ -142,12 +205,12 @@ public final class Prober implements SwitchGuard {
         try {
             return answer.get(PROBE_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
-            return new Answer(0, null, "no answer (" + e.getCause().getMessage() + ")");
+            return Answer.failure(e.getCause());
         } catch (java.util.concurrent.TimeoutException e) {
-            return new Answer(0, null, "no answer within " + PROBE_TIMEOUT.toSeconds() + " s");
+            return Answer.timeout();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new Answer(0, null, "interrupted");
+            return new Answer(0, null, "interrupted", false);
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.skewgate.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,8 +18,8 @@ public final class ActivateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        JsonNode answer = client.client().post("/v1/sites/" + site + "/activate", Map.of("deployment", deployment));
         var out = spec.commandLine().getOut();
+        JsonNode answer = Activation.run(client.client(), site, deployment, out);
         if (answer.path("changed").asBoolean()) {
             JsonNode event = answer.path("event");
             out.println("activated " + deployment + " on " + site

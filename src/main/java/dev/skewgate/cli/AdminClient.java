@@ -88,7 +88,7 @@ public final class AdminClient {
         if (response.statusCode() >= 300) {
             String message = body.path("message").asText("HTTP " + response.statusCode());
             String code = body.path("error").asText("");
-            throw new CliException(message + (code.isEmpty() ? "" : " (" + code + ")"));
+            throw new CliException(message + (code.isEmpty() ? "" : " (" + code + ")"), code);
         }
         return body;
     }

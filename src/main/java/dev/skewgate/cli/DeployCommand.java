@@ -72,7 +72,7 @@ public final class DeployCommand implements Callable<Integer> {
         if (activate) {
             out.println("activating " + id + " (readiness and synthetic checks first)...");
             out.flush();
-            admin.post("/v1/sites/" + site + "/activate", Map.of("deployment", id));
+            Activation.run(admin, site, id, out);
             out.println("activated " + id + " on " + site);
         }
         out.println("preview: " + previewUrl(admin, id));

@@ -67,6 +67,7 @@ public final class ControlPlane {
     private volatile ActivityView activity = ActivityView.NONE;
     /** The latest synthetic check results per site (before a switch, and continuous). */
     private final Map<String, List<CheckResult>> lastChecks = new ConcurrentHashMap<>();
+    private final Map<String, ActivationProgress> activations = new ConcurrentHashMap<>();
     private final Map<String, Integer> failedRounds = new ConcurrentHashMap<>();
     private final Map<String, Instant> lastRound = new ConcurrentHashMap<>();
     /** Manifests of deployments being uploaded: sha256 -> size, so a blob upload is checked without a query. */
@@ -405,9 +406,21 @@ public final class ControlPlane {
      * the check; nothing has changed yet, so the live version stays as it is.
      */
     private void checkBeforeSwitch(Site site, Deployment d) {
+        Instant since = clock.instant();
+        java.util.function.Consumer<String> progress =
+                step -> activations.put(site.name(), new ActivationProgress(d.id(), step, since));
+        try {
+            checkBeforeSwitch(site, d, progress);
+        } finally {
+            activations.remove(site.name());
+        }
+    }
+
+    private void checkBeforeSwitch(Site site, Deployment d, java.util.function.Consumer<String> progress) {
         Optional<Backend> backend = d.backend().or(site::defaultBackend);
         if (backend.isPresent()) {
-            Optional<String> notReady = guard.notReady(site, backend.get());
+            progress.accept("probing the backend's health path");
+            Optional<String> notReady = guard.notReady(site, backend.get(), progress);
             if (notReady.isPresent()) {
                 throw new ConflictException("BACKEND_NOT_READY", notReady.get() + "; " + liveNote(site));
             }
@@ -415,6 +428,7 @@ public final class ControlPlane {
         if (!site.checks().synthetic()) {
             return;
         }
+        progress.accept("synthetic checks of " + site.hosts().size() + " host name(s) through the edge");
         List<CheckResult> results = guard.synthetic(site, d.id(), backend);
         lastChecks.put(site.name(), results);
         List<CheckResult> failed = results.stream().filter(r -> !r.ok()).toList();
@@ -428,6 +442,11 @@ public final class ControlPlane {
 
     private static String liveNote(Site site) {
         return site.activeDeployment().map(a -> a + " stays live").orElse("nothing was activated");
+    }
+
+    /** What a running activation of the site waits for, if one is running its checks. */
+    public Optional<ActivationProgress> activationProgress(String siteName) {
+        return Optional.ofNullable(activations.get(siteName));
     }
 
     /** The latest synthetic check results of a site. */

@@ -141,6 +141,14 @@ public final class TestGateway implements AutoCloseable {
         return deployBytes(site, bytes, Map.of("upstreams", List.of(backend), "healthPath", "/api/health"));
     }
 
+    /** Deploys a build whose API goes to {@code backend}, answering readiness probes at {@code healthPath}. */
+    public String deployBytesWithBackendAndHealth(String site, Map<String, String> files, String backend,
+                                                  String healthPath) {
+        Map<String, byte[]> bytes = new LinkedHashMap<>();
+        files.forEach((k, v) -> bytes.put(k, v.getBytes(StandardCharsets.UTF_8)));
+        return deployBytes(site, bytes, Map.of("upstreams", List.of(backend), "healthPath", healthPath));
+    }
+
     public String deployBytes(String site, Map<String, byte[]> files) {
         return deployBytes(site, files, null);
     }

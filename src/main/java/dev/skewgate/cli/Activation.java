@@ -1,0 +1,65 @@
+package dev.skewgate.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Activates a deployment and shows what the gateway waits for meanwhile (readiness probes, synthetic checks), as
+ * {@code activate} and {@code deploy --activate} both do. A refused activation says what is left and what to do next.
+ */
+final class Activation {
+
+    private static final Set<String> REFUSED = Set.of("BACKEND_NOT_READY", "SYNTHETIC_CHECK_FAILED");
+    private static final long POLL_MS = 400;
+
+    private Activation() {
+    }
+
+    /** POSTs the activation; prints each new step of the checks while it runs. Returns the API's answer. */
+    static JsonNode run(AdminClient admin, String site, String deployment, PrintWriter out) {
+        CompletableFuture<JsonNode> answer = CompletableFuture.supplyAsync(
+                () -> admin.post("/v1/sites/" + site + "/activate", Map.of("deployment", deployment)));
+        String shown = "";
+        while (true) {
+            try {
+                return answer.get(POLL_MS, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException stillChecking) {
+                String step = step(admin, site, deployment);
+                if (!step.isEmpty() && !step.equals(shown)) {
+                    out.println("  " + step);
+                    out.flush();
+                    shown = step;
+                }
+            } catch (ExecutionException e) {
+                throw refused(e.getCause(), site, deployment);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CliException("interrupted");
+            }
+        }
+    }
+
+    private static String step(AdminClient admin, String site, String deployment) {
+        try {
+            JsonNode progress = admin.get("/v1/sites/" + site + "/activation");
+            return deployment.equals(progress.path("deployment").asText()) ? progress.path("step").asText("") : "";
+        } catch (CliException e) {
+            return ""; // progress is a courtesy: an older gateway without the endpoint still activates
+        }
+    }
+
+    private static RuntimeException refused(Throwable cause, String site, String deployment) {
+        if (cause instanceof CliException e && REFUSED.contains(e.code())) {
+            return new CliException(e.getMessage() + "\n" + deployment + " stays staged (nothing else changed): run 'skewgate activate "
+                    + site + " " + deployment + "' again once it is fixed, or 'skewgate retire " + site + " " + deployment
+                    + "' to drop it", e.code());
+        }
+        return cause instanceof RuntimeException r ? r : new CliException(String.valueOf(cause.getMessage()));
+    }
+}
