@@ -82,6 +82,7 @@ public final class AdminApi {
         router.post("/v1/sites").handler(this::createSite);
         router.get("/v1/sites/:site").handler(ctx -> site(ctx, 200, control.site(ctx.pathParam("site"))));
         router.patch("/v1/sites/:site").handler(this::updateSite);
+        router.delete("/v1/sites/:site").handler(this::deleteSite);
         router.get("/v1/sites/:site/deployments").handler(ctx -> json(ctx, 200, new JsonObject().put("deployments",
                 new JsonArray(control.deployments(ctx.pathParam("site")).stream().map(Wire::deployment).toList()))));
         router.post("/v1/sites/:site/deployments").handler(this::createDeployment);
@@ -133,6 +134,13 @@ public final class AdminApi {
     private void updateSite(RoutingContext ctx) {
         Site site = control.updateSite(ctx.pathParam("site"), spec(body(ctx)), ifMatch(ctx), actor(ctx));
         site(ctx, 200, site);
+    }
+
+    private void deleteSite(RoutingContext ctx) {
+        boolean force = "true".equals(ctx.request().getParam("force"));
+        var deletion = control.deleteSite(ctx.pathParam("site"), force, ifMatch(ctx), actor(ctx));
+        json(ctx, 200, new JsonObject().put("event", Wire.event(deletion.event()))
+                .put("retired", new JsonArray(deletion.retired())));
     }
 
     private static SiteSpec spec(JsonObject body) {

@@ -19,10 +19,16 @@ public final class DemoCommand implements Callable<Integer> {
     @Mixin
     ListenOptions listen;
 
+    // Not serve's ./skewgate-data: the demo's site, checks and backends must not follow the user into 'serve'.
+    @picocli.CommandLine.Option(names = "--data-dir", defaultValue = "${env:SKEWGATE_DEMO_DATA_DIR:-./skewgate-demo-data}",
+            description = "The demo's own data directory (never serve's). Env SKEWGATE_DEMO_DATA_DIR. "
+                    + "Default: ${DEFAULT-VALUE}")
+    java.nio.file.Path dataDir;
+
     @Override
     public Integer call() throws Exception {
         CountDownLatch stop = ListenOptions.stopSignal();
-        Demo demo = Demo.start(ServeSettings.of(listen.port, listen.adminPort, listen.dataDir));
+        Demo demo = Demo.start(ServeSettings.of(listen.port, listen.adminPort, dataDir));
         spec.commandLine().getOut().println(demo.script());
         spec.commandLine().getOut().flush();
         stop.await();

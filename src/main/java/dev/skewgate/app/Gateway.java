@@ -120,8 +120,10 @@ public final class Gateway implements AutoCloseable {
                 new UpstreamHealth(), TrustedProxies.parse(settings.trustedProxies()), settings.upstreamTimeout(),
                 checkSecret));
         AdminServer admin = new AdminServer(vertx, new AdminApi(control, token, () -> edgePort, traffic, tunnels));
-        edgePort = await(edge.start(settings.edgeHost(), settings.edgePort(), settings.edgeInstances()), "edge listener");
-        adminPort = await(admin.start(settings.adminHost(), settings.adminPort()), "admin listener");
+        edgePort = await(edge.start(settings.edgeHost(), settings.edgePort(), settings.edgeInstances()),
+                "edge listener (for browsers)", settings.edgeHost(), settings.edgePort(), "--port / SKEWGATE_PORT");
+        adminPort = await(admin.start(settings.adminHost(), settings.adminPort()), "admin listener",
+                settings.adminHost(), settings.adminPort(), "--admin-port / SKEWGATE_ADMIN_PORT");
         control.ownPorts(Set.of(edgePort, adminPort));
         control.guard(new Prober(vertx, () -> edgePort, settings.edgeHost(), checkSecret, Clock.systemUTC()));
 
@@ -151,13 +153,35 @@ public final class Gateway implements AutoCloseable {
         return told;
     }
 
-    private static int await(Future<Integer> future, String what) throws IOException {
+    private static int await(Future<Integer> future, String what, String host, int port, String flag)
+            throws IOException {
         try {
             return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new IOException("could not start the " + what + ": " + cause.getMessage(), cause);
+            String address = (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+            throw new IOException("cannot start the " + what + " on " + address + ": " + bindFailure(cause)
+                    + "; choose another port with " + flag, cause);
         }
+    }
+
+    /** Why a listen failed, in words: Netty's native transport says only "bind(..) failed with error(-98)". */
+    private static String bindFailure(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            if (t instanceof java.net.BindException || m.contains("Address already in use") || m.contains("error(-98)")) {
+                return m.contains("ermission") || m.contains("error(-13)")
+                        ? "permission denied (ports below 1024 need privileges)"
+                        : "the address is already in use (another Skewgate, or another server?)";
+            }
+            if (m.contains("Permission denied") || m.contains("error(-13)")) {
+                return "permission denied (ports below 1024 need privileges)";
+            }
+            if (m.contains("Cannot assign requested address") || m.contains("error(-99)")) {
+                return "this machine has no such address";
+            }
+        }
+        return "the listen failed";
     }
 
     public int edgePort() {

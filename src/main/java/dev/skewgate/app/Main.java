@@ -36,6 +36,17 @@ public final class Main {
             commandLine.getErr().println("error: " + e.getMessage());
             return 1;
         });
+        // A group ("skewgate", "skewgate site") run without a subcommand prints its usage: the list of what it has.
+        cli.setExecutionStrategy(parseResult -> {
+            CommandLine last = parseResult.asCommandLineList().get(parseResult.asCommandLineList().size() - 1);
+            Object command = last.getCommand();
+            if (!(command instanceof Runnable) && !(command instanceof java.util.concurrent.Callable)
+                    && !last.isUsageHelpRequested() && !last.isVersionHelpRequested()) {
+                last.usage(last.getOut());
+                return 0;
+            }
+            return new CommandLine.RunLast().execute(parseResult);
+        });
         return cli.execute(args);
     }
 }

@@ -20,6 +20,10 @@ public final class ServeCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ListenOptions listen;
 
+    @Option(names = "--data-dir", defaultValue = "${env:SKEWGATE_DATA_DIR:-./skewgate-data}",
+            description = "Data directory (SQLite metadata, blobs, admin token). Env SKEWGATE_DATA_DIR. Default: ${DEFAULT-VALUE}")
+    java.nio.file.Path dataDir;
+
     @Option(names = "--host", defaultValue = "${env:SKEWGATE_HOST:-0.0.0.0}",
             description = "Edge listen address. Env SKEWGATE_HOST. Default: ${DEFAULT-VALUE}")
     String host;
@@ -55,7 +59,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ServeSettings base = ServeSettings.of(listen.port, listen.adminPort, listen.dataDir);
+        ServeSettings base = ServeSettings.of(listen.port, listen.adminPort, dataDir);
         List<String> proxies = trustedProxies == null ? List.of()
                 : trustedProxies.stream().map(String::trim).filter(p -> !p.isEmpty()).toList();
         try {
@@ -63,13 +67,15 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--trusted-proxy: " + e.getMessage());
         }
-        ServeSettings settings = new ServeSettings(host, listen.port, adminHost, listen.adminPort, listen.dataDir,
+        ServeSettings settings = new ServeSettings(host, listen.port, adminHost, listen.adminPort, dataDir,
                 base.maxFileInMemory(),
                 memoryBudgetMb << 20, Durations.parse(retentionInterval), base.edgeInstances(),
                 Durations.parse(upstreamTimeout), proxies, Durations.parse(webSocketDrain), Durations.parse(shutdownGrace));
         CountDownLatch stop = ListenOptions.stopSignal();
         Gateway gateway = Gateway.start(settings);
         Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "skewgate-shutdown"));
+        spec.commandLine().getOut().println(StartupBanner.text(gateway, settings));
+        spec.commandLine().getOut().flush();
         stop.await();
         gateway.close();
         return 0;

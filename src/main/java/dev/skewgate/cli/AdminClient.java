@@ -38,6 +38,10 @@ public final class AdminClient {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(bytes(body))));
     }
 
+    public JsonNode delete(String path) {
+        return send(request(path).DELETE());
+    }
+
     public JsonNode patch(String path, Object body) {
         return send(request(path).header("Content-Type", "application/json")
                 .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(bytes(body))));

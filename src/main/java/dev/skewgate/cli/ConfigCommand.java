@@ -15,7 +15,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code skewgate config get|set|unset|put}: a site's runtime config, outside every bundle. */
-@Command(name = "config", description = "Read and change a site's runtime config (served to browsers; no rebuild needed).",
+@Command(name = "config", mixinStandardHelpOptions = true, description = "Read and change a site's runtime config (served to browsers; no rebuild needed).",
         subcommands = {ConfigCommand.Get.class, ConfigCommand.Set.class, ConfigCommand.Unset.class, ConfigCommand.Put.class})
 public final class ConfigCommand {
 

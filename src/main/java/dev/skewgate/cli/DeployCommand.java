@@ -63,7 +63,7 @@ public final class DeployCommand implements Callable<Integer> {
         JsonNode created = admin.post("/v1/sites/" + site + "/deployments", body);
         String id = created.path("deployment").path("id").asText();
         List<String> missing = SiteCommand.texts(created.path("missing"));
-        out.println("deployment " + id + ": " + files.size() + " files (" + Table.bytes(total) + "), "
+        out.println("deployment " + id + ": " + Table.count(files.size(), "file") + " (" + Table.bytes(total) + "), "
                 + missing.size() + " to upload (" + Table.bytes(created.path("missingBytes").asLong()) + ")");
         out.flush();
         upload(admin, id, missing, bySha, created.path("missingBytes").asLong(), out);

@@ -36,7 +36,7 @@ final class Progress {
             int quarter = percent / 25;
             if (quarter != lastQuarter || files == totalFiles) {
                 lastQuarter = quarter;
-                out.println("uploaded " + files + "/" + totalFiles + " files (" + Table.bytes(bytes) + ", " + percent + "%)");
+                out.println("uploaded " + files + "/" + Table.count(totalFiles, "file") + " (" + Table.bytes(bytes) + ", " + percent + "%)");
                 out.flush();
             }
         }

@@ -12,10 +12,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code skewgate site create|list|show}. */
-@Command(name = "site", description = "Create and inspect sites (one web app in one environment).",
+/** {@code skewgate site create|update|list|show|delete}. */
+@Command(name = "site", mixinStandardHelpOptions = true,
+        description = "Create, change, inspect and delete sites (one web app in one environment).",
         subcommands = {SiteCommand.Create.class, SiteCommand.Update.class, SiteCommand.ListSites.class,
-                SiteCommand.Show.class})
+                SiteCommand.Show.class, SiteCommand.Delete.class})
 public final class SiteCommand {
 
     /** Settings shared by {@code site create} and {@code site update}; unset options leave the value alone. */
@@ -191,6 +192,30 @@ public final class SiteCommand {
                         String.join(", ", texts(s.path("hosts"))));
             }
             table.print(spec.commandLine().getOut());
+            return 0;
+        }
+    }
+
+    /** {@code skewgate site delete NAME [--force]}. */
+    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a site: every deployment is "
+            + "retired (open tabs are told), its hosts are released, its audit log is kept; retention removes its files "
+            + "later. Refused while a deployment is live, unless --force.")
+    static final class Delete implements Callable<Integer> {
+        @Mixin ClientOptions client;
+        @Spec picocli.CommandLine.Model.CommandSpec spec;
+        @Parameters(index = "0", description = "Site name.") String name;
+        @Option(names = "--force", description = "Delete it even though a deployment is live (its hosts go off the air).")
+        boolean force;
+
+        @Override
+        public Integer call() {
+            JsonNode answer = client.client().delete("/v1/sites/" + name + (force ? "?force=true" : ""));
+            var out = spec.commandLine().getOut();
+            List<String> retired = texts(answer.path("retired"));
+            out.println("deleted site " + name + "; retired " + Table.count(retired.size(), "deployment")
+                    + (retired.isEmpty() ? "" : " (" + String.join(", ", retired) + ")")
+                    + "; its audit log is kept, its files are removed by retention");
+            out.flush();
             return 0;
         }
     }

@@ -25,7 +25,8 @@ public final class StatusCommand implements Callable<Integer> {
             out.println("ALERT: " + alert.path("message").asText() + " (latest from " + alert.path("lastClient").asText() + ")");
         }
         out.println();
-        Table table = new Table("ID", "STATE", "CREATED", "MESSAGE", "FILES", "SIZE", "TABS", "REQ/MIN", "LAST REQUEST");
+        Table table = new Table("ID", "STATE", "CREATED", "GIT", "MESSAGE", "FILES", "SIZE", "TABS", "REQ/MIN",
+                "LAST REQUEST");
         for (JsonNode d : status.path("deployments")) {
             String message = d.path("message").asText();
             if (message.length() > 32) {
@@ -34,8 +35,9 @@ public final class StatusCommand implements Callable<Integer> {
             boolean retired = d.path("state").asText().equals("retired") || d.path("state").asText().equals("purged");
             String perMinute = retired ? d.path("requestsAfterRetirementLast5Minutes").asLong() + " in 5m!"
                     : Long.toString(d.path("requestsLastMinute").asLong());
+            String git = d.path("gitSha").asText("");
             table.row(d.path("id").asText(), d.path("state").asText(), Table.time(d.path("createdAt").asText()),
-                    message, Integer.toString(d.path("files").asInt()), Table.bytes(d.path("bytes").asLong()),
+                    git.isEmpty() || git.equals("null") ? "-" : git.substring(0, Math.min(7, git.length())), message, Integer.toString(d.path("files").asInt()), Table.bytes(d.path("bytes").asLong()),
                     Integer.toString(d.path("openTabs").asInt() + d.path("webSockets").asInt()), perMinute,
                     Table.time(d.path("lastRequest").asText()));
         }

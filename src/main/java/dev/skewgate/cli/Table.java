@@ -40,6 +40,11 @@ final class Table {
         out.flush();
     }
 
+    /** "1 file", "2 files". */
+    static String count(long n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
+    }
+
     static String bytes(long n) {
         if (n < 1024) {
             return n + " B";

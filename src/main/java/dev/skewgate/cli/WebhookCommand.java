@@ -9,7 +9,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code skewgate webhook rotate SITE}: a new secret for the deploy webhook ({@code POST /_skewgate/notify}). */
-@Command(name = "webhook", description = "Manage the deploy webhook for frontends hosted elsewhere.",
+@Command(name = "webhook", mixinStandardHelpOptions = true, description = "Manage the deploy webhook for frontends hosted elsewhere.",
         subcommands = {WebhookCommand.Rotate.class})
 public final class WebhookCommand {
 

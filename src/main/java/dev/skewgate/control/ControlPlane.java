@@ -132,6 +132,36 @@ public final class ControlPlane {
         return site(name);
     }
 
+    /**
+     * Deletes a site: every deployment is retired (open tabs are told), its hosts get the unknown-host page, its audit
+     * log stays, and retention purges its deployments and blobs later. Refused while a deployment is live unless
+     * {@code force}: deleting a live site takes it off the air.
+     */
+    public synchronized Store.SiteDeletion deleteSite(String name, boolean force, Optional<Long> ifMatch, String actor) {
+        Site site = checkRevision(name, ifMatch);
+        if (site.activeDeployment().isPresent() && !force) {
+            throw new ConflictException("SITE_IS_LIVE", "site '" + name + "' is serving " + site.activeDeployment().get()
+                    + " on " + String.join(", ", site.hosts()) + "; deleting it takes those hosts off the air: "
+                    + "pass --force (force=true) to delete it anyway");
+        }
+        Store.SiteDeletion deletion = store.deleteSite(name, EventDraft.of("site.delete", actor, clock.instant(),
+                "deleted; retired " + deletion(site, force)));
+        lastChecks.remove(name);
+        failedRounds.remove(name);
+        lastRound.remove(name);
+        rebuild();
+        LOG.info("site {}: deleted, retired {}", name, deletion.retired());
+        for (String id : deletion.retired()) {
+            announceRetired(deletion.event(), id);
+        }
+        return deletion;
+    }
+
+    private static String deletion(Site site, boolean force) {
+        return site.activeDeployment().map(a -> "every deployment, " + a + " live until now" + (force ? " (forced)" : ""))
+                .orElse("every deployment");
+    }
+
     public synchronized Site updateSite(String name, SiteSpec spec, Optional<Long> ifMatch, String actor) {
         Site current = site(name);
         long expected = ifMatch.orElse(current.revision());
@@ -560,14 +590,18 @@ public final class ControlPlane {
     private Deployment deploymentOf(Site site, String deploymentId) {
         Deployment d = deployment(deploymentId);
         if (!d.site().equals(site.name())) {
-            throw new NotFoundException("DEPLOYMENT_NOT_FOUND", "deployment " + deploymentId + " belongs to site '"
-                    + d.site() + "', not '" + site.name() + "' (use promote to serve it there)");
+            throw new ConflictException("DEPLOYMENT_OF_ANOTHER_SITE", "deployment " + deploymentId + " belongs to site '"
+                    + d.site() + "', not '" + site.name() + "': run the command for site '" + d.site()
+                    + "', or serve the same build on '" + site.name() + "' with 'skewgate promote " + deploymentId
+                    + " --to " + site.name() + "'");
         }
         return d;
     }
 
     public List<SiteEvent> events(String siteName, int limit) {
-        site(siteName);
+        if (!store.deletedSites().contains(siteName)) {
+            site(siteName); // a deleted site's audit log stays readable
+        }
         return store.events(siteName, limit);
     }
 
@@ -668,6 +702,16 @@ public final class ControlPlane {
         List<String> purged = new ArrayList<>();
         List<String> abandoned = new ArrayList<>();
         List<SiteEvent> pendingRetired = new ArrayList<>();
+        for (String deleted : store.deletedSites()) {
+            // A deleted site's deployments were retired when it was deleted; its blobs are released on schedule.
+            for (Deployment d : store.deployments(deleted)) {
+                if (d.state() == DeploymentState.RETIRED
+                        && d.retiredAt().orElse(now).plus(Retention.DEFAULT.purgeAfter()).isBefore(now)) {
+                    store.purge(d.id());
+                    purged.add(d.id());
+                }
+            }
+        }
         for (Site site : store.sites()) {
             Retention r = site.retention();
             List<Deployment> all = store.deployments(site.name());

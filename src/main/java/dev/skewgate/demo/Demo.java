@@ -39,8 +39,12 @@ public final class Demo implements AutoCloseable {
     private final String api1;
     private final String api2;
 
-    private Demo(Gateway gateway, Vertx apis, String v1, String v2, String api1, String api2) {
+    private final java.nio.file.Path dataDir;
+
+    private Demo(Gateway gateway, Vertx apis, String v1, String v2, String api1, String api2,
+                 java.nio.file.Path dataDir) {
         this.gateway = gateway;
+        this.dataDir = dataDir;
         this.apis = apis;
         this.v1 = v1;
         this.v2 = v2;
@@ -65,7 +69,7 @@ public final class Demo implements AutoCloseable {
             String v1 = deploy(control, "v1", api1, "Demo frontend v1 (reads data.message)");
             String v2 = deploy(control, "v2", api2, "Demo frontend v2 (reads data.greeting.text)");
             control.activate(SITE, v1, Optional.empty(), "demo");
-            return new Demo(gateway, vertx, v1, v2, api1, api2);
+            return new Demo(gateway, vertx, v1, v2, api1, api2, settings.dataDir());
         } catch (Exception e) {
             vertx.close();
             gateway.close();
@@ -83,6 +87,7 @@ public final class Demo implements AutoCloseable {
         files.put("index.html", fill("/demo/index.html", version, app, read));
         files.put(app, fill("/demo/app.js", version, app, read));
         files.put("assets/demo-9c8b7a6d.css", resource("/demo/demo-9c8b7a6d.css"));
+        files.put("favicon.svg", resource("/demo/favicon.svg"));
         List<ManifestEntry> manifest = new ArrayList<>();
         Map<String, byte[]> bySha = new LinkedHashMap<>();
         files.forEach((path, bytes) -> {
@@ -135,10 +140,14 @@ public final class Demo implements AutoCloseable {
     /** The short script printed for a person to follow. */
     public String script() {
         String url = "http://" + HOST + (gateway.edgePort() == 80 ? "" : ":" + gateway.edgePort()) + "/";
-        String admin = gateway.adminPort() == 8081 ? "" : " --admin-url http://127.0.0.1:" + gateway.adminPort();
+        // The demo keeps its own data folder, so every command names it (the CLI reads the admin token there).
+        String admin = " --data-dir " + dataDir
+                + (gateway.adminPort() == 8081 ? "" : " --admin-url http://127.0.0.1:" + gateway.adminPort());
         return String.join("\n",
                 "",
                 "Skewgate demo is running.",
+                "  its data is in " + dataDir.toAbsolutePath().normalize() + " (not serve's ./skewgate-data; delete it to "
+                        + "start over)",
                 "  site '" + SITE + "' at " + url,
                 "  frontend v1 = " + v1 + "  (API v1 at " + api1 + ", answers {\"message\": ...})",
                 "  frontend v2 = " + v2 + "  (API v2 at " + api2 + ", answers {\"greeting\": {\"text\": ...}})",

@@ -18,7 +18,10 @@ import java.util.Set;
  */
 public interface Store extends AutoCloseable {
 
-    /** Inserts a new site with its hosts; {@code ConflictException} if the name or a host is taken. */
+    /**
+     * Inserts a new site with its hosts; {@code ConflictException} if the name or a host is taken. A deleted site of
+     * the same name is revived with the new settings (its audit log goes on; its old deployments stay retired).
+     */
     SiteEvent createSite(Site site, EventDraft event);
 
     /**
@@ -64,6 +67,21 @@ public interface Store extends AutoCloseable {
 
     /** The previous deployment demoted most recently (by event order, not clock): the rollback target. */
     Optional<Deployment> rollbackTarget(String site);
+
+    /**
+     * In one transaction: every deployment of the site that is not retired yet becomes retired, the site's hosts are
+     * released, the site is marked deleted (no longer listed or found) and the event is appended. The audit log stays.
+     *
+     * @return the event and the ids of the deployments it retired
+     */
+    SiteDeletion deleteSite(String site, EventDraft event);
+
+    /** Names of deleted sites, whose retired deployments retention still purges. */
+    List<String> deletedSites();
+
+    /** What deleting a site did. */
+    record SiteDeletion(SiteEvent event, List<String> retired) {
+    }
 
     /** In one transaction: the deployment becomes retired and the event is appended. */
     SiteEvent retire(String site, String deploymentId, EventDraft event);

@@ -74,7 +74,8 @@ class CliEndToEndTest {
         assertThat(site.code()).as(site.err()).isZero();
         assertThat(site.out()).contains("created site shop");
 
-        Run first = cli("deploy", build("dist1", "v1").toString(), "--site", "shop", "--activate", "-m", "first release");
+        Run first = cli("deploy", build("dist1", "v1").toString(), "--site", "shop", "--activate", "-m", "first release",
+                "--git-sha", "0123456789abcdef");
         assertThat(first.code()).as(first.err()).isZero();
         assertThat(first.out()).contains("3 files", "3 to upload", "activated", "preview: http://shop.localhost:"
                 + gw.edgePort() + "/?_skewgate=");
@@ -93,8 +94,8 @@ class CliEndToEndTest {
 
         Run status = cli("status", "shop");
         assertThat(status.out()).contains("live: " + v1)
-                .containsPattern("ID\\s+STATE\\s+CREATED\\s+MESSAGE\\s+FILES\\s+SIZE\\s+TABS\\s+REQ/MIN\\s+LAST REQUEST")
-                .containsPattern(v1 + "\\s+active\\s+\\S+ \\S+\\s+first release\\s+3\\s+")
+                .containsPattern("ID\\s+STATE\\s+CREATED\\s+GIT\\s+MESSAGE\\s+FILES\\s+SIZE\\s+TABS\\s+REQ/MIN\\s+LAST REQUEST")
+                .containsPattern(v1 + "\\s+active\\s+\\S+ \\S+\\s+0123456\\s+first release\\s+3\\s+")
                 .containsPattern(v2 + "\\s+previous\\s+")
                 .containsPattern("shop.localhost\\s+entry\\s+" + v2 + "\\s+ok ");
         Run events = cli("events", "shop");
@@ -132,6 +133,14 @@ class CliEndToEndTest {
         Run noDir = cli("deploy", dir.resolve("missing").toString(), "--site", "shop");
         assertThat(noDir.code()).isEqualTo(1);
         assertThat(noDir.err()).contains("is not a folder");
+
+        Run liveDelete = cli("site", "delete", "shop");
+        assertThat(liveDelete.code()).isEqualTo(1);
+        assertThat(liveDelete.err()).contains("SITE_IS_LIVE", "--force");
+        Run deleted = cli("site", "delete", "shop-staging");
+        assertThat(deleted.code()).as(deleted.err()).isZero();
+        assertThat(deleted.out()).contains("deleted site shop-staging; retired 1 deployment (" + staged + ")");
+        assertThat(cli("site", "list").out()).doesNotContain("shop-staging");
     }
 
     @Test

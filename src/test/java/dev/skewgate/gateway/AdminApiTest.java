@@ -157,6 +157,11 @@ class AdminApiTest {
         expect(gw.admin("POST", "/v1/sites/shop/activate", Map.of("deployment", "dpl_00000000000000000000000000")),
                 404, "DEPLOYMENT_NOT_FOUND");
         expect(gw.admin("POST", "/v1/sites/shop/activate", Map.of()), 400, "MISSING_FIELD");
+        gw.createSite("blog", "blog.localhost");
+        String blogs = gw.deploy("blog", Map.of("index.html", "blog"));
+        Answer otherSite = gw.admin("POST", "/v1/sites/shop/activate", Map.of("deployment", blogs));
+        expect(otherSite, 409, "DEPLOYMENT_OF_ANOTHER_SITE");
+        assertThat(otherSite.body().path("message").asText()).contains("'blog'", "'shop'", "promote " + blogs);
         String v2 = gw.deploy("shop", Map.of("index.html", "v2"));
         gw.activate("shop", v2);
         gw.ok("POST", "/v1/sites/shop/retire", Map.of("deployment", v1));

@@ -80,11 +80,29 @@ public final class SqliteStore implements Store {
             if (site(site.name()).isPresent()) {
                 throw new ConflictException("SITE_EXISTS", "site '" + site.name() + "' already exists");
             }
-            try (PreparedStatement st = db.prepareStatement("INSERT INTO sites (name, api_prefixes, spa, entry_point, "
+            boolean deleted;
+            try (PreparedStatement st = db.prepareStatement("SELECT 1 FROM sites WHERE name=? AND deleted_at IS NOT NULL")) {
+                st.setString(1, site.name());
+                try (ResultSet rs = st.executeQuery()) {
+                    deleted = rs.next();
+                }
+            }
+            // A deleted row stays for the audit log (events carry on numbering) and is revived; its revision only
+            // grows, so a stale If-Match from before the deletion cannot match the revived site.
+            String statement = deleted
+                    ? "UPDATE sites SET name=?, api_prefixes=?, spa=?, entry_point=?, skew_window_ms=?, keep_previous=?, "
+                    + "purge_after_ms=?, header_rules=?, inject_sdk=?, update_strategy=?, poll_interval_ms=?, api_origins=?, "
+                    + "config_alias=?, active_deployment=?, revision=revision+?, created_at=?, config=?, config_revision=?, "
+                    + "webhook_secrets=?, default_backend=?, checks=?, deleted_at=NULL WHERE name=?"
+                    : "INSERT INTO sites (name, api_prefixes, spa, entry_point, "
                     + "skew_window_ms, keep_previous, purge_after_ms, header_rules, inject_sdk, update_strategy, "
                     + "poll_interval_ms, api_origins, config_alias, active_deployment, revision, created_at, config, "
                     + "config_revision, webhook_secrets, default_backend, checks) "
-                    + "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+                    + "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+            try (PreparedStatement st = db.prepareStatement(statement)) {
+                if (deleted) {
+                    st.setString(22, site.name());
+                }
                 st.setString(1, site.name());
                 bindSettings(st, 2, site);
                 st.setString(14, site.activeDeployment().orElse(null));
@@ -200,7 +218,7 @@ public final class SqliteStore implements Store {
     public synchronized List<Site> sites() {
         return query(() -> {
             List<Site> out = new ArrayList<>();
-            try (PreparedStatement st = db.prepareStatement("SELECT name FROM sites ORDER BY name");
+            try (PreparedStatement st = db.prepareStatement("SELECT name FROM sites WHERE deleted_at IS NULL ORDER BY name");
                  ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
                     out.add(site(rs.getString(1)).orElseThrow());
@@ -225,7 +243,7 @@ public final class SqliteStore implements Store {
             try (PreparedStatement st = db.prepareStatement("SELECT name, api_prefixes, spa, entry_point, skew_window_ms, "
                     + "keep_previous, purge_after_ms, header_rules, active_deployment, revision, created_at, inject_sdk, "
                     + "update_strategy, poll_interval_ms, api_origins, config_alias, config, config_revision, "
-                    + "webhook_secrets, default_backend, checks FROM sites WHERE name=?")) {
+                    + "webhook_secrets, default_backend, checks FROM sites WHERE name=? AND deleted_at IS NULL")) {
                 st.setString(1, name);
                 try (ResultSet rs = st.executeQuery()) {
                     if (!rs.next()) {
@@ -476,6 +494,56 @@ public final class SqliteStore implements Store {
                 st.executeUpdate();
             }
             return insertEvent(site, event);
+        });
+    }
+
+    @Override
+    public synchronized SiteDeletion deleteSite(String site, EventDraft event) {
+        return inTransaction(() -> {
+            if (site(site).isEmpty()) {
+                throw siteNotFound(site);
+            }
+            List<String> retired = new ArrayList<>();
+            try (PreparedStatement st = db.prepareStatement("SELECT id FROM deployments WHERE site=? "
+                    + "AND state IN ('uploading','staged','active','previous') ORDER BY id")) {
+                st.setString(1, site);
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        retired.add(rs.getString(1));
+                    }
+                }
+            }
+            try (PreparedStatement st = db.prepareStatement("UPDATE deployments SET state='retired', retired_at=? "
+                    + "WHERE site=? AND state IN ('uploading','staged','active','previous')")) {
+                st.setLong(1, event.at().toEpochMilli());
+                st.setString(2, site);
+                st.executeUpdate();
+            }
+            try (PreparedStatement st = db.prepareStatement("UPDATE sites SET active_deployment=NULL, deleted_at=?, "
+                    + "webhook_secrets='[]', revision=revision+1 WHERE name=?")) {
+                st.setLong(1, event.at().toEpochMilli());
+                st.setString(2, site);
+                st.executeUpdate();
+            }
+            try (PreparedStatement st = db.prepareStatement("DELETE FROM site_hosts WHERE site=?")) {
+                st.setString(1, site);
+                st.executeUpdate();
+            }
+            return new SiteDeletion(insertEvent(site, event), List.copyOf(retired));
+        });
+    }
+
+    @Override
+    public synchronized List<String> deletedSites() {
+        return query(() -> {
+            List<String> out = new ArrayList<>();
+            try (PreparedStatement st = db.prepareStatement("SELECT name FROM sites WHERE deleted_at IS NOT NULL ORDER BY name");
+                 ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+            return out;
         });
     }
 

@@ -1,0 +1,47 @@
+package dev.skewgate.app;
+
+import dev.skewgate.config.ServeSettings;
+import dev.skewgate.model.Site;
+import java.nio.file.Path;
+import java.util.List;
+
+/** What {@code serve} prints once it listens: where things are and the next command to run (as Caddy and Vite do). */
+final class StartupBanner {
+
+    private StartupBanner() {
+    }
+
+    static String text(Gateway gateway, ServeSettings settings) {
+        Path data = settings.dataDir().toAbsolutePath().normalize();
+        String edgeHost = settings.edgeHost().equals("0.0.0.0") || settings.edgeHost().equals("::")
+                ? "localhost" : settings.edgeHost();
+        String port = gateway.edgePort() == 80 ? "" : ":" + gateway.edgePort();
+        String dataFlag = Path.of("skewgate-data").toAbsolutePath().normalize().equals(data) ? ""
+                : " --data-dir " + settings.dataDir();
+        String adminFlag = gateway.adminPort() == 8081 ? "" : " --admin-url http://127.0.0.1:" + gateway.adminPort();
+        StringBuilder out = new StringBuilder();
+        out.append("\nSkewgate is running.\n");
+        out.append("  edge (browsers):  http://").append(edgeHost).append(':').append(gateway.edgePort())
+                .append("  (listening on ").append(settings.edgeHost()).append(")\n");
+        out.append("  admin API:        http://").append(settings.adminHost()).append(':').append(gateway.adminPort())
+                .append("  (token in ").append(data.resolve("admin-token")).append(")\n");
+        out.append("  data:             ").append(data).append('\n');
+        List<Site> sites = gateway.control().sites();
+        if (sites.isEmpty()) {
+            out.append("\nNext, in another terminal (from this folder, so the CLI finds the token):\n");
+            out.append("  skewgate site create shop --host shop.localhost").append(dataFlag).append(adminFlag).append('\n');
+            out.append("  skewgate deploy ./dist --site shop --activate").append(dataFlag).append(adminFlag).append('\n');
+            out.append("  then open http://shop.localhost").append(port).append("/\n");
+        } else {
+            out.append("\nSites:\n");
+            for (Site s : sites) {
+                out.append("  ").append(s.name()).append(": http://").append(s.hosts().get(0).startsWith("*.")
+                        ? s.hosts().get(0).replace("*", "www") : s.hosts().get(0)).append(port).append("/  (")
+                        .append(s.activeDeployment().orElse("nothing live yet")).append(")\n");
+            }
+            out.append("\nNext: skewgate status ").append(sites.get(0).name()).append(dataFlag).append(adminFlag)
+                    .append('\n');
+        }
+        return out.toString();
+    }
+}
