@@ -35,6 +35,8 @@ public final class DeployCommand implements Callable<Integer> {
     @Option(names = "--parallel", defaultValue = "4", description = "Concurrent uploads. Default: ${DEFAULT-VALUE}") int parallel;
     @Option(names = "--backend", description = "Upstream URL of the API this build talks to, e.g. http://127.0.0.1:9001 "
             + "(repeatable; default: the site's default backend).") List<String> backends;
+    @Option(names = "--quiet-lint", description = "Do not warn about absolute URLs to other hosts in the build.")
+    boolean quietLint;
     @Option(names = "--health", defaultValue = "/", description = "Health path of the backend, answering 2xx when ready, "
             + "e.g. /api/health. Default: ${DEFAULT-VALUE}") String health;
 
@@ -59,6 +61,15 @@ public final class DeployCommand implements Callable<Integer> {
         body.put("message", message == null ? "" : message);
         if (gitSha != null && !gitSha.isBlank()) {
             body.put("gitSha", gitSha);
+        }
+        if (!quietLint) {
+            List<String> hosts = SiteCommand.texts(admin.get("/v1/sites/" + site).path("hosts"));
+            String warning = BuildLint.warning(BuildLint.findings(files, hosts), site);
+            if (!warning.isEmpty()) {
+                var err = spec.commandLine().getErr();
+                err.println(warning);
+                err.flush();
+            }
         }
         JsonNode created = admin.post("/v1/sites/" + site + "/deployments", body);
         String id = created.path("deployment").path("id").asText();

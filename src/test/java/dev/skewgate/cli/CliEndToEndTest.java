@@ -115,6 +115,21 @@ class CliEndToEndTest {
     }
 
     @Test
+    void deployWarnsOnceAboutUrlsBakedIntoTheBuildUnlessQuiet() throws Exception {
+        cli("site", "create", "shop", "--host", "shop.localhost");
+        Path root = build("dist", "v1");
+        Files.writeString(root.resolve("assets/api-7f3e2a1b.js"), "const a='https://api.example.com/v1';"
+                + "fetch(a+'/x');fetch('https://api.example.com/v2');document.createElementNS('http://www.w3.org/2000/svg','g')");
+        Run loud = cli("deploy", root.toString(), "--site", "shop");
+        assertThat(loud.code()).as(loud.err()).isZero();
+        assertThat(loud.err()).contains("https://api.example.com  (in assets/api-7f3e2a1b.js)", "runtime config")
+                .doesNotContain("w3.org");
+        assertThat(loud.err().split("https://api.example.com  ", -1)).as("named once").hasSize(2);
+        Run quiet = cli("deploy", root.toString(), "--site", "shop", "--quiet-lint");
+        assertThat(quiet.err()).doesNotContain("api.example.com");
+    }
+
+    @Test
     void promoteRetireAndErrorsArePlainMessages() throws Exception {
         cli("site", "create", "shop-staging", "--host", "staging.shop.localhost");
         cli("site", "create", "shop", "--host", "shop.localhost");

@@ -1,0 +1,121 @@
+package dev.skewgate.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Finds absolute URLs to other hosts baked into a build's entry points and scripts: the seed incident of this
+ * product (an API URL fixed at build time kept every open tab writing to the old server after a move). Such a URL
+ * belongs in the runtime config, which changes without a rebuild and reaches open tabs.
+ */
+final class BuildLint {
+
+    /** One origin found, and the first file that has it. */
+    record Finding(String origin, String file) {
+    }
+
+    // Scheme, then a host name or IPv4 or [IPv6], then an optional port: the origin, which is what an app calls.
+    private static final Pattern URL = Pattern.compile(
+            "https?://(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*"
+                    + "[A-Za-z0-9])?)*)(:\\d{1,5})?");
+    /**
+     * Hosts that appear in every framework's bundle and are never an app's backend: XML namespaces and the error
+     * and documentation links of React, Vue, Angular, Svelte and the browser's own docs.
+     */
+    private static final Set<String> NEVER_A_BACKEND = Set.of("www.w3.org", "w3.org", "reactjs.org", "react.dev",
+            "fb.me", "vuejs.org", "vuejs.github.io", "angular.io", "angular.dev", "svelte.dev", "developer.mozilla.org",
+            "github.com", "xmlns.com", "purl.org", "ns.adobe.com", "schema.org", "www.apache.org", "opensource.org",
+            "lit.dev", "preactjs.com", "mths.be", "goo.gl", "bit.ly");
+    private static final long MAX_SCANNED = 16L << 20;
+    static final int MAX_SHOWN = 10;
+
+    private BuildLint() {
+    }
+
+    static boolean scanned(String path) {
+        String p = path.toLowerCase(Locale.ROOT);
+        return p.endsWith(".html") || p.endsWith(".htm") || p.endsWith(".js") || p.endsWith(".mjs")
+                || p.endsWith(".cjs");
+    }
+
+    /** Origins in the build's HTML and scripts whose host is not one of {@code siteHosts}, first file each. */
+    static List<Finding> findings(List<BuildScanner.Found> files, List<String> siteHosts) throws IOException {
+        Map<String, String> found = new LinkedHashMap<>();
+        for (BuildScanner.Found f : files) {
+            if (!scanned(f.path()) || f.size() > MAX_SCANNED) {
+                continue;
+            }
+            String text;
+            try (InputStream in = Files.newInputStream(f.file())) {
+                text = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1); // URLs are ASCII; never fails
+            }
+            for (String origin : origins(text, siteHosts)) {
+                found.putIfAbsent(origin, f.path());
+            }
+        }
+        List<Finding> out = new ArrayList<>();
+        found.forEach((origin, file) -> out.add(new Finding(origin, file)));
+        return out;
+    }
+
+    /** The distinct origins in {@code text} that point away from the site. */
+    static List<String> origins(String text, List<String> siteHosts) {
+        List<String> out = new ArrayList<>();
+        Matcher m = URL.matcher(text);
+        while (m.find()) {
+            String host = m.group(1).toLowerCase(Locale.ROOT);
+            if (host.indexOf('.') < 0 && !host.equals("localhost") && !host.startsWith("[")) {
+                continue; // "http://x" in a regex or a message, not a reachable origin
+            }
+            if (NEVER_A_BACKEND.contains(host) || ownHost(host, siteHosts)) {
+                continue;
+            }
+            String origin = m.group(0).toLowerCase(Locale.ROOT);
+            if (!out.contains(origin)) {
+                out.add(origin);
+            }
+        }
+        return out;
+    }
+
+    private static boolean ownHost(String host, List<String> siteHosts) {
+        for (String h : siteHosts) {
+            String own = h.toLowerCase(Locale.ROOT);
+            if (own.equals(host) || (own.startsWith("*.") && host.endsWith(own.substring(1))
+                    && host.indexOf('.') == host.length() - own.length() + 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The warning, printed once per deploy; empty when there is nothing to say. */
+    static String warning(List<Finding> findings, String site) {
+        if (findings.isEmpty()) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder("warning: this build has absolute URLs to other hosts baked in:\n");
+        findings.stream().limit(MAX_SHOWN).forEach(f -> out.append("  ").append(f.origin()).append("  (in ")
+                .append(f.file()).append(")\n"));
+        if (findings.size() > MAX_SHOWN) {
+            out.append("  … and ").append(findings.size() - MAX_SHOWN).append(" more\n");
+        }
+        out.append("  A URL fixed at build time strands every open tab when it changes: they keep calling the old one.\n")
+                .append("  If one of these is your API, serve it as runtime config instead (no rebuild, open tabs hear the "
+                        + "change):\n")
+                .append("    skewgate config set ").append(site).append(" API_BASE_URL=").append(findings.get(0).origin())
+                .append("\n    and read Skewgate.config.API_BASE_URL (or /_skewgate/config.json) in the app.\n")
+                .append("  --quiet-lint hides this warning.");
+        return out.toString();
+    }
+}
