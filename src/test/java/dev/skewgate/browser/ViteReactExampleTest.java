@@ -184,6 +184,23 @@ class ViteReactExampleTest {
     }
 
     @Test
+    void withoutTheInjectedScriptTheBundledRuntimeStartsAndTheHookStillHearsChanges() {
+        gw.ok("PATCH", "/v1/sites/shop", Map.of("client", Map.of("injectSdk", false)));
+        String v1 = gw.deployBytes("shop", v1Build);
+        gw.activate("shop", v1);
+        List<String> scripts = new java.util.concurrent.CopyOnWriteArrayList<>();
+        context.onRequest(r -> scripts.add(r.url()));
+        Page page = open("v1");
+        assertThat(scripts).noneMatch(u -> u.contains("/_skewgate/client.js"));
+        assertThat(page.textContent("#deployment")).isEqualTo(v1);
+        gw.ok("PATCH", "/v1/sites/shop/config", Map.of("API_BASE_URL", "https://api-3.example.com"));
+        page.waitForFunction("() => document.getElementById('api').textContent === 'https://api-3.example.com'");
+        String v2 = gw.deployBytes("shop", v2Build);
+        gw.activate("shop", v2);
+        page.waitForSelector("#update", visibleWithin(3_000));
+    }
+
+    @Test
     void vitePluginDeploysTheBuildItJustWrote() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String cli = java + " -cp " + System.getProperty("java.class.path") + " dev.skewgate.app.Main";
