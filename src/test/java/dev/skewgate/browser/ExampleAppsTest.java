@@ -26,9 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * examples/vite-react, installed from its lockfile and built by the real Vite, on a real gateway in Chromium: the
  * hook hears new versions and config, an old tab's lazy route keeps loading, a retired one's leads to the prompt;
- * and the Vite plugin deploys and warns about build-time API URLs. examples/plain gets the same config change.
+ * and the Vite plugin deploys and warns about build-time API URLs. examples/vite-vue and examples/plain hear the same
+ * changes.
  */
-class ViteReactExampleTest {
+class ExampleAppsTest {
 
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     static final Path EXAMPLE = NodeTools.REPO.resolve("examples/vite-react");
@@ -229,6 +230,27 @@ class ViteReactExampleTest {
         assertThat(out).contains("[plugin skewgate] VITE_API_URL=https://api-1.example.com is baked into assets/index-",
                 "Skewgate.config.API_URL", "skewgate config set shop API_URL=https://api-1.example.com",
                 "/_skewgate/config.json");
+    }
+
+    @Test
+    void vueComposableFollowsConfigAndUpdates() {
+        Path vue = NodeTools.REPO.resolve("examples/vite-vue");
+        NodeTools.installFromLockfile(vue);
+        NodeTools.run(vue, Map.of("APP_VERSION", "vue-v1"), 120, "node", "node_modules/vite/bin/vite.js", "build",
+                "--outDir", OUT.resolve("vue-v1").toString(), "--emptyOutDir");
+        String v1 = gw.deployBytes("shop", NodeTools.files(OUT.resolve("vue-v1")));
+        gw.activate("shop", v1);
+        Page page = open("vue-v1");
+        Object booted = page.evaluate("() => window.appBootedAt");
+        assertThat(page.textContent("#deployment")).isEqualTo(v1);
+        assertThat(page.textContent("#api")).isEqualTo("-");
+        gw.ok("PATCH", "/v1/sites/shop/config", Map.of("API_BASE_URL", "https://api-2.example.com"));
+        page.waitForFunction("() => document.getElementById('api').textContent === 'https://api-2.example.com'");
+        assertThat(page.isVisible("#update")).isFalse();
+        String v2 = gw.deployBytes("shop", v2Build);
+        gw.activate("shop", v2);
+        page.waitForSelector("#update", visibleWithin(3_000));
+        assertThat(page.evaluate("() => window.appBootedAt")).as("same page, not reloaded").isEqualTo(booted);
     }
 
     @Test
