@@ -14,7 +14,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The npm package in sdk/: its version follows the jar's, and `npm pack` gives a tarball that installs and loads. */
+/**
+ * The npm package in sdk/: its version follows the jar's, `npm pack` gives a tarball that installs and loads, and its
+ * declarations type-check the way an app uses them.
+ */
 class SdkPackageTest {
 
     static final Path SERVED = NodeTools.REPO.resolve("src/main/resources/skewgate/client.js");
@@ -50,6 +53,15 @@ class SdkPackageTest {
         NodeTools.Result r = NodeTools.attempt(dir.resolve("sdk"), Map.of(), 60, "node", "scripts/build.mjs");
         assertThat(r.exitCode()).isNotZero();
         assertThat(r.output()).contains("does not match the jar's version " + jarVersion());
+    }
+
+    @Test
+    void declarationsTypeCheckAsAnAppUsesThem() {
+        // examples/vite-vue/types-check.ts uses every entry point, with @ts-expect-error lines that fail if a type is any.
+        Path app = NodeTools.REPO.resolve("examples/vite-vue");
+        NodeTools.buildSdk();
+        NodeTools.installFromLockfile(app);
+        NodeTools.run(app, Map.of(), 180, "node", "node_modules/typescript/bin/tsc", "-p", "tsconfig.json");
     }
 
     @Test
