@@ -121,9 +121,11 @@ public final class Gateway implements AutoCloseable {
                 checkSecret));
         AdminServer admin = new AdminServer(vertx, new AdminApi(control, token, () -> edgePort, traffic, tunnels));
         edgePort = await(edge.start(settings.edgeHost(), settings.edgePort(), settings.edgeInstances()),
-                "edge listener (for browsers)", settings.edgeHost(), settings.edgePort(), "--port / SKEWGATE_PORT");
+                "edge listener (for browsers)", settings.edgeHost(), settings.edgePort(), "--port / SKEWGATE_PORT",
+                "--host / SKEWGATE_HOST");
         adminPort = await(admin.start(settings.adminHost(), settings.adminPort()), "admin listener",
-                settings.adminHost(), settings.adminPort(), "--admin-port / SKEWGATE_ADMIN_PORT");
+                settings.adminHost(), settings.adminPort(), "--admin-port / SKEWGATE_ADMIN_PORT",
+                "--admin-host / SKEWGATE_ADMIN_HOST");
         control.ownPorts(Set.of(edgePort, adminPort));
         control.guard(new Prober(vertx, () -> edgePort, settings.edgeHost(), checkSecret, Clock.systemUTC()));
 
@@ -153,35 +155,41 @@ public final class Gateway implements AutoCloseable {
         return told;
     }
 
-    private static int await(Future<Integer> future, String what, String host, int port, String flag)
-            throws IOException {
+    private static int await(Future<Integer> future, String what, String host, int port, String portFlag,
+                             String hostFlag) throws IOException {
         try {
             return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             String address = (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
-            throw new IOException("cannot start the " + what + " on " + address + ": " + bindFailure(cause)
-                    + "; choose another port with " + flag, cause);
+            ListenFailure why = ListenFailure.of(cause);
+            throw new IOException("cannot start the " + what + " on " + address + ": " + why.words()
+                    + (why.address() ? "; choose another address with " + hostFlag
+                    : "; choose another port with " + portFlag), cause);
         }
     }
 
-    /** Why a listen failed, in words: Netty's native transport says only "bind(..) failed with error(-98)". */
-    private static String bindFailure(Throwable cause) {
-        for (Throwable t = cause; t != null; t = t.getCause()) {
-            String m = String.valueOf(t.getMessage());
-            if (t instanceof java.net.BindException || m.contains("Address already in use") || m.contains("error(-98)")) {
-                return m.contains("ermission") || m.contains("error(-13)")
-                        ? "permission denied (ports below 1024 need privileges)"
-                        : "the address is already in use (another Skewgate, or another server?)";
+    /** Why a listen failed, in words (Netty's native transport says only "bind(..) failed with error(-98)"). */
+    private record ListenFailure(String words, boolean address) {
+        static ListenFailure of(Throwable cause) {
+            for (Throwable t = cause; t != null; t = t.getCause()) {
+                String m = String.valueOf(t.getMessage());
+                if (m.contains("ermission denied") || m.contains("error(-13)")) {
+                    return new ListenFailure("permission denied (ports below 1024 need privileges)", false);
+                }
+                if (m.contains("Address already in use") || m.contains("error(-98)")) {
+                    return new ListenFailure("the address is already in use (another Skewgate, or another server?)",
+                            false);
+                }
+                if (m.contains("Cannot assign requested address") || m.contains("error(-99)")) {
+                    return new ListenFailure("this machine has no such address", true);
+                }
+                if (t instanceof java.net.UnknownHostException) {
+                    return new ListenFailure("the host name does not resolve", true);
+                }
             }
-            if (m.contains("Permission denied") || m.contains("error(-13)")) {
-                return "permission denied (ports below 1024 need privileges)";
-            }
-            if (m.contains("Cannot assign requested address") || m.contains("error(-99)")) {
-                return "this machine has no such address";
-            }
+            return new ListenFailure("the listen failed", true);
         }
-        return "the listen failed";
     }
 
     public int edgePort() {

@@ -13,17 +13,19 @@ final class StartupBanner {
 
     static String text(Gateway gateway, ServeSettings settings) {
         Path data = settings.dataDir().toAbsolutePath().normalize();
-        String edgeHost = settings.edgeHost().equals("0.0.0.0") || settings.edgeHost().equals("::")
-                ? "localhost" : settings.edgeHost();
+        String edgeHost = reachable(settings.edgeHost(), "localhost");
+        String adminHost = reachable(settings.adminHost(), "127.0.0.1");
         String port = gateway.edgePort() == 80 ? "" : ":" + gateway.edgePort();
         String dataFlag = Path.of("skewgate-data").toAbsolutePath().normalize().equals(data) ? ""
                 : " --data-dir " + settings.dataDir();
-        String adminFlag = gateway.adminPort() == 8081 ? "" : " --admin-url http://127.0.0.1:" + gateway.adminPort();
+        // The CLI's default is http://127.0.0.1:8081: name the admin URL whenever it is anything else.
+        String adminUrl = "http://" + adminHost + ":" + gateway.adminPort();
+        String adminFlag = adminUrl.equals("http://127.0.0.1:8081") ? "" : " --admin-url " + adminUrl;
         StringBuilder out = new StringBuilder();
         out.append("\nSkewgate is running.\n");
         out.append("  edge (browsers):  http://").append(edgeHost).append(':').append(gateway.edgePort())
                 .append("  (listening on ").append(settings.edgeHost()).append(")\n");
-        out.append("  admin API:        http://").append(settings.adminHost()).append(':').append(gateway.adminPort())
+        out.append("  admin API:        ").append(adminUrl)
                 .append("  (token in ").append(data.resolve("admin-token")).append(")\n");
         out.append("  data:             ").append(data).append('\n');
         List<Site> sites = gateway.control().sites();
@@ -43,5 +45,13 @@ final class StartupBanner {
                     .append('\n');
         }
         return out.toString();
+    }
+
+    /** A host to put in a URL for a listener on {@code bound}: a wildcard becomes {@code local}, IPv6 gets brackets. */
+    static String reachable(String bound, String local) {
+        if (bound.equals("0.0.0.0") || bound.equals("::") || bound.equals("[::]")) {
+            return local;
+        }
+        return bound.contains(":") && !bound.startsWith("[") ? "[" + bound + "]" : bound;
     }
 }

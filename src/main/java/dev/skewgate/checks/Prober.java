@@ -128,7 +128,7 @@ public final class Prober implements SwitchGuard {
                 // Waiting out the timeout would only delay the same answer (see Answer.conclusive).
                 if (conclusive >= needed || System.nanoTime() > deadline) {
                     return Optional.of("backend " + u.origin() + " is not ready: GET " + backend.healthPath() + ": "
-                            + explain(last) + (conclusive >= needed ? " (" + conclusive + " tries in a row)"
+                            + explain(last, site.name(), backend.healthPath()) + (conclusive >= needed ? " (" + conclusive + " tries in a row)"
                             : " (after " + site.checks().readinessTimeout().toSeconds() + " s)") + "; " + needed
                             + " consecutive 2xx answers are needed");
                 }
@@ -138,7 +138,7 @@ public final class Prober implements SwitchGuard {
         return Optional.empty();
     }
 
-    private static String explain(Answer last) {
+    private static String explain(Answer last, String site, String healthPath) {
         if (last.error() != null) {
             return last.error();
         }
@@ -146,8 +146,9 @@ public final class Prober implements SwitchGuard {
             return "HTTP " + last.status() + " (a redirect: the health path must answer 2xx itself)";
         }
         if (last.status() == 404 || last.status() == 405) {
-            return "HTTP " + last.status() + " (is that the backend's health path? give the right one with --health, "
-                    + "e.g. skewgate deploy DIR --site S --backend URL --health /api/health)";
+            return "HTTP " + last.status() + " (is " + healthPath + " the backend's health path? give the right one "
+                    + "with 'skewgate deploy DIR --site " + site + " --backend URL --health PATH', or for the site's "
+                    + "default backend 'skewgate site update " + site + " --default-health PATH')";
         }
         return "HTTP " + last.status();
     }

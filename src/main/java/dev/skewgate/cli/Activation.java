@@ -37,7 +37,7 @@ final class Activation {
                     shown = step;
                 }
             } catch (ExecutionException e) {
-                throw refused(e.getCause(), site, deployment);
+                throw refused(e.getCause(), admin, site, deployment);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new CliException("interrupted");
@@ -54,12 +54,25 @@ final class Activation {
         }
     }
 
-    private static RuntimeException refused(Throwable cause, String site, String deployment) {
+    private static RuntimeException refused(Throwable cause, AdminClient admin, String site, String deployment) {
         if (cause instanceof CliException e && REFUSED.contains(e.code())) {
-            return new CliException(e.getMessage() + "\n" + deployment + " stays staged (nothing else changed): run 'skewgate activate "
-                    + site + " " + deployment + "' again once it is fixed, or 'skewgate retire " + site + " " + deployment
-                    + "' to drop it", e.code());
+            String state = state(admin, deployment);
+            String retry = "run 'skewgate activate " + site + " " + deployment + "' again once it is fixed";
+            // Only a staged deployment is clutter to drop: a previous one still serves the tabs pinned to it.
+            String next = state.equals("staged")
+                    ? deployment + " stays staged (nothing else changed): " + retry + ", or 'skewgate retire " + site
+                    + " " + deployment + "' to drop it"
+                    : deployment + " stays " + (state.isEmpty() ? "as it was" : state) + " (nothing else changed): " + retry;
+            return new CliException(e.getMessage() + "\n" + next, e.code());
         }
         return cause instanceof RuntimeException r ? r : new CliException(String.valueOf(cause.getMessage()));
+    }
+
+    private static String state(AdminClient admin, String deployment) {
+        try {
+            return admin.get("/v1/deployments/" + deployment).path("state").asText("");
+        } catch (CliException e) {
+            return "";
+        }
     }
 }

@@ -35,7 +35,8 @@ final class BuildLint {
     private static final Set<String> NEVER_A_BACKEND = Set.of("www.w3.org", "w3.org", "reactjs.org", "react.dev",
             "fb.me", "vuejs.org", "vuejs.github.io", "angular.io", "angular.dev", "svelte.dev", "developer.mozilla.org",
             "github.com", "xmlns.com", "purl.org", "ns.adobe.com", "schema.org", "www.apache.org", "opensource.org",
-            "lit.dev", "preactjs.com", "mths.be", "goo.gl", "bit.ly");
+            "lit.dev", "preactjs.com", "mths.be", "goo.gl", "bit.ly", "reactrouter.com", "remix.run", "nextjs.org",
+            "nuxt.com", "tanstack.com", "redux.js.org", "mui.com", "getbootstrap.com", "tailwindcss.com");
     private static final long MAX_SCANNED = 16L << 20;
     static final int MAX_SHOWN = 10;
 
@@ -79,6 +80,9 @@ final class BuildLint {
             }
             if (NEVER_A_BACKEND.contains(host) || ownHost(host, siteHosts)) {
                 continue;
+            }
+            if (m.group(2) == null && (host.equals("localhost") || host.equals("127.0.0.1"))) {
+                continue; // new URL(path, "http://localhost"): a parsing base (React Router has one); dev APIs have a port
             }
             String origin = m.group(0).toLowerCase(Locale.ROOT);
             if (!out.contains(origin)) {

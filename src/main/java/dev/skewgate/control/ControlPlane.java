@@ -151,8 +151,8 @@ public final class ControlPlane {
         lastRound.remove(name);
         rebuild();
         LOG.info("site {}: deleted, retired {}", name, deletion.retired());
-        for (String id : deletion.retired()) {
-            announceRetired(deletion.event(), id);
+        for (SiteEvent retired : deletion.retireEvents()) {
+            announceRetired(retired, retired.deployment().orElseThrow());
         }
         return deletion;
     }
@@ -380,7 +380,8 @@ public final class ControlPlane {
                     + " have not been uploaded yet, e.g. " + missing.get(0));
         }
         store.markStaged(deploymentId, clock.instant(), EventDraft.about("deploy", deploymentId, actor, clock.instant(),
-                d.fileCount() + " files, " + d.totalBytes() + " bytes" + (d.message().isEmpty() ? "" : ": " + d.message())));
+                d.fileCount() + (d.fileCount() == 1 ? " file, " : " files, ") + d.totalBytes()
+                        + (d.totalBytes() == 1 ? " byte" : " bytes") + (d.message().isEmpty() ? "" : ": " + d.message())));
         uploading.remove(deploymentId);
         rebuild();
         return deployment(deploymentId);
@@ -394,9 +395,11 @@ public final class ControlPlane {
                 "no deployment " + id));
     }
 
+    /** A site's deployments, newest first; those of an earlier site of the same name (deleted since) are left out. */
     public List<Deployment> deployments(String site) {
-        site(site);
-        return store.deployments(site).stream().filter(d -> d.state() != DeploymentState.UPLOADING).toList();
+        Instant created = site(site).createdAt();
+        return store.deployments(site).stream().filter(d -> d.state() != DeploymentState.UPLOADING)
+                .filter(d -> d.retiredAt().map(r -> !r.isBefore(created)).orElse(true)).toList();
     }
 
     public List<ManifestEntry> files(String deploymentId) {
@@ -591,9 +594,10 @@ public final class ControlPlane {
         Deployment d = deployment(deploymentId);
         if (!d.site().equals(site.name())) {
             throw new ConflictException("DEPLOYMENT_OF_ANOTHER_SITE", "deployment " + deploymentId + " belongs to site '"
-                    + d.site() + "', not '" + site.name() + "': run the command for site '" + d.site()
-                    + "', or serve the same build on '" + site.name() + "' with 'skewgate promote " + deploymentId
-                    + " --to " + site.name() + "'");
+                    + d.site() + "', not '" + site.name() + "'" + (d.state().servable()
+                    ? ": run the command for site '" + d.site() + "', or serve the same build on '" + site.name()
+                    + "' with 'skewgate promote " + deploymentId + " --to " + site.name() + "'"
+                    : " and is " + d.state().wire() + ": deploy the same build to '" + site.name() + "' instead"));
         }
         return d;
     }

@@ -25,9 +25,9 @@ public final class CachePolicy {
             ".*[.-](?:(?=.{0,7}[0-9])(?=.{0,7}[A-Za-z])[A-Za-z0-9_-]{8}|(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{6,})"
                     + "(?:\\.[A-Za-z0-9]+)+");
     private static final Pattern SERVICE_WORKER = Pattern.compile(
-            "(?:.*[/._-])?(?:sw|service-?worker|serviceworker|ngsw-worker)\\.m?js", Pattern.CASE_INSENSITIVE);
+            "(?:.*[/._-])?(?:sw|service-?worker|serviceworker|ngsw-worker|OneSignalSDK(?:Updater)?Worker)\\.m?js", Pattern.CASE_INSENSITIVE);
     private static final Pattern WEB_MANIFEST = Pattern.compile(
-            "(?:.*/)?(?:manifest\\.json|[^/]*\\.webmanifest)", Pattern.CASE_INSENSITIVE);
+            "(?:.*/)?(?:manifest\\.json|ngsw\\.json|[^/]*\\.webmanifest)", Pattern.CASE_INSENSITIVE);
 
     private CachePolicy() {
     }

@@ -6,6 +6,9 @@ import java.util.Optional;
 /**
  * A servable deployment inside the routing snapshot: its files by request path (leading slash), its SPA entry
  * point and custom 404 page, the cookie value that pins a browser to it, and its backend (its own or the site's).
+ *
+ * @param staged never activated: served only to pins (a preview), and then exactly as built, without files borrowed
+ *     from other deployments
  */
 public record DeploymentRoute(
         String id,
@@ -13,5 +16,6 @@ public record DeploymentRoute(
         Optional<ServedFile> entryPoint,
         Optional<ServedFile> notFoundPage,
         String pinCookie,
-        Optional<BackendRoute> backend) {
+        Optional<BackendRoute> backend,
+        boolean staged) {
 }

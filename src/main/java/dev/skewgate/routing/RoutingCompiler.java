@@ -177,7 +177,7 @@ public final class RoutingCompiler {
         return new DeploymentRoute(d.id(), Map.copyOf(files), Optional.ofNullable(files.get(entry)),
                 Optional.ofNullable(files.get("/404.html")),
                 Pin.COOKIE + "=" + d.id() + "; Path=/; HttpOnly; SameSite=Lax",
-                d.backend().or(site::defaultBackend).map(BackendRoute::of));
+                d.backend().or(site::defaultBackend).map(BackendRoute::of), d.state() == DeploymentState.STAGED);
     }
 
     private Optional<ServedFile> variant(Site site, ManifestEntry compressed, ManifestEntry base, String encoding,

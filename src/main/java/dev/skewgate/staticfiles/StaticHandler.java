@@ -52,9 +52,10 @@ public final class StaticHandler {
             send(request, deployment, file, 200);
             return;
         }
-        if (!navigation) {
+        if (!navigation && !deployment.staged() && !serviceWorkerScript(request)) {
             // An old tab's lazy chunk (or image, or font) after a new activation: the newest retained deployment
-            // that has it answers, and says so. A navigation always gets the version it is served by.
+            // that has it answers, and says so. A navigation always gets the version it is served by; a preview
+            // of a staged build shows it as built; a service worker's update check sees its script really gone.
             RetainedFile retained = site.retainedFiles().get(path);
             if (retained != null) {
                 request.response().putHeader(Headers.DEPLOYMENT, retained.deploymentId());
@@ -72,6 +73,12 @@ public final class StaticHandler {
             return;
         }
         DataPlaneErrors.send(request, 404, "no file '" + path + "' in deployment " + deployment.id());
+    }
+
+    /** A browser fetching a service worker's script sends {@code Service-Worker: script} (Service Workers §4.4). */
+    private static boolean serviceWorkerScript(HttpServerRequest request) {
+        return request.getHeader("Service-Worker") != null
+                || "serviceworker".equals(request.getHeader("Sec-Fetch-Dest"));
     }
 
     private static ServedFile find(DeploymentRoute deployment, String path) {

@@ -72,15 +72,22 @@ public interface Store extends AutoCloseable {
      * In one transaction: every deployment of the site that is not retired yet becomes retired, the site's hosts are
      * released, the site is marked deleted (no longer listed or found) and the event is appended. The audit log stays.
      *
-     * @return the event and the ids of the deployments it retired
+     * @return the events: one per deployment it retired, and the deletion's own
      */
     SiteDeletion deleteSite(String site, EventDraft event);
 
     /** Names of deleted sites, whose retired deployments retention still purges. */
     List<String> deletedSites();
 
-    /** What deleting a site did. */
-    record SiteDeletion(SiteEvent event, List<String> retired) {
+    /**
+     * What deleting a site did.
+     *
+     * @param retireEvents one {@code retire} event per deployment it retired, before {@code event}
+     */
+    record SiteDeletion(SiteEvent event, List<SiteEvent> retireEvents) {
+        public List<String> retired() {
+            return retireEvents.stream().map(e -> e.deployment().orElseThrow()).toList();
+        }
     }
 
     /** In one transaction: the deployment becomes retired and the event is appended. */

@@ -25,6 +25,8 @@ class BuildLintTest {
             /^https?:\\/\\/x/.test(u)                                    | -                                 | a regex, not a URL
             "http://x"                                                   | -                                 | a bare word after the scheme
             fetch("https://API.Example.com:443/x")                       | https://api.example.com:443       | case-folded, the port kept
+            new URL(i,"http://localhost")                                | -                                 | React Router's URL-parsing base
+            "https://reactrouter.com/start/framework/route-module"       | -                                 | React Router's docs
             """)
     void reportsOnlyOriginsThatPointAway(String text, String expected, String why) {
         List<String> found = BuildLint.origins(text, SITE);

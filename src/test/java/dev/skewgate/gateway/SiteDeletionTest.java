@@ -57,6 +57,9 @@ class SiteDeletionTest {
         assertThat(gw.ok("GET", "/v1/deployments/" + v1, null).body().path("state").asText()).isEqualTo("retired");
         Answer events = gw.ok("GET", "/v1/sites/shop/events", null);
         assertThat(events.body().path("events").get(0).path("type").asText()).isEqualTo("site.delete");
+        assertThat(events.body().path("events").get(1).path("type").asText()).as("one retire event each")
+                .isEqualTo("retire");
+        assertThat(events.body().path("events").get(2).path("type").asText()).isEqualTo("retire");
         long lastSeq = events.body().path("events").get(0).path("seq").asLong();
         gw.ok("POST", "/v1/retention/run", Map.of());
 
@@ -66,6 +69,8 @@ class SiteDeletionTest {
         assertThat(revived.body().path("events").get(0).path("type").asText()).isEqualTo("site.create");
         assertThat(revived.body().path("events").get(0).path("seq").asLong()).isGreaterThan(lastSeq);
         assertThat(gw.ok("GET", "/v1/sites/shop", null).body().path("activeDeployment").isNull()).isTrue();
+        assertThat(gw.ok("GET", "/v1/sites/shop/status", null).body().path("deployments").size())
+                .as("the earlier site's deployments are not this one's").isZero();
         Answer reactivate = gw.admin("POST", "/v1/sites/shop/activate", Map.of("deployment", v1));
         assertThat(reactivate.status()).as("a deleted site's deployments stay retired").isEqualTo(409);
 

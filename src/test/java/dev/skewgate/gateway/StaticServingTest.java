@@ -200,6 +200,26 @@ class StaticServingTest {
                 .isEqualTo(404);
         assertThat(gw.get(HOST, "/assets/Lazy-AbCdEfGh.js", "Accept", NAV, "Sec-Fetch-Mode", "navigate").statusCode())
                 .as("a navigation gets only the version it is served by").isEqualTo(404);
+        assertThat(gw.get(HOST, "/assets/Lazy-AbCdEfGh.js", "Service-Worker", "script").statusCode())
+                .as("a service worker's update check").isEqualTo(404);
+    }
+
+    @Test
+    void aStagedPreviewIsServedExactlyAsBuiltAndRemovedNonAssetsAreGone() {
+        Map<String, String> old = build("v1");
+        old.put("assets/Lazy-AbCdEfGh.js", "export default 'lazy v1'");
+        old.put(".env", "SECRET=1");
+        String withChunk = gw.deploy("shop", old);
+        gw.activate("shop", withChunk);
+        Map<String, String> next = build("v2");
+        next.remove("robots.txt");
+        String staged = gw.deploy("shop", next);
+        assertThat(gw.get(HOST, "/assets/Lazy-AbCdEfGh.js?_skewgate=" + staged).statusCode())
+                .as("a preview does not borrow another deployment's files").isEqualTo(404);
+        gw.activate("shop", staged);
+        assertThat(gw.get(HOST, "/robots.txt").statusCode()).as("not a subresource: removed means gone").isEqualTo(404);
+        assertThat(gw.get(HOST, "/.env").statusCode()).isEqualTo(404);
+        assertThat(gw.get(HOST, "/assets/Lazy-AbCdEfGh.js").statusCode()).as("an old tab's chunk").isEqualTo(200);
     }
 
     @Test

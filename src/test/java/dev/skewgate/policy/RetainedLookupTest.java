@@ -32,6 +32,14 @@ class RetainedLookupTest {
             index.0f3a6c1e.js                | true  | Parcel bundle
             assets/settings.js               | true  | an unhashed script of the old build
             fonts/inter.woff2                | true  | an unhashed font
+            locales/de.json                  | true  | a lazily fetched translation
+            assets/logo.svg.br               | true  | a precompressed image
+            robots.txt                       | false | no tab lazy-loads it: a removed one is gone
+            .env                             | false | nor this
+            downloads/report.pdf             | false | a document, not a subresource
+            LICENSE                          | false | no extension
+            ngsw.json                        | false | Angular's service-worker manifest
+            OneSignalSDKWorker.js            | false | OneSignal's service worker
             index.html                       | false | entry point: always the served deployment's
             admin/index.html                 | false | nested entry point
             sw.js                            | false | a removed service worker must answer 404 to unregister

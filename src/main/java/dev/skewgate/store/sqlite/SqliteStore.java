@@ -529,7 +529,12 @@ public final class SqliteStore implements Store {
                 st.setString(1, site);
                 st.executeUpdate();
             }
-            return new SiteDeletion(insertEvent(site, event), List.copyOf(retired));
+            List<SiteEvent> retireEvents = new ArrayList<>();
+            for (String id : retired) {
+                retireEvents.add(insertEvent(site, EventDraft.about("retire", id, event.actor(), event.at(),
+                        "the site was deleted")));
+            }
+            return new SiteDeletion(insertEvent(site, event), List.copyOf(retireEvents));
         });
     }
 
