@@ -311,16 +311,21 @@
       }
     };
   }
-  var resign;
+  var resign, standing;
   function elect() {
+    if (standing) return;
+    standing = true;
     // The leader lock is held until this tab closes, crashes or is frozen; the next tab waiting gets it at once.
     locks.request(LOCK + ' leader', function () {
       return new Promise(function (done) {
-        resign = function () { S.leader = false; if (es) es.close(); es = resign = null; done(); };
+        resign = function () { S.leader = standing = false; if (es) es.close(); es = resign = null; done(); };
         S.leader = true;
         connect();
       });
-    }).catch(startPolling);
+    }).catch(function () {
+      standing = false;
+      startPolling();
+    });
   }
   try {
     channel = new BroadcastChannel(LOCK);
@@ -340,7 +345,10 @@
     setInterval(presence, 2000);
     // A frozen leader would hold the stream for nobody: it hands it over, and stands again when it resumes.
     doc.addEventListener('freeze', function () { if (resign) resign(); });
-    doc.addEventListener('resume', function () { if (!S.leader) elect(); });
+    doc.addEventListener('resume', function () {
+      elect();
+      throttledPoll();
+    });
   } catch (e) {
     // No Web Locks or BroadcastChannel (or not allowed here): this tab polls on its own.
     if (channel) channel.close();

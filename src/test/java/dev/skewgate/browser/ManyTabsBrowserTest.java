@@ -304,6 +304,36 @@ class ManyTabsBrowserTest {
         assertThat(errors).isEmpty();
     }
 
+    /**
+     * The browser's own freezing could not be triggered here (CDP's Page.setWebLifecycleState fires no freeze event on
+     * a visible headless page), so the page lifecycle events are dispatched as Chrome dispatches them.
+     */
+    @Test
+    void aLeaderAboutToBeFrozenHandsTheStreamOverAndAsksForTheNewsWhenItResumes() throws Exception {
+        BrowserContext context = newContext();
+        Page one = open(context, "");
+        ready(one, "api-v1");
+        Page two = open(context, "");
+        ready(two, "api-v1");
+        assertThat(one.evaluate("() => Skewgate.leader")).as("the first tab leads").isEqualTo(true);
+        one.evaluate("() => document.dispatchEvent(new Event('freeze'))");
+        two.waitForFunction("() => Skewgate.leader && Skewgate._stream.readyState === 1", null,
+                new Page.WaitForFunctionOptions().setTimeout(2_000));
+        assertThat(one.evaluate("() => [Skewgate.leader, Skewgate._stream.readyState]")).isEqualTo(List.of(false, 2));
+
+        String v2 = deploy("v2");
+        gw.activate("shop", v2);
+        two.waitForFunction("v => Skewgate.latest === v", v2, new Page.WaitForFunctionOptions().setTimeout(3_000));
+        one.waitForResponse(r -> r.url().contains("/_skewgate/version.json"),
+                () -> one.evaluate("() => document.dispatchEvent(new Event('resume'))"));
+        one.waitForFunction("v => Skewgate.latest === v && document.getElementById('skewgate-banner')", v2,
+                new Page.WaitForFunctionOptions().setTimeout(5_000));
+        assertThat(one.evaluate("() => Skewgate.leader")).as("the resumed tab waits its turn").isEqualTo(false);
+        two.close();
+        one.waitForFunction("() => Skewgate.leader && Skewgate._stream.readyState === 1", null,
+                new Page.WaitForFunctionOptions().setTimeout(2_000));
+    }
+
     private void awaitCounts(Map<String, Integer> expected) throws InterruptedException {
         long deadline = System.nanoTime() + 5_000_000_000L;
         Map<String, Integer> counts = Map.of();
