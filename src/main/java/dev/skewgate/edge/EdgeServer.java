@@ -8,6 +8,7 @@ import dev.skewgate.proxy.WebSocketTunnels;
 import dev.skewgate.push.BrowserSdk;
 import dev.skewgate.push.NotifyWebhook;
 import dev.skewgate.push.PushHub;
+import dev.skewgate.push.PresenceEndpoint;
 import dev.skewgate.push.SseEndpoint;
 import dev.skewgate.routing.RoutingHolder;
 import dev.skewgate.traffic.TrafficMeter;
@@ -107,7 +108,8 @@ public final class EdgeServer {
                     .setPerFrameWebSocketCompressionSupported(false)
                     .setTcpNoDelay(true);
             Services s = edge.services;
-            GatewayEndpoints endpoints = new GatewayEndpoints(new SseEndpoint(s.push(), context), s.webhook(), s.sdk());
+            GatewayEndpoints endpoints = new GatewayEndpoints(new SseEndpoint(s.push(), context),
+                    new PresenceEndpoint(s.push()), s.webhook(), s.sdk());
             ProxyHandler proxy = new ProxyHandler(vertx, s.upstreams(), s.tunnels(), s.trusted(), s.upstreamTimeout());
             EdgeHandler handler = new EdgeHandler(s.routing(), endpoints, proxy, s.traffic(), s.checkSecret());
             HttpServer server = vertx.createHttpServer(options)

@@ -6,6 +6,7 @@ import dev.skewgate.http.HttpDate;
 import dev.skewgate.policy.CachePolicy;
 import dev.skewgate.push.BrowserSdk;
 import dev.skewgate.push.NotifyWebhook;
+import dev.skewgate.push.PresenceEndpoint;
 import dev.skewgate.push.SseEndpoint;
 import dev.skewgate.routing.SiteRoute;
 import io.vertx.core.buffer.Buffer;
@@ -19,9 +20,11 @@ final class GatewayEndpoints {
     private final SseEndpoint events;
     private final NotifyWebhook webhook;
     private final BrowserSdk sdk;
+    private final PresenceEndpoint presence;
 
-    GatewayEndpoints(SseEndpoint events, NotifyWebhook webhook, BrowserSdk sdk) {
+    GatewayEndpoints(SseEndpoint events, PresenceEndpoint presence, NotifyWebhook webhook, BrowserSdk sdk) {
         this.events = events;
+        this.presence = presence;
         this.webhook = webhook;
         this.sdk = sdk;
     }
@@ -34,6 +37,15 @@ final class GatewayEndpoints {
                 return;
             }
             webhook.handle(request, site);
+            return;
+        }
+        if (path.equals(PresenceEndpoint.PATH)) {
+            if (request.method() != HttpMethod.POST) {
+                request.response().putHeader(Headers.ALLOW, "POST");
+                DataPlaneErrors.send(request, 405, "presence reports are POSTed by the browser SDK");
+                return;
+            }
+            presence.handle(request, site);
             return;
         }
         if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {

@@ -46,7 +46,7 @@ public final class LoopHub {
 
     /**
      * Writes the frame to every stream of the site, a slice at a time, yielding the loop between slices; reports how
-     * many were written when the last slice is done.
+     * many tabs were told when the last slice is done.
      */
     void send(String site, Buffer frame, java.util.function.IntConsumer done) {
         Set<EventStream> streams = bySite.get(site);
@@ -62,7 +62,7 @@ public final class LoopHub {
         int written = sent;
         for (int i = from; i < to; i++) {
             if (all[i].write(frame)) {
-                written++;
+                written += all[i].tabCount; // a shared stream tells every tab it speaks for
             }
         }
         if (to == all.length) {

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every open event stream of this gateway, across event loops: broadcasts a notice to all of them in parallel, keeps
- * the recent notices of each site for {@code Last-Event-ID} resumption, and counts open tabs per boot deployment.
+ * the recent notices of each site for {@code Last-Event-ID} resumption, and counts open tabs per boot deployment (a
+ * stream speaks for all the tabs its client reports, see {@link #presence}).
  */
 public final class PushHub implements ChangeFeed {
 
@@ -30,6 +31,8 @@ public final class PushHub implements ChangeFeed {
     private final List<LoopHub> loops = new CopyOnWriteArrayList<>();
     private final Map<String, Replay> replays = new ConcurrentHashMap<>();
     private final Map<String, Map<String, AtomicInteger>> open = new ConcurrentHashMap<>();
+    /** Open streams that report presence, by site and client-chosen id. */
+    private final Map<String, EventStream> byId = new ConcurrentHashMap<>();
 
     /**
      * The recent notices of one site, immutable and swapped whole.
@@ -110,19 +113,58 @@ public final class PushHub implements ChangeFeed {
         return out;
     }
 
-    void opened(String site, String boot) {
-        open.computeIfAbsent(site, k -> new ConcurrentHashMap<>()).computeIfAbsent(boot, k -> new AtomicInteger())
-                .incrementAndGet();
+    /** Most deployments one stream may report tabs for, and most tabs per deployment (client input stays bounded). */
+    static final int MAX_PRESENCE_ENTRIES = 32;
+    static final int MAX_TABS_PER_ENTRY = 1_000;
+
+    void opened(EventStream stream) {
+        synchronized (stream) {
+            add(stream.site, stream.tabs, 1);
+        }
+        if (!stream.id.isEmpty()) {
+            // A reconnect under the same id replaces the old stream; the old one's tabs count until it closes.
+            byId.put(stream.site + " " + stream.id, stream);
+        }
     }
 
-    void closed(String site, String boot) {
-        Map<String, AtomicInteger> counts = open.get(site);
-        if (counts != null) {
-            AtomicInteger n = counts.get(boot);
-            if (n != null) {
-                n.decrementAndGet();
+    void closed(EventStream stream) {
+        synchronized (stream) {
+            if (stream.closed) {
+                return;
             }
+            stream.closed = true;
+            add(stream.site, stream.tabs, -1);
         }
+        if (!stream.id.isEmpty()) {
+            byId.remove(stream.site + " " + stream.id, stream);
+        }
+    }
+
+    /**
+     * Replaces the tabs an open stream speaks for (its client's presence report, already checked against the site's
+     * deployments and bounded); false when no open stream of the site has that id.
+     */
+    boolean presence(String site, String id, Map<String, Integer> tabs) {
+        EventStream stream = byId.get(site + " " + id);
+        if (stream == null) {
+            return false;
+        }
+        synchronized (stream) {
+            if (stream.closed) {
+                return false;
+            }
+            add(site, stream.tabs, -1);
+            Map<String, Integer> copy = Map.copyOf(tabs);
+            stream.tabs = copy;
+            stream.tabCount = copy.values().stream().mapToInt(Integer::intValue).sum();
+            add(site, copy, 1);
+        }
+        return true;
+    }
+
+    private void add(String site, Map<String, Integer> tabs, int sign) {
+        Map<String, AtomicInteger> counts = open.computeIfAbsent(site, k -> new ConcurrentHashMap<>());
+        tabs.forEach((boot, n) -> counts.computeIfAbsent(boot, k -> new AtomicInteger()).addAndGet(sign * n));
     }
 
     /** Ends every stream on every loop; returns when each loop has done so (or after the wait). */

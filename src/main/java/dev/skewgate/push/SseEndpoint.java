@@ -8,7 +8,9 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 
 /**
- * {@code GET /_skewgate/events?deployment=<boot id>}: a site's Server-Sent Events stream. Opens with {@code retry:}
+ * {@code GET /_skewgate/events?deployment=<boot id>&stream=<client id>}: a site's Server-Sent Events stream, held by
+ * one tab for all the tabs of its origin (which it reports by {@code stream} id, see {@link PresenceEndpoint}). Opens
+ * with {@code retry:}
  * and either the events a reconnecting client missed (by {@code Last-Event-ID}) or a fresh {@code hello}; then
  * {@code deployment}, {@code config} and {@code retired} events as they happen, and heartbeat comments.
  */
@@ -34,6 +36,11 @@ public final class SseEndpoint {
             DataPlaneErrors.json(request, 400, "INVALID_DEPLOYMENT", "'deployment' must be the id the page booted on (dpl_...)");
             return;
         }
+        String streamId = request.getParam("stream", "");
+        if (!streamId.isEmpty() && !PresenceEndpoint.isStreamId(streamId)) {
+            DataPlaneErrors.json(request, 400, "INVALID_STREAM_ID", "'stream' must be 8-64 letters, digits, '-' or '_'");
+            return;
+        }
         hub.cover(site.name(), site.lastEventSeq());
         PushHub.Replay replay = hub.replay(site.name()).orElseThrow();
         long newest = Math.max(replay.newest(), site.lastEventSeq());
@@ -56,6 +63,22 @@ public final class SseEndpoint {
             }
         }
         HttpServerResponse response = request.response();
+        // Registered before the first byte goes out: the client may report presence as soon as the stream opens.
+        String bootKey = boot != null && PresenceEndpoint.exists(site, boot) ? boot : UNKNOWN_BOOT;
+        EventStream stream = new EventStream(response, site.name(), bootKey, streamId);
+        loop.add(stream);
+        hub.opened(stream);
+        boolean[] closed = {false};
+        Runnable gone = () -> {
+            if (!closed[0]) {
+                closed[0] = true;
+                loop.remove(stream);
+                hub.closed(stream);
+            }
+        };
+        response.closeHandler(v -> gone.run());
+        response.exceptionHandler(e -> gone.run());
+        response.endHandler(v -> gone.run());
         response.setChunked(true)
                 .putHeader("content-type", "text/event-stream; charset=utf-8")
                 .putHeader("cache-control", "no-store")
@@ -82,21 +105,6 @@ public final class SseEndpoint {
         request.headers().clear();
         request.params().clear();
         response.headers().clear();
-        String bootKey = boot == null ? UNKNOWN_BOOT : boot;
-        EventStream stream = new EventStream(response, site.name(), bootKey);
-        loop.add(stream);
-        hub.opened(site.name(), bootKey);
-        boolean[] closed = {false};
-        Runnable gone = () -> {
-            if (!closed[0]) {
-                closed[0] = true;
-                loop.remove(stream);
-                hub.closed(site.name(), bootKey);
-            }
-        };
-        response.closeHandler(v -> gone.run());
-        response.exceptionHandler(e -> gone.run());
-        response.endHandler(v -> gone.run());
     }
 
 }

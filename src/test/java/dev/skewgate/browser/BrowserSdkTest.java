@@ -115,7 +115,7 @@ class BrowserSdkTest {
     }
 
     private static void waitForStream(Page page) {
-        page.waitForFunction("() => window.Skewgate._stream && window.Skewgate._stream.readyState === 1");
+        page.waitForFunction("() => window.Skewgate && Skewgate.connected");
     }
 
     private static Page.WaitForSelectorOptions visibleWithin(double ms) {
@@ -238,5 +238,47 @@ class BrowserSdkTest {
         dirty.waitForSelector("#skewgate-banner", visibleWithin(5_000));
         assertThat(dirty.inputValue("#name")).isEqualTo("half-typed order note");
         assertThat(dirty.textContent("#version")).isEqualTo("v1");
+    }
+    @Test
+    void rollbackToTheTabsOwnVersionClearsThePromptAndTheNextChangeShowsItAgain() throws Exception {
+        Page page = open();
+        waitForStream(page);
+        page.evaluate("() => { window.currentEvents = []; Skewgate.on('current', e => currentEvents.push(e.deployment)); }");
+        String v2 = gw.deploy("shop", build("v2", "5e6f7a8b", true));
+        gw.activate("shop", v2);
+        page.waitForSelector("#skewgate-banner", visibleWithin(5_000));
+        assertThat(page.evaluate("() => Skewgate.updateAvailable")).isEqualTo(true);
+
+        gw.ok("POST", "/v1/sites/shop/rollback", Map.of()); // build 1 is live again
+        page.waitForSelector("#skewgate-banner", new Page.WaitForSelectorOptions()
+                .setState(WaitForSelectorState.DETACHED).setTimeout(5_000));
+        assertThat(page.evaluate("() => [Skewgate.updateAvailable, Skewgate.latest, currentEvents]"))
+                .isEqualTo(List.of(false, v1, List.of(v1)));
+
+        String v3 = gw.deploy("shop", build("v3", "9c0d1e2f", true));
+        gw.activate("shop", v3);
+        page.waitForSelector("#skewgate-banner", visibleWithin(5_000));
+        assertThat(page.evaluate("() => [Skewgate.updateAvailable, Skewgate.latest]")).isEqualTo(List.of(true, v3));
+    }
+
+    @Test
+    void aRetiredTabKeepsItsStrongPromptAfterAFailedLazyImport() throws Exception {
+        Page page = open();
+        waitForStream(page);
+        String v2 = gw.deploy("shop", build("v2", "5e6f7a8b", false));
+        gw.activate("shop", v2);
+        page.waitForSelector("#skewgate-banner", visibleWithin(5_000));
+        gw.ok("POST", "/v1/sites/shop/retire", Map.of("deployment", v1));
+        page.waitForFunction("() => document.getElementById('skewgate-banner').textContent.includes('no longer current')");
+        assertThat(page.evaluate("() => Skewgate.retired")).isEqualTo(true);
+
+        // A failed import, then a look at version.json (which names v2 as live): neither may downgrade the prompt.
+        page.click("#lazy");
+        page.waitForFunction("() => document.getElementById('lazy-status').textContent === 'failed'");
+        page.evaluate("() => Skewgate.check()");
+        assertThat(page.textContent("#skewgate-banner")).contains("no longer current");
+        assertThat(page.getAttribute("#skewgate-banner", "role")).isEqualTo("alert");
+        assertThat(page.querySelector("#skewgate-banner button[aria-label='Dismiss']")).isNull();
+        assertThat(page.evaluate("() => [Skewgate.retired, Skewgate.updateAvailable]")).isEqualTo(List.of(true, true));
     }
 }

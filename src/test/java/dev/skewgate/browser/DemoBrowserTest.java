@@ -38,7 +38,7 @@ class DemoBrowserTest {
             tabA.navigate(url);
             tabA.click("#call");
             tabA.waitForFunction("() => document.getElementById('answer').textContent.startsWith('Hello from API v1')");
-            tabA.waitForFunction("() => window.Skewgate._stream && window.Skewgate._stream.readyState === 1");
+            tabA.waitForFunction("() => window.Skewgate && Skewgate.connected");
 
             demo.gateway().control().activate(Demo.SITE, demo.v2(), Optional.empty(), "test");
             tabA.waitForSelector("#skewgate-banner", new Page.WaitForSelectorOptions().setState(WaitForSelectorState.VISIBLE));

@@ -218,6 +218,67 @@ class PushTest {
         assertThat(text(gw.get(HOST, "/", "Accept", "text/html"))).doesNotContain("<script").contains("skewgate-deployment");
     }
 
+    @Test
+    void aPresenceReportCountsEveryTabOfASharedStreamAndOnlyDeploymentsThatExist() throws Exception {
+        String v2 = gw.deploy("shop", Map.of("index.html", "<html><head></head><body>v2</body></html>"));
+        gw.activate("shop", v2);
+        gw.ok("POST", "/v1/sites/shop/retire", Map.of("deployment", v1));
+        try (SseClient shared = SseClient.open(gw.edgePort(), HOST, "/_skewgate/events?deployment=" + v2
+                + "&stream=profile-1a2b3c")) {
+            shared.next("hello", WAIT);
+            assertThat(openClients()).as("one tab until the report").isEqualTo(Map.of(v2, 1));
+            StringBuilder tabs = new StringBuilder("{\"" + v2 + "\":7,\"" + v1 + "\":2,\"dpl_00000000000000000000000000\":5,"
+                    + "\"not-an-id\":9,\"" + v2.substring(0, 29) + "0\":1");
+            for (int i = 0; i < 40; i++) {
+                tabs.append(",\"x").append(i).append("\":1");
+            }
+            HttpResponse<String> ok = presence("{\"stream\":\"profile-1a2b3c\",\"tabs\":" + tabs + "}}");
+            assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+            assertThat(JSON.readTree(ok.body()).path("retired").toString()).as("so tabs on v1 learn it")
+                    .isEqualTo("[\"" + v1 + "\"]");
+            assertThat(openClients()).isEqualTo(Map.of(v2, 7, v1, 2));
+
+            presence("{\"stream\":\"profile-1a2b3c\",\"tabs\":{\"" + v2 + "\":1000000}}");
+            assertThat(openClients()).as("bounded per stream").isEqualTo(Map.of(v2, 1000));
+            presence("{\"stream\":\"profile-1a2b3c\",\"tabs\":{\"" + v2 + "\":3}}");
+            String v3 = gw.deploy("shop", Map.of("index.html", "<html><head></head><body>v3</body></html>"));
+            gw.activate("shop", v3);
+            shared.next("deployment", WAIT);
+            JsonNode audit = gw.ok("GET", "/v1/sites/shop/events?limit=1", null).body().path("events").get(0);
+            assertThat(audit.path("notified").asInt()).as("every tab of the shared stream").isEqualTo(3);
+
+            assertThat(presence("{\"stream\":\"someone-else\",\"tabs\":{}}").statusCode()).isEqualTo(404);
+            assertThat(presence("not json").statusCode()).isEqualTo(400);
+            assertThat(presence("{\"stream\":\"x\",\"tabs\":{}}").statusCode()).isEqualTo(400);
+            assertThat(presence("{\"stream\":\"profile-1a2b3c\",\"tabs\":[]}").statusCode()).isEqualTo(400);
+            assertThat(presence("{\"stream\":\"profile-1a2b3c\",\"tabs\":{\"pad\":\"" + "x".repeat(5000) + "\"}}")
+                    .statusCode()).isEqualTo(413);
+            assertThat(gw.get(HOST, "/_skewgate/presence").statusCode()).isEqualTo(405);
+            assertThat(gw.get(HOST, "/_skewgate/events?stream=bad%20id").statusCode()).isEqualTo(400);
+        }
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!openClients().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(openClients()).as("a closed stream takes its tabs along").isEmpty();
+    }
+
+    private Map<String, Integer> openClients() {
+        Map<String, Integer> out = new java.util.TreeMap<>();
+        gw.ok("GET", "/v1/sites/shop/status", null).body().path("openClients").fields().forEachRemaining(e -> {
+            if (e.getValue().asInt() != 0) {
+                out.put(e.getKey(), e.getValue().asInt());
+            }
+        });
+        return out;
+    }
+
+    private HttpResponse<String> presence(String body) throws Exception {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + gw.edgePort() + "/_skewgate/presence")).header("Host", HOST)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     private HttpResponse<String> notify(String body, String signature) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.edgePort() + "/_skewgate/notify"))
                 .header("Host", HOST).header("Content-Type", "application/json")
