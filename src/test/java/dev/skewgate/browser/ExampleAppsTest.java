@@ -108,7 +108,8 @@ class ExampleAppsTest {
         page.navigate("http://" + HOST + ":" + gw.edgePort() + "/");
         page.waitForFunction("v => document.getElementById('version') && document.getElementById('version').textContent === v",
                 version);
-        page.waitForFunction("() => window.Skewgate && window.Skewgate._stream && window.Skewgate._stream.readyState === 1");
+        // Only the leader tab holds the stream; every tab knows once it has heard the shared stream's state.
+        page.waitForFunction("() => window.Skewgate && window.Skewgate.connected");
         return page;
     }
 
