@@ -142,24 +142,27 @@ final class RequestHeadRules {
      */
     static boolean hasDotSegment(String target) {
         int end = firstOf(target, 0, "?");
-        StringBuilder piece = new StringBuilder();
+        int dots = 0; // the current segment, decoded: how many dots, and whether anything else
+        boolean other = false;
         for (int i = 0; i <= end; i++) {
-            char c = i < end ? target.charAt(i) : '/';
+            int c = i < end ? target.charAt(i) : '/';
             if (c == '%' && i + 2 < end) {
                 int decoded = Character.digit(target.charAt(i + 1), 16) << 4 | Character.digit(target.charAt(i + 2), 16);
                 if (decoded >= 0) {
-                    c = (char) decoded;
+                    c = decoded;
                     i += 2;
                 }
             }
             if (c == '/' || c == '\\') {
-                String p = piece.toString();
-                if (p.equals(".") || p.equals("..")) {
+                if (!other && (dots == 1 || dots == 2)) {
                     return true;
                 }
-                piece.setLength(0);
-            } else if (piece.length() < 3) {
-                piece.append(c);
+                dots = 0;
+                other = false;
+            } else if (c == '.') {
+                dots++;
+            } else {
+                other = true;
             }
         }
         return false;
