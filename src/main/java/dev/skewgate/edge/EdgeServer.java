@@ -97,8 +97,8 @@ public final class EdgeServer {
                     .setPort(port)
                     .setIdleTimeout(75)
                     .setIdleTimeoutUnit(TimeUnit.SECONDS)
-                    .setMaxInitialLineLength(8192)
-                    .setMaxHeaderSize(16 * 1024)
+                    .setMaxInitialLineLength(StrictFraming.MAX_INITIAL_LINE)
+                    .setMaxHeaderSize(StrictFraming.MAX_HEADERS)
                     .setCompressionSupported(false)
                     // HTTP/1.1 only: browsers never speak cleartext HTTP/2, and one HTTP/1 pipeline keeps the strict
                     // framing check below in one place.
@@ -114,6 +114,7 @@ public final class EdgeServer {
             EdgeHandler handler = new EdgeHandler(s.routing(), endpoints, proxy, s.traffic(), s.checkSecret());
             HttpServer server = vertx.createHttpServer(options)
                     .connectionHandler(StrictFraming::install)
+                    .invalidRequestHandler(StrictFraming::refuse)
                     .requestHandler(handler);
             edge.servers.add(server);
             return server.listen().onSuccess(srv -> bound.add(srv.actualPort()));

@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -23,6 +24,8 @@ import java.net.ConnectException;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The reverse proxy from the edge to the pinned deployment's backend: streaming both ways with backpressure, a
@@ -39,7 +42,9 @@ public final class ProxyHandler {
     /** Request header used by the gateway's own synthetic checks; never forwarded. */
     public static final String CHECK_HEADER = "x-skewgate-check";
     private static final Set<String> NOT_FORWARDED = Set.of(CHECK_HEADER, "host");
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyHandler.class);
 
+    private final Vertx vertx;
     private final HttpClient client;
     private final UpstreamHealth health;
     private final WebSocketTunnels tunnels;
@@ -50,6 +55,7 @@ public final class ProxyHandler {
     /** One handler per event loop, with its own connection pool. */
     public ProxyHandler(Vertx vertx, UpstreamHealth health, WebSocketTunnels tunnels, TrustedProxies trusted,
                         Duration upstreamTimeout) {
+        this.vertx = vertx;
         this.client = vertx.createHttpClient(new HttpClientOptions()
                         .setKeepAlive(true)
                         // Below the 5 s keep-alive of common backends (Node), so a pooled connection is not reused just
@@ -69,13 +75,19 @@ public final class ProxyHandler {
 
     public void handle(HttpServerRequest request, DeploymentRoute deployment, BackendRoute backend) {
         request.pause();
-        boolean upgrade = request.canUpgradeToWebSocket();
-        send(request, deployment, backend, upgrade, null);
+        Exchange exchange = new Exchange(request, deployment);
+        // Registered before the upstream request exists: a body that breaks while it connects must still abort it.
+        request.exceptionHandler(exchange::clientFailed);
+        request.response().exceptionHandler(exchange::clientFailed);
+        // Vert.x tells a request of its connection's close only while its response is in progress; a backend that
+        // answered before reading the whole body must still see that body aborted.
+        request.connection().closeHandler(v -> exchange.clientFailed(new HttpClosedException("client connection closed")));
+        send(exchange, backend, request.canUpgradeToWebSocket(), null);
     }
 
     /** @param failed the upstream that refused this request's first attempt, or null on the first attempt */
-    private void send(HttpServerRequest request, DeploymentRoute deployment, BackendRoute backend, boolean upgrade,
-                      BackendRoute.Upstream failed) {
+    private void send(Exchange x, BackendRoute backend, boolean upgrade, BackendRoute.Upstream failed) {
+        HttpServerRequest request = x.request;
         BackendRoute.Upstream upstream = health.pick(backend.upstreams(), failed);
         HostAndPort authority = request.authority();
         MultiMap headers = HttpHeaders.headers();
@@ -93,6 +105,7 @@ public final class ProxyHandler {
                 .setServer(upstream.address())
                 .setSsl(upstream.tls())
                 .setMethod(request.method())
+                // origin-form: the edge's framing rules turned an absolute-form target into path + Host
                 .setURI(request.uri())
                 .setHost(authority == null ? upstream.host() : authority.host())
                 .setPort(authority == null || authority.port() < 0 ? upstream.port() : authority.port())
@@ -102,47 +115,70 @@ public final class ProxyHandler {
         client.request(options).onComplete(created -> {
             if (created.failed()) {
                 health.failed(upstream);
-                if (failed == null && backend.upstreams().size() > 1) {
-                    send(request, deployment, backend, upgrade, upstream); // nothing was sent yet: safe to retry
+                if (failed == null && backend.upstreams().size() > 1 && x.clientFailure == null) {
+                    send(x, backend, upgrade, upstream); // nothing was sent yet: safe to retry
                 } else {
-                    fail(request, created.cause(), upstream);
+                    fail(x, created.cause(), upstream);
                 }
                 return;
             }
             health.succeeded(upstream);
             HttpClientRequest out = created.result();
-            if (upgrade) {
-                tunnel(request, out, deployment);
+            x.upstream(out, upstream);
+            // Failures reach the response future or the exchange; without a handler Vert.x logs each as an ERROR.
+            out.exceptionHandler(e -> LOG.debug("upstream request to {}: {}", upstream.origin(), e.toString()));
+            if (x.clientFailure != null) {
+                out.reset(0, x.clientFailure); // the client's body broke while we connected: send nothing
                 return;
             }
-            // A request without framing headers has no body: send it as such, not as an empty chunked body.
-            boolean hasBody = request.headers().contains("content-length") || request.headers().contains("transfer-encoding");
-            Future<HttpClientResponse> answered;
-            if (hasBody) {
-                answered = out.send(request);
-            } else {
-                request.resume();
-                answered = out.send();
+            if (upgrade) {
+                tunnel(x, out);
+                return;
             }
-            answered.onComplete(ar -> {
+            out.response().onComplete(ar -> {
                 if (ar.failed()) {
-                    fail(request, ar.cause(), upstream);
+                    fail(x, ar.cause(), upstream);
                 } else {
-                    relay(request, ar.result(), deployment, false);
+                    relay(x, ar.result(), false);
                 }
             });
+            // A request without framing headers has no body: send it as such, not as an empty chunked body.
+            boolean hasBody = request.headers().contains("content-length") || request.headers().contains("transfer-encoding");
+            if (!hasBody) {
+                x.bodySent = true;
+                request.resume();
+                out.end();
+                return;
+            }
+            if (!headers.contains("content-length")) {
+                out.setChunked(true);
+            }
+            // By hand rather than pipeTo: a pipe ends the destination when its source fails, which would send the
+            // backend a terminating 0-chunk (or a short Content-Length body) for a body that never arrived whole.
+            request.handler(chunk -> {
+                out.write(chunk);
+                if (out.writeQueueFull()) {
+                    request.pause();
+                    out.drainHandler(v -> request.resume());
+                }
+            });
+            request.endHandler(v -> {
+                x.bodySent = true;
+                out.end();
+            });
+            request.resume();
         });
     }
 
-    private static void relay(HttpServerRequest request, HttpClientResponse in, DeploymentRoute deployment,
-                              boolean closeAfter) {
+    private void relay(Exchange x, HttpClientResponse in, boolean closeAfter) {
+        HttpServerRequest request = x.request;
         HttpServerResponse out = request.response();
         out.setStatusCode(in.statusCode());
         if (in.statusMessage() != null) {
             out.setStatusMessage(in.statusMessage());
         }
         HopByHop.copy(in.headers(), out.headers(), Set.of());
-        out.putHeader(Headers.DEPLOYMENT, deployment.id());
+        out.putHeader(Headers.DEPLOYMENT, x.deployment.id());
         if (!out.headers().contains(Headers.CACHE_CONTROL)) {
             out.putHeader(Headers.CACHE_CONTROL, Headers.NO_STORE); // never left to heuristic caching
         }
@@ -151,33 +187,45 @@ public final class ProxyHandler {
         if (!bodiless && !out.headers().contains(Headers.CONTENT_LENGTH)) {
             out.setChunked(true);
         }
-        // A backend that dies mid-body: the client must see a broken response, never a short one passed off as whole.
-        in.request().connection().closeHandler(v -> {
-            if (!out.ended()) {
-                request.connection().close();
+        x.watchBody(vertx, idleTimeoutMs);
+        // A backend that dies mid-body or breaks its framing: the client must see a broken response, never a short
+        // one passed off as whole.
+        in.exceptionHandler(x::upstreamBroken);
+        in.request().connection().closeHandler(v -> x.upstreamBroken(new HttpClosedException("connection closed")));
+        in.handler(chunk -> {
+            x.lastData = System.currentTimeMillis();
+            out.write(chunk);
+            if (out.writeQueueFull()) {
+                in.pause();
+                out.drainHandler(v -> in.resume());
             }
         });
-        in.pipeTo(out).onComplete(ar -> {
-            if (ar.failed() && !out.ended() || closeAfter) {
+        in.endHandler(v -> {
+            x.finish();
+            out.end();
+            if (closeAfter) {
                 request.connection().close();
             }
         });
     }
 
-    private void tunnel(HttpServerRequest request, HttpClientRequest out, DeploymentRoute deployment) {
+    private void tunnel(Exchange x, HttpClientRequest out) {
+        HttpServerRequest request = x.request;
+        DeploymentRoute deployment = x.deployment;
         Context context = Vertx.currentContext();
         out.connect().onComplete(ar -> {
             if (ar.failed()) {
-                fail(request, ar.cause(), null);
+                tunnelFailed(request, deployment, ar.cause());
                 return;
             }
             HttpClientResponse answer = ar.result();
             if (answer.statusCode() != 101) {
                 // Not a tunnel (RFC 9931): relay the refusal as an ordinary response and close.
                 request.response().putHeader("connection", "close");
-                relay(request, answer, deployment, true);
+                relay(x, answer, true);
                 return;
             }
+            x.finish(); // from here on the tunnel owns both connections
             HttpServerResponse response = request.response();
             HopByHop.copy(answer.headers(), response.headers(), Set.of());
             response.putHeader(Headers.DEPLOYMENT, deployment.id());
@@ -193,20 +241,131 @@ public final class ProxyHandler {
         });
     }
 
-    private static void fail(HttpServerRequest request, Throwable cause, BackendRoute.Upstream upstream) {
+    private void fail(Exchange x, Throwable cause, BackendRoute.Upstream upstream) {
+        HttpServerRequest request = x.request;
+        if (x.clientFailure != null) {
+            LOG.debug("{} {}: client went away or its body broke ({}); upstream request aborted", request.method(),
+                    request.uri(), x.clientFailure.toString());
+            return;
+        }
         if (request.response().headWritten()) {
             request.connection().close();
             return;
         }
-        String where = upstream == null ? "the backend" : upstream.origin();
+        String deployment = "the backend of deployment " + x.deployment.id();
+        String where = (upstream == null ? "backend" : upstream.origin()) + ": " + cause;
         if (cause instanceof TimeoutException || String.valueOf(cause).contains("timeout")
                 || String.valueOf(cause).contains("Timeout")) {
-            DataPlaneErrors.json(request, 504, "BACKEND_TIMEOUT", where + " did not answer in time");
+            DataPlaneErrors.json(request, 504, "BACKEND_TIMEOUT", deployment + " did not answer in time", where);
         } else if (cause instanceof ConnectException || String.valueOf(cause).contains("Connection refused")) {
-            DataPlaneErrors.json(request, 502, "BACKEND_UNREACHABLE", where + " refused the connection");
+            DataPlaneErrors.json(request, 502, "BACKEND_UNREACHABLE", deployment + " refused the connection", where);
         } else {
-            DataPlaneErrors.json(request, 502, "BACKEND_ERROR", where + " failed: " + cause.getMessage());
+            DataPlaneErrors.json(request, 502, "BACKEND_ERROR", deployment + " sent no valid response", where);
         }
     }
 
+    private static void tunnelFailed(HttpServerRequest request, DeploymentRoute deployment, Throwable cause) {
+        if (request.response().headWritten()) {
+            request.connection().close();
+            return;
+        }
+        DataPlaneErrors.json(request, 502, "BACKEND_ERROR", "the backend of deployment " + deployment.id()
+                + " did not accept the WebSocket", "tunnel: " + cause);
+    }
+
+    /**
+     * One proxied request: what failed on the client's side (its body broke, or it went away) and the upstream request
+     * to abort then; and, once the backend answered, the idle timer over its response body, since Vert.x's request
+     * timeout stops at the response head.
+     */
+    private static final class Exchange {
+        final HttpServerRequest request;
+        final DeploymentRoute deployment;
+        Throwable clientFailure;
+        /** Whether the whole request body went upstream (a backend may answer before it has read it all). */
+        boolean bodySent;
+        HttpClientRequest upstream;
+        String origin = "backend";
+        volatile long lastData;
+        long timer = -1;
+        boolean finished;
+        private Vertx vertx;
+
+        Exchange(HttpServerRequest request, DeploymentRoute deployment) {
+            this.request = request;
+            this.deployment = deployment;
+        }
+
+        void upstream(HttpClientRequest out, BackendRoute.Upstream where) {
+            upstream = out;
+            origin = where.origin();
+        }
+
+        /**
+         * The client's body did not arrive whole, or the client left: the backend must see an aborted request (its
+         * connection reset), never a terminator that would make a truncated body look complete.
+         */
+        void clientFailed(Throwable cause) {
+            if (clientFailure != null || finished && bodySent) {
+                return;
+            }
+            clientFailure = cause;
+            finish();
+            if (upstream != null) {
+                upstream.reset(0, cause);
+                if (!bodySent) {
+                    // Vert.x resets by closing only while a response is awaited; an early answer leaves the half-sent
+                    // body on an open connection that the backend would wait on.
+                    upstream.connection().close();
+                }
+            }
+        }
+
+        void watchBody(Vertx vertx, long timeoutMs) {
+            this.vertx = vertx;
+            lastData = System.currentTimeMillis();
+            timer = vertx.setTimer(timeoutMs, id -> checkIdle(timeoutMs));
+        }
+
+        private void checkIdle(long timeoutMs) {
+            if (finished) {
+                return;
+            }
+            long idle = System.currentTimeMillis() - lastData;
+            if (idle < timeoutMs) {
+                timer = vertx.setTimer(timeoutMs - idle, id -> checkIdle(timeoutMs));
+                return;
+            }
+            broken(504, "BACKEND_TIMEOUT", "stopped sending its response", "no data for " + timeoutMs + " ms");
+        }
+
+        void upstreamBroken(Throwable cause) {
+            broken(502, "BACKEND_ERROR", "sent a broken response", cause.toString());
+        }
+
+        /** Before the client saw a byte: a clean error; after: a closed connection. Either way one WARN line. */
+        private void broken(int status, String code, String what, String detail) {
+            if (finished) {
+                return;
+            }
+            finish();
+            upstream.reset(0, new IllegalStateException(detail)); // never back into the pool
+            String message = "the backend of deployment " + deployment.id() + " " + what;
+            if (!request.response().headWritten()) {
+                DataPlaneErrors.json(request, status, code, message, origin + ": " + detail);
+                return;
+            }
+            LOG.warn("request {} {} {} -> {} after the head: {} ({}: {}); client connection closed",
+                    DataPlaneErrors.newRequestId(), request.method(), request.uri(), status, message, origin, detail);
+            request.connection().close();
+        }
+
+        void finish() {
+            finished = true;
+            if (timer >= 0 && vertx != null) {
+                vertx.cancelTimer(timer);
+                timer = -1;
+            }
+        }
+    }
 }

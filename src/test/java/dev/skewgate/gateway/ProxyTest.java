@@ -178,6 +178,8 @@ class ProxyTest {
         HttpResponse<byte[]> down = gw.get(HOST, "/api/version");
         assertThat(down.statusCode()).isEqualTo(502);
         assertThat(JSON.readTree(down.body()).path("error").asText()).isEqualTo("BACKEND_UNREACHABLE");
+        assertThat(text(down)).as("a public body names the deployment, never the backend's address").contains(v1)
+                .doesNotContain("127.0.0.1").doesNotContain(api1.url().substring(api1.url().lastIndexOf(':') + 1));
         api1 = TestBackend.start("api-v1b");
     }
 
@@ -189,6 +191,31 @@ class ProxyTest {
         String badChunk = rawRequest("POST /api/echo HTTP/1.1\r\nHost: " + HOST + "\r\nTransfer-Encoding: chunked\r\n\r\n"
                 + "zz\r\nhello\r\n0\r\n\r\n");
         assertThat(badChunk).startsWith("HTTP/1.1 400").endsWith("<closed>");
+    }
+
+    @Test
+    void aBrokenBodyIsOneWarnLineWithTheRequestIdAndNoErrors() throws Exception {
+        java.io.PrintStream original = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8)); // slf4j-simple writes to System.err
+        try {
+            String raw = rawRequest("POST /api/echo HTTP/1.1\r\nHost: " + HOST + "\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "5\r\nhello\r\n5\r\nworldXX0\r\n\r\n");
+            assertThat(raw).startsWith("HTTP/1.1 400").endsWith("<closed>");
+            String id = raw.replaceAll("(?s).*x-request-id: (\\w+).*", "$1");
+            // a normal request after it, so that anything the failure would still log has been logged
+            assertThat(gw.get(HOST, "/api/version").statusCode()).isEqualTo(200);
+            long deadline = System.currentTimeMillis() + 5_000;
+            while (!captured.toString(StandardCharsets.UTF_8).contains(id) && System.currentTimeMillis() < deadline) {
+                Thread.sleep(10);
+            }
+            List<String> lines = captured.toString(StandardCharsets.UTF_8).lines().toList();
+            assertThat(lines.stream().filter(l -> l.contains(id))).singleElement().asString().contains("[WARN]")
+                    .contains("POST /api/echo").contains("400");
+            assertThat(lines).noneMatch(l -> l.contains("[ERROR]") || l.contains("IllegalStateException"));
+        } finally {
+            System.setErr(original);
+        }
     }
 
     @Test
