@@ -413,7 +413,7 @@ public final class AdminApi {
                             .put("requestsLast5Minutes", late.last5Minutes())
                             .put("lastClient", traffic.retiredClient(d.id()).orElse(null))
                             .put("message", "traffic to retired deployment " + d.id() + ": " + late.last5Minutes()
-                                    + " requests in the last 5 min"));
+                                    + (late.last5Minutes() == 1 ? " request" : " requests") + " in the last 5 min"));
                 }
             }
             rows.add(row);

@@ -62,8 +62,12 @@ public final class DeployCommand implements Callable<Integer> {
         if (gitSha != null && !gitSha.isBlank()) {
             body.put("gitSha", gitSha);
         }
+        JsonNode siteJson = admin.get("/v1/sites/" + site);
+        if (backends == null || backends.isEmpty()) {
+            warnIfTheApiWouldLoseItsBackend(admin, siteJson);
+        }
         if (!quietLint) {
-            List<String> hosts = SiteCommand.texts(admin.get("/v1/sites/" + site).path("hosts"));
+            List<String> hosts = SiteCommand.texts(siteJson.path("hosts"));
             String warning = BuildLint.warning(BuildLint.findings(files, hosts), site);
             if (!warning.isEmpty()) {
                 var err = spec.commandLine().getErr();
@@ -118,6 +122,30 @@ public final class DeployCommand implements Callable<Integer> {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /**
+     * A build deployed without {@code --backend} on a site without a default backend has none: once live, its API
+     * paths answer 502. When the live deployment has one, that is almost surely a forgotten flag (a build tool's
+     * deploy step, say): say so before anything is uploaded.
+     */
+    private void warnIfTheApiWouldLoseItsBackend(AdminClient admin, JsonNode siteJson) {
+        JsonNode fallback = siteJson.path("defaultBackend");
+        String active = siteJson.path("activeDeployment").asText("");
+        if ((!fallback.isNull() && !fallback.isMissingNode()) || active.isEmpty() || active.equals("null")) {
+            return;
+        }
+        JsonNode live = admin.get("/v1/deployments/" + active).path("backend");
+        if (live.isNull() || live.isMissingNode()) {
+            return;
+        }
+        var err = spec.commandLine().getErr();
+        err.println("warning: this deployment has no backend, but the live one (" + active + ") uses "
+                + String.join(", ", SiteCommand.texts(live.path("upstreams"))) + ": once it is live, "
+                + String.join(", ", SiteCommand.texts(siteJson.path("apiPrefixes"))) + " will answer 502. Pass --backend URL "
+                + "--health PATH, or give the site a default backend (skewgate site update " + site
+                + " --default-backend URL --default-health PATH).");
+        err.flush();
     }
 
     private String previewUrl(AdminClient admin, String id) {

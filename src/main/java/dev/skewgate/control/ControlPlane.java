@@ -142,7 +142,7 @@ public final class ControlPlane {
         if (site.activeDeployment().isPresent() && !force) {
             throw new ConflictException("SITE_IS_LIVE", "site '" + name + "' is serving " + site.activeDeployment().get()
                     + " on " + String.join(", ", site.hosts()) + "; deleting it takes those hosts off the air: "
-                    + "pass --force (force=true) to delete it anyway");
+                    + "delete it anyway with --force (?force=true on the admin API)");
         }
         Store.SiteDeletion deletion = store.deleteSite(name, EventDraft.of("site.delete", actor, clock.instant(),
                 "deleted; retired " + deletion(site, force)));

@@ -82,6 +82,20 @@ class ReadinessTest {
     }
 
     @Test
+    void aDeployWithoutABackendIsWarnedAboutWhenTheLiveOneHasOne() throws Exception {
+        gw.activate("shop", gw.deployWithBackend("shop", page(), api.url()));
+        Path build = Files.createDirectories(dir.resolve("dist-nobackend"));
+        Files.writeString(build.resolve("index.html"), "<html><head></head><body>v2</body></html>");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), "deploy", build.toString(),
+                "--site", "shop", "--admin-url", gw.adminUrl(), "--data-dir", gw.dataDir().toString());
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(err.toString()).contains("this deployment has no backend", api.url(), "/api/ will answer 502",
+                "--backend URL");
+    }
+
+    @Test
     void theCliShowsWhatItWaitsForAndWhatIsLeftAfterARefusal() throws Exception {
         gw.ok("PATCH", "/v1/sites/shop", Map.of("checks", Map.of("readinessTimeout", "2s")));
         api.healthStatus = 503;

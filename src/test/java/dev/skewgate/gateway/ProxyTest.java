@@ -112,7 +112,7 @@ class ProxyTest {
         JsonNode alerts = gw.ok("GET", "/v1/sites/shop/status", null).body().path("alerts");
         assertThat(alerts).hasSize(1);
         assertThat(alerts.get(0).path("message").asText()).isEqualTo("traffic to retired deployment " + v1
-                + ": 1 requests in the last 5 min");
+                + ": 1 request in the last 5 min");
     }
 
     @Test
