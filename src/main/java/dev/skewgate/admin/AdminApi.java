@@ -544,6 +544,10 @@ public final class AdminApi {
     private void failure(RoutingContext ctx) {
         Throwable t = ctx.failure();
         if (t instanceof SkewgateException e) {
+            if (e.getCause() != null) {
+                LOG.warn("{} {} answered {} {}: {}", ctx.request().method(), ctx.request().path(), e.status(), e.code(),
+                        e.getCause().toString());
+            }
             error(ctx, e.status(), e.code(), e.getMessage());
         } else if (t instanceof StoreFailure e) {
             LOG.error("store failure on {} {}: {}", ctx.request().method(), ctx.request().path(), e.getMessage(), e);

@@ -18,6 +18,7 @@ import dev.skewgate.model.Retention;
 import dev.skewgate.model.RuntimeConfig;
 import dev.skewgate.model.Site;
 import dev.skewgate.model.SiteEvent;
+import dev.skewgate.store.DiskSpace;
 import dev.skewgate.store.Store;
 import dev.skewgate.store.StoreFailure;
 import java.nio.file.Path;
@@ -50,9 +51,11 @@ public final class SqliteStore implements Store {
             + "demoted_at, retired_at, message, git_sha, author, file_count, total_bytes, promoted_from, backend";
 
     private final Connection db;
+    private final Path dataDir;
 
-    private SqliteStore(Connection db) {
+    private SqliteStore(Connection db, Path dataDir) {
         this.db = db;
+        this.dataDir = dataDir;
     }
 
     /** Opens (creating if needed) the database file and brings its schema up to date. */
@@ -68,7 +71,7 @@ public final class SqliteStore implements Store {
         try {
             Connection connection = source.getConnection();
             connection.setAutoCommit(true);
-            return new SqliteStore(connection);
+            return new SqliteStore(connection, file.toAbsolutePath().getParent());
         } catch (SQLException e) {
             throw new StoreFailure("cannot open " + file, e);
         }
@@ -622,26 +625,62 @@ public final class SqliteStore implements Store {
         try {
             return work.run();
         } catch (SQLException e) {
-            throw new StoreFailure("database read failed: " + e.getMessage(), e);
+            throw failure("database read", e);
         }
     }
 
+    /**
+     * Runs the work in one transaction. When the commit fails (a full disk: SQLITE_FULL), SQLite may already have
+     * rolled back, so the cleanup's own errors ("no transaction is active") are attached to the real cause, never
+     * thrown instead of it, and the connection is left in auto-commit for the next call.
+     */
     private <T> T inTransaction(Work<T> work) {
         try {
             db.setAutoCommit(false);
-            try {
-                T result = work.run();
-                db.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                db.rollback();
-                throw e;
-            } finally {
-                db.setAutoCommit(true);
-            }
         } catch (SQLException e) {
-            throw new StoreFailure("database write failed: " + e.getMessage(), e);
+            throw failure("database write", e);
         }
+        try {
+            T result = work.run();
+            db.commit();
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            try {
+                db.rollback();
+            } catch (SQLException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            if (e instanceof SQLException sql) {
+                throw failure("database write", sql);
+            }
+            throw (RuntimeException) e;
+        } finally {
+            restoreAutoCommit();
+        }
+    }
+
+    private void restoreAutoCommit() {
+        try {
+            db.setAutoCommit(true);
+        } catch (SQLException e) {
+            // setAutoCommit(true) commits, which fails when SQLite already ended the transaction; roll back what
+            // may be left and try once more, so the next call does not run inside a stale transaction.
+            try {
+                db.rollback();
+                db.setAutoCommit(true);
+            } catch (SQLException again) {
+                org.slf4j.LoggerFactory.getLogger(SqliteStore.class).warn("could not restore auto-commit: {}",
+                        again.toString());
+            }
+        }
+    }
+
+    private RuntimeException failure(String what, SQLException e) {
+        if (e instanceof org.sqlite.SQLiteException s && s.getResultCode() == org.sqlite.SQLiteErrorCode.SQLITE_FULL
+                || DiskSpace.isFull(e)) {
+            return DiskSpace.full(dataDir, what, e);
+        }
+        return new StoreFailure(what + " failed: " + e.getMessage(), e);
     }
 
     private static Optional<Backend> backend(String json) {
