@@ -110,19 +110,27 @@ public final class PushHub implements ChangeFeed {
         return out;
     }
 
+    /** Counts an open stream; {@code boot} is a deployment the site knows (or the unknown key), so the map is bounded. */
     void opened(String site, String boot) {
-        open.computeIfAbsent(site, k -> new ConcurrentHashMap<>()).computeIfAbsent(boot, k -> new AtomicInteger())
-                .incrementAndGet();
+        open.computeIfAbsent(site, k -> new ConcurrentHashMap<>()).compute(boot, (k, n) -> {
+            AtomicInteger count = n == null ? new AtomicInteger() : n;
+            count.incrementAndGet();
+            return count;
+        });
     }
 
+    /** The count of the last stream of a deployment is removed, not left at zero. */
     void closed(String site, String boot) {
         Map<String, AtomicInteger> counts = open.get(site);
         if (counts != null) {
-            AtomicInteger n = counts.get(boot);
-            if (n != null) {
-                n.decrementAndGet();
-            }
+            counts.computeIfPresent(boot, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
         }
+    }
+
+    /** Deployments with a count, for tests: bounded by what the sites know, not by what clients send. */
+    int countedDeployments(String site) {
+        Map<String, AtomicInteger> counts = open.get(site);
+        return counts == null ? 0 : counts.size();
     }
 
     /** Ends every stream on every loop; returns when each loop has done so (or after the wait). */

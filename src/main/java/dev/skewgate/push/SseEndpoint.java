@@ -82,7 +82,9 @@ public final class SseEndpoint {
         request.headers().clear();
         request.params().clear();
         response.headers().clear();
-        String bootKey = boot == null ? UNKNOWN_BOOT : boot;
+        // Counted under the id only when this site knows the deployment: the value comes from the client, and a map
+        // keyed by made-up ids would grow without bound (issue 9: 250,000 ids cost 36 MB).
+        String bootKey = boot != null && known(site, boot) ? boot : UNKNOWN_BOOT;
         EventStream stream = new EventStream(response, site.name(), bootKey);
         loop.add(stream);
         hub.opened(site.name(), bootKey);
@@ -97,6 +99,11 @@ public final class SseEndpoint {
         response.closeHandler(v -> gone.run());
         response.exceptionHandler(e -> gone.run());
         response.endHandler(v -> gone.run());
+    }
+
+    private static boolean known(SiteRoute site, String deployment) {
+        return site.servable().containsKey(deployment) || site.retired().contains(deployment)
+                || site.active().map(d -> d.id().equals(deployment)).orElse(false);
     }
 
 }
