@@ -8,6 +8,7 @@ import dev.skewgate.config.ServeSettings;
 import dev.skewgate.control.ActivityView;
 import dev.skewgate.control.ChangeFeed;
 import dev.skewgate.control.ControlPlane;
+import dev.skewgate.edge.ConnectionLimits;
 import dev.skewgate.edge.EdgeServer;
 import dev.skewgate.proxy.TrustedProxies;
 import dev.skewgate.proxy.UpstreamHealth;
@@ -116,9 +117,10 @@ public final class Gateway implements AutoCloseable {
         String checkSecret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
         NotifyWebhook webhook = new NotifyWebhook(vertx,
                 (site, version, message) -> control.notifyExternal(site, version, message).notified());
+        TrustedProxies trusted = TrustedProxies.parse(settings.trustedProxies());
         edge = new EdgeServer(vertx, new EdgeServer.Services(routing, push, webhook, sdk, traffic, tunnels,
-                new UpstreamHealth(), TrustedProxies.parse(settings.trustedProxies()), settings.upstreamTimeout(),
-                checkSecret));
+                new UpstreamHealth(), trusted, settings.upstreamTimeout(), checkSecret),
+                new ConnectionLimits(settings.limits(), trusted));
         AdminServer admin = new AdminServer(vertx, new AdminApi(control, token, () -> edgePort, traffic, tunnels));
         edgePort = await(edge.start(settings.edgeHost(), settings.edgePort(), settings.edgeInstances()), "edge listener");
         adminPort = await(admin.start(settings.adminHost(), settings.adminPort()), "admin listener");
