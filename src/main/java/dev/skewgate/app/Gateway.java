@@ -19,6 +19,7 @@ import dev.skewgate.push.PushHub;
 import dev.skewgate.routing.RoutingCompiler;
 import dev.skewgate.routing.RoutingHolder;
 import dev.skewgate.store.FileBlobStore;
+import dev.skewgate.store.FilePermissions;
 import dev.skewgate.store.Store;
 import dev.skewgate.store.sqlite.SqliteStore;
 import dev.skewgate.traffic.TrafficMeter;
@@ -78,6 +79,8 @@ public final class Gateway implements AutoCloseable {
 
     private void startComponents() throws IOException {
         Files.createDirectories(settings.dataDir());
+        // Owner-only: the database holds webhook secrets and the folder the admin token and the key file.
+        FilePermissions.restrict(settings.dataDir(), FilePermissions.DIR);
         store = SqliteStore.open(settings.dataDir().resolve("skewgate.db"));
         FileBlobStore blobs = new FileBlobStore(settings.dataDir().resolve("blobs"));
         AdminToken token = AdminToken.loadOrCreate(settings.dataDir());

@@ -19,8 +19,12 @@ import dev.skewgate.model.RuntimeConfig;
 import dev.skewgate.model.Site;
 import dev.skewgate.model.SiteEvent;
 import dev.skewgate.store.DiskSpace;
+import dev.skewgate.store.FilePermissions;
+import dev.skewgate.store.SecretBox;
 import dev.skewgate.store.Store;
 import dev.skewgate.store.StoreFailure;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -52,14 +56,30 @@ public final class SqliteStore implements Store {
 
     private final Connection db;
     private final Path dataDir;
+    private final SecretBox secrets;
 
-    private SqliteStore(Connection db, Path dataDir) {
+    private SqliteStore(Connection db, Path dataDir, SecretBox secrets) {
         this.db = db;
         this.dataDir = dataDir;
+        this.secrets = secrets;
     }
 
-    /** Opens (creating if needed) the database file and brings its schema up to date. */
+    /**
+     * Opens (creating if needed) the database file and brings its schema up to date. The file and its -wal and -shm
+     * companions are made owner-only (SQLite creates the companions with the database's mode), and webhook secrets
+     * are encrypted under the data directory's key file; plaintext ones from older versions are encrypted now.
+     */
     public static SqliteStore open(Path file) {
+        Path dir = file.toAbsolutePath().getParent();
+        try {
+            if (!Files.exists(file)) {
+                Files.createFile(file, FilePermissions.OWNER_ONLY_FILE); // an empty file is a new SQLite database
+            }
+            restrictFiles(file);
+        } catch (IOException e) {
+            throw new StoreFailure("cannot create " + file + " with owner-only permissions: " + e.getMessage(), e);
+        }
+        SecretBox box = SecretBox.loadOrCreate(dir);
         SQLiteConfig config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
         config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
@@ -71,10 +91,54 @@ public final class SqliteStore implements Store {
         try {
             Connection connection = source.getConnection();
             connection.setAutoCommit(true);
-            return new SqliteStore(connection, file.toAbsolutePath().getParent());
+            restrictFiles(file);
+            SqliteStore store = new SqliteStore(connection, dir, box);
+            store.sealPlaintextSecrets();
+            return store;
         } catch (SQLException e) {
             throw new StoreFailure("cannot open " + file, e);
+        } catch (IOException e) {
+            throw new StoreFailure("cannot make " + file + " owner-only: " + e.getMessage(), e);
         }
+    }
+
+    private static void restrictFiles(Path file) throws IOException {
+        for (String suffix : List.of("", "-wal", "-shm", "-journal")) {
+            FilePermissions.restrict(file.resolveSibling(file.getFileName() + suffix), FilePermissions.FILE);
+        }
+    }
+
+    /** Webhook secrets stored in plaintext by an older version are encrypted in place (no revision, no event). */
+    private synchronized void sealPlaintextSecrets() {
+        inTransaction(() -> {
+            Map<String, List<String>> plain = new java.util.LinkedHashMap<>();
+            try (PreparedStatement st = db.prepareStatement("SELECT name, webhook_secrets FROM sites");
+                 ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    List<String> stored = fromJson(rs.getString(2), new TypeReference<List<String>>() { });
+                    if (stored.stream().anyMatch(v -> !SecretBox.isSealed(v))) {
+                        plain.put(rs.getString(1), stored);
+                    }
+                }
+            }
+            for (var e : plain.entrySet()) {
+                try (PreparedStatement st = db.prepareStatement("UPDATE sites SET webhook_secrets=? WHERE name=?")) {
+                    st.setString(1, sealed(e.getValue()));
+                    st.setString(2, e.getKey());
+                    st.executeUpdate();
+                }
+            }
+            return null;
+        });
+    }
+
+    /** The webhook secrets as stored: each one encrypted (a sealed one stays as it is). */
+    private String sealed(List<String> values) {
+        return toJson(values.stream().map(v -> SecretBox.isSealed(v) ? v : secrets.seal(v)).toList());
+    }
+
+    private List<String> unsealed(String json) {
+        return fromJson(json, new TypeReference<List<String>>() { }).stream().map(secrets::open).toList();
     }
 
     @Override
@@ -95,7 +159,7 @@ public final class SqliteStore implements Store {
                 st.setLong(16, site.createdAt().toEpochMilli());
                 st.setString(17, site.config().json());
                 st.setLong(18, site.config().revision());
-                st.setString(19, toJson(site.webhookSecrets()));
+                st.setString(19, sealed(site.webhookSecrets()));
                 st.setString(20, site.defaultBackend().map(SqliteStore::toJson).orElse(null));
                 st.setString(21, checksJson(site.checks()));
                 st.executeUpdate();
@@ -149,11 +213,11 @@ public final class SqliteStore implements Store {
     }
 
     @Override
-    public synchronized void setWebhookSecrets(String site, List<String> secrets, EventDraft event) {
+    public synchronized void setWebhookSecrets(String site, List<String> values, EventDraft event) {
         inTransaction(() -> {
             try (PreparedStatement st = db.prepareStatement(
                     "UPDATE sites SET webhook_secrets=?, revision=revision+1 WHERE name=?")) {
-                st.setString(1, toJson(secrets));
+                st.setString(1, sealed(values));
                 st.setString(2, site);
                 if (st.executeUpdate() != 1) {
                     throw siteNotFound(site);
@@ -246,7 +310,7 @@ public final class SqliteStore implements Store {
                                     fromJson(rs.getString(15), new TypeReference<List<String>>() { }),
                                     Optional.ofNullable(rs.getString(16))),
                             new RuntimeConfig(rs.getLong(18), rs.getString(17)),
-                            fromJson(rs.getString(19), new TypeReference<List<String>>() { }),
+                            unsealed(rs.getString(19)),
                             backend(rs.getString(20)),
                             checks(rs.getString(21)),
                             Optional.ofNullable(rs.getString(9)),
