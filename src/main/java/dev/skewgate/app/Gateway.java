@@ -119,7 +119,9 @@ public final class Gateway implements AutoCloseable {
         vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         String checkSecret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
         NotifyWebhook webhook = new NotifyWebhook(vertx,
-                (site, version, message) -> control.notifyExternal(site, version, message).notified());
+                (site, version, message, delivery, expires) -> control.notifyExternalOnce(site, version, message,
+                        delivery, Instant.ofEpochSecond(expires))
+                        .map(e -> java.util.OptionalInt.of(e.notified())).orElse(java.util.OptionalInt.empty()));
         TrustedProxies trusted = TrustedProxies.parse(settings.trustedProxies());
         edge = new EdgeServer(vertx, new EdgeServer.Services(routing, push, webhook, sdk, traffic, tunnels,
                 new UpstreamHealth(), trusted, settings.upstreamTimeout(), checkSecret),

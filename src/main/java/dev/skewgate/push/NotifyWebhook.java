@@ -12,9 +12,6 @@ import java.security.InvalidKeyException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.Iterator;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -32,13 +29,16 @@ public final class NotifyWebhook {
     /** What the webhook asks the control plane to do. */
     @FunctionalInterface
     public interface ExternalDeploys {
-        /** Audits the external deploy and tells open tabs; returns how many were told. */
-        int announce(String site, String version, String message);
+        /**
+         * Unless the delivery was seen before, records it until {@code expiresAtEpochSecond}, audits the external
+         * deploy and tells open tabs; returns how many were told, or empty for a replay. Blocking (the store).
+         */
+        java.util.OptionalInt announceOnce(String site, String version, String message, String delivery,
+                                           long expiresAtEpochSecond);
     }
 
     private final Vertx vertx;
     private final ExternalDeploys deploys;
-    private final Map<String, Long> seen = new ConcurrentHashMap<>();
 
     public NotifyWebhook(Vertx vertx, ExternalDeploys deploys) {
         this.vertx = vertx;
@@ -160,25 +160,29 @@ public final class NotifyWebhook {
                     "'deployment' must be a version string of 1-200 characters; 'message' an optional string");
             return;
         }
-        if (seen.putIfAbsent(site.name() + ":" + timestamp + ":" + match, now + WINDOW_SECONDS) != null) {
-            respond(request, 200, new JsonObject().put("status", "duplicate").put("notified", 0));
-            return;
-        }
-        forgetExpired(now);
-        vertx.<Integer>executeBlocking(() -> deploys.announce(site.name(), v, m), false)
-                .onSuccess(n -> respond(request, 202, new JsonObject().put("status", "notified").put("notified", n)))
+        // The replay guard lives in the store, with the audit event: a restart inside the window forgets nothing.
+        String delivery = deliveryId(site.name(), timestamp, match);
+        long expires = timestamp + WINDOW_SECONDS;
+        vertx.executeBlocking(() -> deploys.announceOnce(site.name(), v, m, delivery, expires), false)
+                .onSuccess(n -> {
+                    if (n.isEmpty()) {
+                        respond(request, 200, new JsonObject().put("status", "duplicate").put("notified", 0));
+                    } else {
+                        respond(request, 202, new JsonObject().put("status", "notified").put("notified", n.getAsInt()));
+                    }
+                })
                 .onFailure(e -> DataPlaneErrors.json(request, 503, "NOTIFY_FAILED", "the notice was not recorded: "
                         + e.getMessage()));
     }
 
-    private void forgetExpired(long now) {
-        if (seen.size() < 1024) {
-            return;
-        }
-        for (Iterator<Map.Entry<String, Long>> it = seen.entrySet().iterator(); it.hasNext(); ) {
-            if (it.next().getValue() < now) {
-                it.remove();
-            }
+    /** A fixed-size id of one signed delivery: the same body signed at the same second by the same secret. */
+    static String deliveryId(String site, long timestamp, String signature) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest((site + "\n" + timestamp + "\n" + signature)
+                    .getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK always has SHA-256", e);
         }
     }
 

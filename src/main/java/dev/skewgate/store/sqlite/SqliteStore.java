@@ -597,6 +597,31 @@ public final class SqliteStore implements Store {
     }
 
     @Override
+    public synchronized Optional<SiteEvent> appendEventOnce(String site, String delivery, Instant expiresAt, Instant now,
+                                                        EventDraft event) {
+        return inTransaction(() -> {
+            try (PreparedStatement st = db.prepareStatement("DELETE FROM webhook_deliveries WHERE expires_at < ?")) {
+                st.setLong(1, now.getEpochSecond());
+                st.executeUpdate();
+            }
+            try (PreparedStatement st = db.prepareStatement(
+                    "INSERT OR IGNORE INTO webhook_deliveries (delivery, expires_at) VALUES (?, ?)")) {
+                st.setString(1, delivery);
+                st.setLong(2, expiresAt.getEpochSecond());
+                if (st.executeUpdate() == 0) {
+                    return Optional.<SiteEvent>empty();
+                }
+            }
+            try (PreparedStatement st = db.prepareStatement("DELETE FROM webhook_deliveries WHERE delivery IN "
+                    + "(SELECT delivery FROM webhook_deliveries ORDER BY expires_at DESC LIMIT -1 OFFSET ?)")) {
+                st.setInt(1, MAX_DELIVERIES);
+                st.executeUpdate();
+            }
+            return Optional.of(insertEvent(site, event));
+        });
+    }
+
+    @Override
     public synchronized void setNotified(String site, long seq, int notified) {
         inTransaction(() -> {
             try (PreparedStatement st = db.prepareStatement("UPDATE events SET notified=? WHERE site=? AND seq=?")) {
