@@ -15,7 +15,7 @@ import java.util.List;
  */
 class ManifestRulesFuzzTest {
 
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "5m")
     void manifestsAreAcceptedOnlyWithSafePathsAndOtherwiseRefusedAsBadInput(FuzzedDataProvider data) {
         int n = data.consumeInt(0, 8);
         List<ManifestEntry> entries = new ArrayList<>();

@@ -14,7 +14,7 @@ import java.util.HexFormat;
  */
 class SignatureFuzzTest {
 
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "5m")
     void signatureHeadersParseToBoundedCandidatesOrNothing(FuzzedDataProvider data) {
         if (data.consumeBoolean()) {
             long t = data.consumeLong(0, 99_999_999_999L);

@@ -11,7 +11,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  */
 class PinFuzzTest {
 
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "5m")
     void pinsResolveWithoutFailingAndStayBounded(FuzzedDataProvider data) {
         boolean navigation = data.consumeBoolean();
         String header = data.consumeBoolean() ? null : data.consumeString(200);

@@ -12,7 +12,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  */
 class RequestPathFuzzTest {
 
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "5m")
     void decodedPathsAreManifestKeysOrRefused(FuzzedDataProvider data) {
         String raw = data.consumeRemainingAsString();
         RequestPath parsed = RequestPath.parse(raw);
