@@ -133,6 +133,9 @@ public final class AdminApi {
                 return;
             }
         }
+        if ("100-continue".equalsIgnoreCase(request.getHeader("expect"))) {
+            request.response().writeContinue(); // curl asks before bodies over 1 MB (RFC 9110 §10.1.1)
+        }
         Buffer body = Buffer.buffer();
         boolean[] over = {false};
         request.handler(chunk -> {

@@ -96,6 +96,26 @@ class AdminBodiesTest {
         }
     }
 
+    @Test
+    void aBodyAnnouncedWithExpect100ContinueIsAskedFor() throws Exception {
+        try (TestGateway gw = TestGateway.start(dir); java.net.Socket s = new java.net.Socket("127.0.0.1", gw.adminPort())) {
+            s.setSoTimeout(5_000);
+            byte[] body = "{\"name\":\"shop\",\"hosts\":[\"shop.test\"]}".getBytes(StandardCharsets.UTF_8);
+            s.getOutputStream().write(("POST /v1/sites HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + gw.token()
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length
+                    + "\r\nExpect: 100-continue\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            byte[] interim = new byte[25];
+            int n = s.getInputStream().readNBytes(interim, 0, interim.length);
+            assertTrue(new String(interim, 0, n, StandardCharsets.US_ASCII).startsWith("HTTP/1.1 100 Continue"),
+                    new String(interim, 0, n, StandardCharsets.US_ASCII));
+            s.getOutputStream().write(body);
+            byte[] answer = new byte[12];
+            s.getInputStream().readNBytes(answer, 0, answer.length);
+            String text = new String(answer, StandardCharsets.US_ASCII);
+            assertTrue(text.contains("201"), text);
+        }
+    }
+
     /** Method and path of every route the admin router has, from the router. */
     private static List<String[]> endpoints(TestGateway gw) throws Exception {
         Vertx vertx = Vertx.vertx();
