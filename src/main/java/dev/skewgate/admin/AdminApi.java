@@ -24,7 +24,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,6 +44,7 @@ public final class AdminApi {
 
     private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
     static final long MAX_JSON_BODY = 64L << 20;
+    private static final String BODY = "skewgate.body";
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER = new com.fasterxml.jackson.databind.ObjectMapper();
 
@@ -73,7 +73,7 @@ public final class AdminApi {
         router.route().handler(this::authenticate);
         // Blob bytes stream straight to the blob store; register before the body handler so they are not buffered.
         router.put("/v1/deployments/:id/blobs/:sha").handler(this::uploadBlob);
-        router.route().handler(BodyHandler.create(false).setBodyLimit(MAX_JSON_BODY));
+        router.route().handler(AdminApi::collectBody);
 
         router.get("/v1/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "ok")
                 .put("edgePort", edgePort.getAsInt())));
@@ -109,6 +109,66 @@ public final class AdminApi {
                 + " " + ctx.request().path()));
         router.route().failureHandler(this::failure);
         return router;
+    }
+
+    /**
+     * Reads the whole body as bytes, bounded. Not Vert.x's BodyHandler: it decodes form and multipart bodies itself,
+     * and a 2 MB form field then fails with a 500 (TooLongFormFieldException). Every endpoint here takes JSON or
+     * nothing, whatever the Content-Type says, so the bytes are all that is kept.
+     */
+    private static void collectBody(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        String length = request.getHeader("content-length");
+        if (length != null) {
+            long declared;
+            try {
+                declared = Long.parseLong(length.trim());
+            } catch (NumberFormatException e) {
+                declared = -1;
+            }
+            if (declared < 0) {
+                tooMuch(ctx, 400, "INVALID_LENGTH", "Content-Length must be a number of bytes");
+                return;
+            }
+            if (declared > MAX_JSON_BODY) {
+                tooMuch(ctx, 413, "BODY_TOO_LARGE", "the request body is larger than " + MAX_JSON_BODY + " bytes");
+                return;
+            }
+        }
+        if ("100-continue".equalsIgnoreCase(request.getHeader("expect"))) {
+            request.response().writeContinue(); // curl asks before bodies over 1 MB (RFC 9110 §10.1.1)
+        }
+        Buffer body = Buffer.buffer();
+        boolean[] over = {false};
+        request.handler(chunk -> {
+            if (over[0]) {
+                return;
+            }
+            if (body.length() + (long) chunk.length() > MAX_JSON_BODY) {
+                over[0] = true;
+                tooMuch(ctx, 413, "BODY_TOO_LARGE", "the request body is larger than " + MAX_JSON_BODY + " bytes");
+                return;
+            }
+            body.appendBuffer(chunk);
+        });
+        request.exceptionHandler(e -> over[0] = true); // the client went away: nobody to answer
+        request.endHandler(v -> {
+            if (!over[0]) {
+                ctx.put(BODY, body);
+                ctx.next();
+            }
+        });
+        request.resume();
+    }
+
+    private static void tooMuch(RoutingContext ctx, int status, String code, String message) {
+        ctx.response().putHeader("connection", "close");
+        error(ctx, status, code, message);
+    }
+
+    private static Buffer rawBody(RoutingContext ctx) {
+        Buffer b = ctx.get(BODY);
+        return b == null ? Buffer.buffer() : b;
     }
 
     private void authenticate(RoutingContext ctx) {
@@ -360,7 +420,7 @@ public final class AdminApi {
     }
 
     private static com.fasterxml.jackson.databind.JsonNode configBody(RoutingContext ctx) {
-        Buffer raw = ctx.body().buffer();
+        Buffer raw = rawBody(ctx);
         if (raw == null || raw.length() == 0) {
             throw new InvalidRequestException("CONFIG_NOT_OBJECT", "the body must be a JSON object");
         }
@@ -482,7 +542,7 @@ public final class AdminApi {
     }
 
     private static JsonObject body(RoutingContext ctx) {
-        Buffer raw = ctx.body().buffer();
+        Buffer raw = rawBody(ctx);
         if (raw == null || raw.length() == 0) {
             return new JsonObject();
         }
@@ -563,6 +623,10 @@ public final class AdminApi {
     private void failure(RoutingContext ctx) {
         Throwable t = ctx.failure();
         if (t instanceof SkewgateException e) {
+            if (e.getCause() != null) {
+                LOG.warn("{} {} answered {} {}: {}", ctx.request().method(), ctx.request().path(), e.status(), e.code(),
+                        e.getCause().toString());
+            }
             error(ctx, e.status(), e.code(), e.getMessage());
         } else if (t instanceof StoreFailure e) {
             LOG.error("store failure on {} {}: {}", ctx.request().method(), ctx.request().path(), e.getMessage(), e);

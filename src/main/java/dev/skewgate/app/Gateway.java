@@ -8,6 +8,7 @@ import dev.skewgate.config.ServeSettings;
 import dev.skewgate.control.ActivityView;
 import dev.skewgate.control.ChangeFeed;
 import dev.skewgate.control.ControlPlane;
+import dev.skewgate.edge.ConnectionLimits;
 import dev.skewgate.edge.EdgeServer;
 import dev.skewgate.proxy.TrustedProxies;
 import dev.skewgate.proxy.UpstreamHealth;
@@ -18,6 +19,7 @@ import dev.skewgate.push.PushHub;
 import dev.skewgate.routing.RoutingCompiler;
 import dev.skewgate.routing.RoutingHolder;
 import dev.skewgate.store.FileBlobStore;
+import dev.skewgate.store.FilePermissions;
 import dev.skewgate.store.Store;
 import dev.skewgate.store.sqlite.SqliteStore;
 import dev.skewgate.traffic.TrafficMeter;
@@ -77,6 +79,8 @@ public final class Gateway implements AutoCloseable {
 
     private void startComponents() throws IOException {
         Files.createDirectories(settings.dataDir());
+        // Owner-only: the database holds webhook secrets and the folder the admin token and the key file.
+        FilePermissions.restrict(settings.dataDir(), FilePermissions.DIR);
         store = SqliteStore.open(settings.dataDir().resolve("skewgate.db"));
         FileBlobStore blobs = new FileBlobStore(settings.dataDir().resolve("blobs"));
         AdminToken token = AdminToken.loadOrCreate(settings.dataDir());
@@ -115,10 +119,13 @@ public final class Gateway implements AutoCloseable {
         vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         String checkSecret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
         NotifyWebhook webhook = new NotifyWebhook(vertx,
-                (site, version, message) -> control.notifyExternal(site, version, message).notified());
+                (site, version, message, delivery, expires) -> control.notifyExternalOnce(site, version, message,
+                        delivery, Instant.ofEpochSecond(expires))
+                        .map(e -> java.util.OptionalInt.of(e.notified())).orElse(java.util.OptionalInt.empty()));
+        TrustedProxies trusted = TrustedProxies.parse(settings.trustedProxies());
         edge = new EdgeServer(vertx, new EdgeServer.Services(routing, push, webhook, sdk, traffic, tunnels,
-                new UpstreamHealth(), TrustedProxies.parse(settings.trustedProxies()), settings.upstreamTimeout(),
-                checkSecret));
+                new UpstreamHealth(), trusted, settings.upstreamTimeout(), checkSecret),
+                new ConnectionLimits(settings.limits(), trusted));
         AdminServer admin = new AdminServer(vertx, new AdminApi(control, token, () -> edgePort, traffic, tunnels));
         edgePort = await(edge.start(settings.edgeHost(), settings.edgePort(), settings.edgeInstances()),
                 "edge listener (for browsers)", settings.edgeHost(), settings.edgePort(), "--port / SKEWGATE_PORT",

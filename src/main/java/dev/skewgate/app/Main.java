@@ -30,8 +30,10 @@ public final class Main {
     /** Runs a command line with the given output streams; returns its exit code (used by tests, too). */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(new Main());
-        cli.setOut(out);
-        cli.setErr(err);
+        // Everything printed passes through Terminal.safe: it includes what the gateway sent (messages, names, errors).
+        cli.setOut(dev.skewgate.cli.Terminal.safe(out));
+        cli.setErr(dev.skewgate.cli.Terminal.safe(err));
+        cli.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("error: " + e.getMessage());
             return 1;

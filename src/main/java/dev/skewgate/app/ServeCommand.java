@@ -1,5 +1,6 @@
 package dev.skewgate.app;
 
+import dev.skewgate.config.EdgeLimits;
 import dev.skewgate.config.ServeSettings;
 import dev.skewgate.model.Durations;
 import dev.skewgate.proxy.TrustedProxies;
@@ -54,6 +55,31 @@ public final class ServeCommand implements Callable<Integer> {
             description = "How long in-flight requests may take after SIGTERM. Default: ${DEFAULT-VALUE}")
     String shutdownGrace;
 
+    @Option(names = "--max-connections", defaultValue = "${env:SKEWGATE_MAX_CONNECTIONS:-15000}",
+            description = "Edge connections open at once, event streams included; more get 503. Keep it under the "
+                    + "process's open-file limit (LimitNOFILE). Env SKEWGATE_MAX_CONNECTIONS. Default: ${DEFAULT-VALUE}")
+    int maxConnections;
+
+    @Option(names = "--max-connections-per-client", defaultValue = "${env:SKEWGATE_MAX_CONNECTIONS_PER_CLIENT:-256}",
+            description = "Connections open at once from one client address (trusted proxies exempt). "
+                    + "Env SKEWGATE_MAX_CONNECTIONS_PER_CLIENT. Default: ${DEFAULT-VALUE}")
+    int maxConnectionsPerClient;
+
+    @Option(names = "--max-event-streams", defaultValue = "${env:SKEWGATE_MAX_EVENT_STREAMS:-12000}",
+            description = "Event streams open at once; more get 503 and tabs poll instead. "
+                    + "Env SKEWGATE_MAX_EVENT_STREAMS. Default: ${DEFAULT-VALUE}")
+    int maxEventStreams;
+
+    @Option(names = "--header-timeout", defaultValue = "${env:SKEWGATE_HEADER_TIMEOUT:-30s}",
+            description = "Longest wait for a whole request head (slowloris). Env SKEWGATE_HEADER_TIMEOUT. "
+                    + "Default: ${DEFAULT-VALUE}")
+    String headerTimeout;
+
+    @Option(names = "--min-body-rate", defaultValue = "${env:SKEWGATE_MIN_BODY_RATE:-500}",
+            description = "Bytes per second a request body must arrive at, over 10 s windows; 0: off. "
+                    + "Env SKEWGATE_MIN_BODY_RATE. Default: ${DEFAULT-VALUE}")
+    long minBodyRate;
+
     @Option(names = "--retention-interval", defaultValue = "60s", hidden = true)
     String retentionInterval;
 
@@ -67,10 +93,18 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--trusted-proxy: " + e.getMessage());
         }
+        EdgeLimits limits;
+        try {
+            limits = new EdgeLimits(maxConnections, maxConnectionsPerClient, maxEventStreams,
+                    Durations.parse(headerTimeout), minBodyRate);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         ServeSettings settings = new ServeSettings(host, listen.port, adminHost, listen.adminPort, dataDir,
                 base.maxFileInMemory(),
                 memoryBudgetMb << 20, Durations.parse(retentionInterval), base.edgeInstances(),
-                Durations.parse(upstreamTimeout), proxies, Durations.parse(webSocketDrain), Durations.parse(shutdownGrace));
+                Durations.parse(upstreamTimeout), proxies, Durations.parse(webSocketDrain), Durations.parse(shutdownGrace),
+                limits);
         CountDownLatch stop = ListenOptions.stopSignal();
         Gateway gateway = Gateway.start(settings);
         Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "skewgate-shutdown"));

@@ -101,7 +101,7 @@ public final class DeployCommand implements Callable<Integer> {
         if (missing.isEmpty()) {
             return;
         }
-        Progress progress = new Progress(out, System.console() != null, missing.size(), bytes);
+        Progress progress = new Progress(Terminal.raw(out), System.console() != null, missing.size(), bytes);
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallel, 16)));
         try {
             List<Future<?>> pending = new ArrayList<>();

@@ -13,8 +13,13 @@ final class Table {
         rows.add(header);
     }
 
+    /** A row; cells come from the gateway, so they are cleaned of anything that would drive the terminal. */
     Table row(String... cells) {
-        rows.add(cells);
+        String[] clean = new String[cells.length];
+        for (int i = 0; i < cells.length; i++) {
+            clean[i] = Terminal.clean(cells[i]);
+        }
+        rows.add(clean);
         return this;
     }
 

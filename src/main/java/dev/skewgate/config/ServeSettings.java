@@ -17,6 +17,7 @@ import java.util.List;
  * @param trustedProxies addresses (CIDR) whose X-Forwarded-* and Forwarded headers are believed
  * @param webSocketDrain how long WebSockets to a retired deployment stay open before they are closed
  * @param shutdownGrace how long in-flight requests may take to finish after SIGTERM
+ * @param limits connection caps and slow-client timeouts of the edge
  */
 public record ServeSettings(
         String edgeHost,
@@ -31,7 +32,8 @@ public record ServeSettings(
         Duration upstreamTimeout,
         List<String> trustedProxies,
         Duration webSocketDrain,
-        Duration shutdownGrace) {
+        Duration shutdownGrace,
+        EdgeLimits limits) {
 
     public static final long DEFAULT_MAX_FILE_IN_MEMORY = 1L << 20;
     public static final long DEFAULT_MEMORY_BUDGET = 256L << 20;
@@ -40,18 +42,25 @@ public record ServeSettings(
     public static ServeSettings of(int edgePort, int adminPort, Path dataDir) {
         return new ServeSettings("0.0.0.0", edgePort, "127.0.0.1", adminPort, dataDir, DEFAULT_MAX_FILE_IN_MEMORY,
                 DEFAULT_MEMORY_BUDGET, Duration.ofMinutes(1), Runtime.getRuntime().availableProcessors(),
-                Duration.ofSeconds(60), List.of(), Duration.ofSeconds(30), Duration.ofSeconds(30));
+                Duration.ofSeconds(60), List.of(), Duration.ofSeconds(30), Duration.ofSeconds(30), EdgeLimits.DEFAULTS);
     }
 
     /** The same settings trusting these proxy addresses. */
     public ServeSettings withTrustedProxies(List<String> proxies) {
         return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
-                retentionInterval, edgeInstances, upstreamTimeout, proxies, webSocketDrain, shutdownGrace);
+                retentionInterval, edgeInstances, upstreamTimeout, proxies, webSocketDrain, shutdownGrace, limits);
     }
 
     /** The same settings with other proxy timings (tests use short ones). */
     public ServeSettings withProxyTimings(Duration upstream, Duration drain) {
         return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
-                retentionInterval, edgeInstances, upstream, trustedProxies, drain, shutdownGrace);
+                retentionInterval, edgeInstances, upstream, trustedProxies, drain, shutdownGrace, limits);
+    }
+
+    /** The same settings with other edge limits (tests use small ones). */
+    public ServeSettings withLimits(EdgeLimits edgeLimits) {
+        return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
+                retentionInterval, edgeInstances, upstreamTimeout, trustedProxies, webSocketDrain, shutdownGrace,
+                edgeLimits);
     }
 }

@@ -651,8 +651,27 @@ public final class ControlPlane {
      */
     public synchronized SiteEvent notifyExternal(String siteName, String version, String message) {
         site(siteName);
-        SiteEvent event = store.appendEvent(siteName, new EventDraft("notify", Optional.of(version), Optional.empty(),
-                "webhook", clock.instant(), message.isEmpty() ? "external deploy " + version : message));
+        SiteEvent event = store.appendEvent(siteName, notifyDraft(version, message));
+        return announceExternal(event, version);
+    }
+
+    /**
+     * The same for one signed webhook delivery: recorded with the event in one transaction and kept until
+     * {@code expiresAt}, so a replay, even after a restart, is recognised; empty for a replay (nothing is told).
+     */
+    public synchronized Optional<SiteEvent> notifyExternalOnce(String siteName, String version, String message,
+                                                               String delivery, Instant expiresAt) {
+        site(siteName);
+        return store.appendEventOnce(siteName, delivery, expiresAt, clock.instant(), notifyDraft(version, message))
+                .map(event -> announceExternal(event, version));
+    }
+
+    private EventDraft notifyDraft(String version, String message) {
+        return new EventDraft("notify", Optional.of(version), Optional.empty(), "webhook", clock.instant(),
+                message.isEmpty() ? "external deploy " + version : message);
+    }
+
+    private SiteEvent announceExternal(SiteEvent event, String version) {
         String data = "{\"deployment\":" + quote(version) + ",\"previous\":null,\"reason\":\"activate\","
                 + "\"required\":false,\"external\":true}";
         return announce(event, "deployment", data);

@@ -40,12 +40,14 @@ public final class EdgeServer {
 
     private final Vertx vertx;
     private final Services services;
+    private final ConnectionLimits limits;
     private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
     private int port = -1;
 
-    public EdgeServer(Vertx vertx, Services services) {
+    public EdgeServer(Vertx vertx, Services services, ConnectionLimits limits) {
         this.vertx = vertx;
         this.services = services;
+        this.limits = limits;
     }
 
     /** Starts {@code instances} servers sharing one port (port 0: a free one, see {@link Ports}). */
@@ -112,10 +114,18 @@ public final class EdgeServer {
                     new PresenceEndpoint(s.push()), s.webhook(), s.sdk());
             ProxyHandler proxy = new ProxyHandler(vertx, s.upstreams(), s.tunnels(), s.trusted(), s.upstreamTimeout());
             EdgeHandler handler = new EdgeHandler(s.routing(), endpoints, proxy, s.traffic(), s.checkSecret());
+            ConnectionLimits.Loop budget = edge.limits.new Loop(vertx);
             HttpServer server = vertx.createHttpServer(options)
-                    .connectionHandler(StrictFraming::install)
+                    .connectionHandler(connection -> {
+                        StrictFraming.install(connection);
+                        budget.connected(connection);
+                    })
                     .invalidRequestHandler(StrictFraming::refuse)
-                    .requestHandler(handler);
+                    .requestHandler(request -> {
+                        if (budget.admit(request)) {
+                            handler.handle(request);
+                        }
+                    });
             edge.servers.add(server);
             return server.listen().onSuccess(srv -> bound.add(srv.actualPort()));
         }

@@ -12,9 +12,6 @@ import java.security.InvalidKeyException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.Iterator;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -32,13 +29,16 @@ public final class NotifyWebhook {
     /** What the webhook asks the control plane to do. */
     @FunctionalInterface
     public interface ExternalDeploys {
-        /** Audits the external deploy and tells open tabs; returns how many were told. */
-        int announce(String site, String version, String message);
+        /**
+         * Unless the delivery was seen before, records it until {@code expiresAtEpochSecond}, audits the external
+         * deploy and tells open tabs; returns how many were told, or empty for a replay. Blocking (the store).
+         */
+        java.util.OptionalInt announceOnce(String site, String version, String message, String delivery,
+                                           long expiresAtEpochSecond);
     }
 
     private final Vertx vertx;
     private final ExternalDeploys deploys;
-    private final Map<String, Long> seen = new ConcurrentHashMap<>();
 
     public NotifyWebhook(Vertx vertx, ExternalDeploys deploys) {
         this.vertx = vertx;
@@ -95,25 +95,14 @@ public final class NotifyWebhook {
                     "X-Skewgate-Signature is required: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"t.body\">");
             return;
         }
-        long timestamp = -1;
-        java.util.List<String> signatures = new java.util.ArrayList<>();
-        for (String part : header.split(",")) {
-            String p = part.trim();
-            if (p.startsWith("t=")) {
-                try {
-                    timestamp = Long.parseLong(p.substring(2));
-                } catch (NumberFormatException e) {
-                    timestamp = -1;
-                }
-            } else if (p.startsWith("v1=")) {
-                signatures.add(p.substring(3).toLowerCase(java.util.Locale.ROOT));
-            }
-        }
-        if (timestamp < 0 || signatures.isEmpty()) {
+        java.util.Optional<Signature> signature = Signature.parse(header);
+        if (signature.isEmpty()) {
             DataPlaneErrors.json(request, 401, "SIGNATURE_MALFORMED",
                     "X-Skewgate-Signature must look like t=1700000000,v1=<64 hex characters>");
             return;
         }
+        long timestamp = signature.get().timestamp();
+        java.util.List<String> signatures = signature.get().v1();
         long now = System.currentTimeMillis() / 1000;
         if (Math.abs(now - timestamp) > WINDOW_SECONDS) {
             DataPlaneErrors.json(request, 401, "SIGNATURE_EXPIRED", "the signature's timestamp is " + (now - timestamp)
@@ -160,25 +149,67 @@ public final class NotifyWebhook {
                     "'deployment' must be a version string of 1-200 characters; 'message' an optional string");
             return;
         }
-        if (seen.putIfAbsent(site.name() + ":" + timestamp + ":" + match, now + WINDOW_SECONDS) != null) {
-            respond(request, 200, new JsonObject().put("status", "duplicate").put("notified", 0));
-            return;
-        }
-        forgetExpired(now);
-        vertx.<Integer>executeBlocking(() -> deploys.announce(site.name(), v, m), false)
-                .onSuccess(n -> respond(request, 202, new JsonObject().put("status", "notified").put("notified", n)))
+        // The replay guard lives in the store, with the audit event: a restart inside the window forgets nothing.
+        String delivery = deliveryId(site.name(), timestamp, match);
+        long expires = timestamp + WINDOW_SECONDS;
+        vertx.executeBlocking(() -> deploys.announceOnce(site.name(), v, m, delivery, expires), false)
+                .onSuccess(n -> {
+                    if (n.isEmpty()) {
+                        respond(request, 200, new JsonObject().put("status", "duplicate").put("notified", 0));
+                    } else {
+                        respond(request, 202, new JsonObject().put("status", "notified").put("notified", n.getAsInt()));
+                    }
+                })
                 .onFailure(e -> DataPlaneErrors.json(request, 503, "NOTIFY_FAILED", "the notice was not recorded: "
                         + e.getMessage()));
     }
 
-    private void forgetExpired(long now) {
-        if (seen.size() < 1024) {
-            return;
+    /** A fixed-size id of one signed delivery: the same body signed at the same second by the same secret. */
+    static String deliveryId(String site, long timestamp, String signature) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest((site + "\n" + timestamp + "\n" + signature)
+                    .getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK always has SHA-256", e);
         }
-        for (Iterator<Map.Entry<String, Long>> it = seen.entrySet().iterator(); it.hasNext(); ) {
-            if (it.next().getValue() < now) {
-                it.remove();
+    }
+
+    /**
+     * A parsed {@code X-Skewgate-Signature}: {@code t=<unix seconds>} and one or more {@code v1=<hex>} (more than one
+     * while a sender rotates secrets).
+     *
+     * @param v1 the candidate signatures (64 hex characters, lowercased), at most {@link #MAX_SIGNATURES}
+     */
+    record Signature(long timestamp, java.util.List<String> v1) {
+
+        /** More candidates than a rotation needs only cost HMAC comparisons. */
+        static final int MAX_SIGNATURES = 8;
+        private static final java.util.regex.Pattern HEX64 = java.util.regex.Pattern.compile("[0-9a-f]{64}");
+
+        /** Empty when there is no non-negative decimal {@code t=} or no well-formed {@code v1=}. */
+        static java.util.Optional<Signature> parse(String header) {
+            long timestamp = -1;
+            java.util.List<String> signatures = new java.util.ArrayList<>();
+            for (String part : header.split(",")) {
+                String p = part.trim();
+                if (p.startsWith("t=")) {
+                    String digits = p.substring(2);
+                    // Long.parseLong takes a sign and non-ASCII digits; a timestamp is ASCII digits only.
+                    timestamp = !digits.isEmpty() && digits.length() <= 18 && digits.chars().allMatch(c -> c >= '0' && c <= '9')
+                            ? Long.parseLong(digits) : -1;
+                } else if (p.startsWith("v1=") && signatures.size() < MAX_SIGNATURES) {
+                    // Only well-formed candidates count against the bound: junk could otherwise push out the real one.
+                    String hex = p.substring(3).toLowerCase(java.util.Locale.ROOT);
+                    if (HEX64.matcher(hex).matches()) {
+                        signatures.add(hex);
+                    }
+                }
             }
+            if (timestamp < 0 || signatures.isEmpty()) {
+                return java.util.Optional.empty();
+            }
+            return java.util.Optional.of(new Signature(timestamp, java.util.List.copyOf(signatures)));
         }
     }
 

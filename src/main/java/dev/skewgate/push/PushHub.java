@@ -164,7 +164,17 @@ public final class PushHub implements ChangeFeed {
 
     private void add(String site, Map<String, Integer> tabs, int sign) {
         Map<String, AtomicInteger> counts = open.computeIfAbsent(site, k -> new ConcurrentHashMap<>());
-        tabs.forEach((boot, n) -> counts.computeIfAbsent(boot, k -> new AtomicInteger()).addAndGet(sign * n));
+        // A count that drops to zero is removed, not left behind: the keys stay bounded by live deployments.
+        tabs.forEach((boot, n) -> counts.compute(boot, (k, c) -> {
+            AtomicInteger count = c == null ? new AtomicInteger() : c;
+            return count.addAndGet(sign * n) <= 0 ? null : count;
+        }));
+    }
+
+    /** Deployments with a count, for tests: bounded by what the sites know, not by what clients send. */
+    int countedDeployments(String site) {
+        Map<String, AtomicInteger> counts = open.get(site);
+        return counts == null ? 0 : counts.size();
     }
 
     /** Ends every stream on every loop; returns when each loop has done so (or after the wait). */

@@ -53,8 +53,14 @@ public final class FileBlobStore implements BlobStore {
 
     @Override
     public BlobUpload open(String sha256, long size) throws IOException {
+        DiskSpace.require(root, size, "blob " + sha256);
         Path temp = tmp.resolve(sha256 + "." + UUID.randomUUID());
-        FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        FileChannel out;
+        try {
+            out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw full(e, "creating blob " + sha256);
+        }
         return new Upload(sha256, size, temp, out);
     }
 
@@ -83,8 +89,12 @@ public final class FileBlobStore implements BlobStore {
             }
             digest.update(bytes, offset, length);
             ByteBuffer buf = ByteBuffer.wrap(bytes, offset, length);
-            while (buf.hasRemaining()) {
-                out.write(buf);
+            try {
+                while (buf.hasRemaining()) {
+                    out.write(buf);
+                }
+            } catch (IOException e) {
+                throw full(e, "writing blob " + sha256);
             }
         }
 
@@ -99,12 +109,16 @@ public final class FileBlobStore implements BlobStore {
                 throw new InvalidRequestException("BLOB_HASH_MISMATCH",
                         "the uploaded bytes hash to " + actual + ", not " + sha256);
             }
-            out.force(true);
-            out.close();
-            Path target = path(sha256);
-            Files.createDirectories(target.getParent());
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            fsyncDirectory(target.getParent());
+            try {
+                out.force(true);
+                out.close();
+                Path target = path(sha256);
+                Files.createDirectories(target.getParent());
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                fsyncDirectory(target.getParent());
+            } catch (IOException e) {
+                throw full(e, "storing blob " + sha256);
+            }
             done = true;
         }
 
@@ -116,6 +130,14 @@ public final class FileBlobStore implements BlobStore {
                 Files.deleteIfExists(temp);
             }
         }
+    }
+
+    /** A full disk as the admin API's 507, any other I/O failure as it was. */
+    private IOException full(IOException e, String what) {
+        if (DiskSpace.isFull(e)) {
+            throw DiskSpace.full(root, what, e);
+        }
+        return e;
     }
 
     @Override

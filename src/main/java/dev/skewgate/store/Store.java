@@ -105,6 +105,16 @@ public interface Store extends AutoCloseable {
     /** Appends an audited event that changes nothing else, and returns it with its number. */
     SiteEvent appendEvent(String site, EventDraft event);
 
+    /**
+     * In one transaction: forgets deliveries past their expiry, and unless {@code delivery} was recorded before (a
+     * replay), records it until {@code expiresAt} and appends the event. Empty for a replay. At most
+     * {@link #MAX_DELIVERIES} are kept: past that the oldest are forgotten first.
+     */
+    Optional<SiteEvent> appendEventOnce(String site, String delivery, Instant expiresAt, Instant now, EventDraft event);
+
+    /** Deliveries kept for replay detection at most (only validly signed ones are ever recorded). */
+    int MAX_DELIVERIES = 10_000;
+
     /** Records how many connected clients an event reached. */
     void setNotified(String site, long seq, int notified);
 

@@ -69,6 +69,33 @@ class CliEndToEndTest {
     }
 
     @Test
+    void eventsPrintsAWebhookMessagesEscapeSequencesDefused() throws Exception {
+        gw.createSite("shop", "shop.test");
+        gw.activate("shop", gw.deploy("shop", java.util.Map.of("index.html", "<html><head></head><body>v1</body></html>")));
+        String secret = gw.ok("POST", "/v1/sites/shop/webhook-secrets", null).body().path("secret").asText();
+        String evil = "\u001b]0;owned\u0007\u001b[2J\u001b[31mred\u009b1m\u202eevil\rspoof\nline";
+        String body = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(
+                java.util.Map.of("deployment", "web-1", "message", evil));
+        long t = System.currentTimeMillis() / 1000;
+        String sig = "t=" + t + ",v1=" + java.util.HexFormat.of().formatHex(dev.skewgate.push.NotifyWebhook.hmac(secret,
+                (t + "." + body).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
+                .newBuilder(java.net.URI.create("http://127.0.0.1:" + gw.edgePort() + "/_skewgate/notify"))
+                .header("Host", "shop.test").header("X-Skewgate-Signature", sig)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        org.assertj.core.api.Assertions.assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+
+        Run events = cli("events", "shop");
+        org.assertj.core.api.Assertions.assertThat(events.code()).isZero();
+        org.assertj.core.api.Assertions.assertThat(events.out()).contains("?]0;owned??[2J?[31mred?1m?evil?spoof?line")
+                .doesNotContain("\u001b").doesNotContain("\u0007").doesNotContain("\u009b").doesNotContain("\u202e")
+                .doesNotContain("\r");
+        Run missing = cli("status", "no\u001b[31msuch");
+        org.assertj.core.api.Assertions.assertThat(missing.err()).doesNotContain("\u001b").contains("?[31m");
+    }
+
+    @Test
     void deployActivateRollbackAndStatusEndToEnd() throws Exception {
         Run site = cli("site", "create", "shop", "--host", "shop.localhost", "--host", "*.shop.test");
         assertThat(site.code()).as(site.err()).isZero();

@@ -205,6 +205,24 @@ class PushTest {
     }
 
     @Test
+    void aDeliveryReplayedAfterARestartInsideTheWindowIsStillADuplicate() throws Exception {
+        String secret = gw.ok("POST", "/v1/sites/shop/webhook-secrets", null).body().path("secret").asText();
+        long now = System.currentTimeMillis() / 1000;
+        String body = "{\"deployment\":\"web-restart\"}";
+        String signature = sign(secret, now, body);
+        assertThat(notify(body, signature).statusCode()).isEqualTo(202);
+        gw.restart();
+        try (SseClient tab = stream()) {
+            tab.next("hello", WAIT);
+            HttpResponse<String> replay = notify(body, signature);
+            assertThat(replay.statusCode()).isEqualTo(200);
+            assertThat(replay.body()).contains("duplicate");
+        }
+        assertThat(gw.ok("GET", "/v1/sites/shop/events?limit=5", null).body().path("events").findValuesAsText("type")
+                .stream().filter("notify"::equals).count()).as("audited once").isEqualTo(1);
+    }
+
+    @Test
     void sdkIsServedSmallCompressedAndCachedByVersion() {
         String html = text(gw.get(HOST, "/", "Accept", "text/html"));
         String src = html.replaceAll("(?s).*<script src=\"([^\"]+)\"></script>.*", "$1");

@@ -83,6 +83,21 @@ public abstract class StoreContractTest {
     }
 
     @Test
+    void aWebhookDeliveryIsAppendedOnceEvenAcrossAReopenUntilItExpires() {
+        store.createSite(site("shop", "shop.localhost"), ev("site.create"));
+        Instant expires = t0.plusSeconds(300);
+        assertThat(store.appendEventOnce("shop", "d1", expires, t0, ev("notify"))).isPresent();
+        assertThat(store.appendEventOnce("shop", "d1", expires, t0.plusSeconds(1), ev("notify"))).isEmpty();
+        store = reopen(store);
+        assertThat(store.appendEventOnce("shop", "d1", expires, t0.plusSeconds(299), ev("notify")))
+                .as("a replay after a restart, inside the window").isEmpty();
+        assertThat(store.appendEventOnce("shop", "d2", expires, t0.plusSeconds(299), ev("notify"))).isPresent();
+        assertThat(store.appendEventOnce("shop", "d1", t0.plusSeconds(700), t0.plusSeconds(301), ev("notify")))
+                .as("forgotten once expired").isPresent();
+        assertThat(store.events("shop", 10)).filteredOn(e -> e.type().equals("notify")).hasSize(3);
+    }
+
+    @Test
     void hostBelongsToOneSiteOnly() {
         store.createSite(site("shop", "shop.localhost"), ev("site.create"));
         assertThatThrownBy(() -> store.createSite(site("other", "shop.localhost"), ev("site.create")))

@@ -18,8 +18,13 @@ import dev.skewgate.model.Retention;
 import dev.skewgate.model.RuntimeConfig;
 import dev.skewgate.model.Site;
 import dev.skewgate.model.SiteEvent;
+import dev.skewgate.store.DiskSpace;
+import dev.skewgate.store.FilePermissions;
+import dev.skewgate.store.SecretBox;
 import dev.skewgate.store.Store;
 import dev.skewgate.store.StoreFailure;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -50,13 +55,31 @@ public final class SqliteStore implements Store {
             + "demoted_at, retired_at, message, git_sha, author, file_count, total_bytes, promoted_from, backend";
 
     private final Connection db;
+    private final Path dataDir;
+    private final SecretBox secrets;
 
-    private SqliteStore(Connection db) {
+    private SqliteStore(Connection db, Path dataDir, SecretBox secrets) {
         this.db = db;
+        this.dataDir = dataDir;
+        this.secrets = secrets;
     }
 
-    /** Opens (creating if needed) the database file and brings its schema up to date. */
+    /**
+     * Opens (creating if needed) the database file and brings its schema up to date. The file and its -wal and -shm
+     * companions are made owner-only (SQLite creates the companions with the database's mode), and webhook secrets
+     * are encrypted under the data directory's key file; plaintext ones from older versions are encrypted now.
+     */
     public static SqliteStore open(Path file) {
+        Path dir = file.toAbsolutePath().getParent();
+        try {
+            if (!Files.exists(file)) {
+                Files.createFile(file, FilePermissions.OWNER_ONLY_FILE); // an empty file is a new SQLite database
+            }
+            restrictFiles(file);
+        } catch (IOException e) {
+            throw new StoreFailure("cannot create " + file + " with owner-only permissions: " + e.getMessage(), e);
+        }
+        SecretBox box = SecretBox.loadOrCreate(dir);
         SQLiteConfig config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
         config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
@@ -68,10 +91,54 @@ public final class SqliteStore implements Store {
         try {
             Connection connection = source.getConnection();
             connection.setAutoCommit(true);
-            return new SqliteStore(connection);
+            restrictFiles(file);
+            SqliteStore store = new SqliteStore(connection, dir, box);
+            store.sealPlaintextSecrets();
+            return store;
         } catch (SQLException e) {
             throw new StoreFailure("cannot open " + file, e);
+        } catch (IOException e) {
+            throw new StoreFailure("cannot make " + file + " owner-only: " + e.getMessage(), e);
         }
+    }
+
+    private static void restrictFiles(Path file) throws IOException {
+        for (String suffix : List.of("", "-wal", "-shm", "-journal")) {
+            FilePermissions.restrict(file.resolveSibling(file.getFileName() + suffix), FilePermissions.FILE);
+        }
+    }
+
+    /** Webhook secrets stored in plaintext by an older version are encrypted in place (no revision, no event). */
+    private synchronized void sealPlaintextSecrets() {
+        inTransaction(() -> {
+            Map<String, List<String>> plain = new java.util.LinkedHashMap<>();
+            try (PreparedStatement st = db.prepareStatement("SELECT name, webhook_secrets FROM sites");
+                 ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    List<String> stored = fromJson(rs.getString(2), new TypeReference<List<String>>() { });
+                    if (stored.stream().anyMatch(v -> !SecretBox.isSealed(v))) {
+                        plain.put(rs.getString(1), stored);
+                    }
+                }
+            }
+            for (var e : plain.entrySet()) {
+                try (PreparedStatement st = db.prepareStatement("UPDATE sites SET webhook_secrets=? WHERE name=?")) {
+                    st.setString(1, sealed(e.getValue()));
+                    st.setString(2, e.getKey());
+                    st.executeUpdate();
+                }
+            }
+            return null;
+        });
+    }
+
+    /** The webhook secrets as stored: each one encrypted (a sealed one stays as it is). */
+    private String sealed(List<String> values) {
+        return toJson(values.stream().map(v -> SecretBox.isSealed(v) ? v : secrets.seal(v)).toList());
+    }
+
+    private List<String> unsealed(String json) {
+        return fromJson(json, new TypeReference<List<String>>() { }).stream().map(secrets::open).toList();
     }
 
     @Override
@@ -110,7 +177,7 @@ public final class SqliteStore implements Store {
                 st.setLong(16, site.createdAt().toEpochMilli());
                 st.setString(17, site.config().json());
                 st.setLong(18, site.config().revision());
-                st.setString(19, toJson(site.webhookSecrets()));
+                st.setString(19, sealed(site.webhookSecrets()));
                 st.setString(20, site.defaultBackend().map(SqliteStore::toJson).orElse(null));
                 st.setString(21, checksJson(site.checks()));
                 st.executeUpdate();
@@ -164,11 +231,11 @@ public final class SqliteStore implements Store {
     }
 
     @Override
-    public synchronized void setWebhookSecrets(String site, List<String> secrets, EventDraft event) {
+    public synchronized void setWebhookSecrets(String site, List<String> values, EventDraft event) {
         inTransaction(() -> {
             try (PreparedStatement st = db.prepareStatement(
                     "UPDATE sites SET webhook_secrets=?, revision=revision+1 WHERE name=?")) {
-                st.setString(1, toJson(secrets));
+                st.setString(1, sealed(values));
                 st.setString(2, site);
                 if (st.executeUpdate() != 1) {
                     throw siteNotFound(site);
@@ -261,7 +328,7 @@ public final class SqliteStore implements Store {
                                     fromJson(rs.getString(15), new TypeReference<List<String>>() { }),
                                     Optional.ofNullable(rs.getString(16))),
                             new RuntimeConfig(rs.getLong(18), rs.getString(17)),
-                            fromJson(rs.getString(19), new TypeReference<List<String>>() { }),
+                            unsealed(rs.getString(19)),
                             backend(rs.getString(20)),
                             checks(rs.getString(21)),
                             Optional.ofNullable(rs.getString(9)),
@@ -603,6 +670,31 @@ public final class SqliteStore implements Store {
     }
 
     @Override
+    public synchronized Optional<SiteEvent> appendEventOnce(String site, String delivery, Instant expiresAt, Instant now,
+                                                        EventDraft event) {
+        return inTransaction(() -> {
+            try (PreparedStatement st = db.prepareStatement("DELETE FROM webhook_deliveries WHERE expires_at < ?")) {
+                st.setLong(1, now.getEpochSecond());
+                st.executeUpdate();
+            }
+            try (PreparedStatement st = db.prepareStatement(
+                    "INSERT OR IGNORE INTO webhook_deliveries (delivery, expires_at) VALUES (?, ?)")) {
+                st.setString(1, delivery);
+                st.setLong(2, expiresAt.getEpochSecond());
+                if (st.executeUpdate() == 0) {
+                    return Optional.<SiteEvent>empty();
+                }
+            }
+            try (PreparedStatement st = db.prepareStatement("DELETE FROM webhook_deliveries WHERE delivery IN "
+                    + "(SELECT delivery FROM webhook_deliveries ORDER BY expires_at DESC LIMIT -1 OFFSET ?)")) {
+                st.setInt(1, MAX_DELIVERIES);
+                st.executeUpdate();
+            }
+            return Optional.of(insertEvent(site, event));
+        });
+    }
+
+    @Override
     public synchronized void setNotified(String site, long seq, int notified) {
         inTransaction(() -> {
             try (PreparedStatement st = db.prepareStatement("UPDATE events SET notified=? WHERE site=? AND seq=?")) {
@@ -695,26 +787,62 @@ public final class SqliteStore implements Store {
         try {
             return work.run();
         } catch (SQLException e) {
-            throw new StoreFailure("database read failed: " + e.getMessage(), e);
+            throw failure("database read", e);
         }
     }
 
+    /**
+     * Runs the work in one transaction. When the commit fails (a full disk: SQLITE_FULL), SQLite may already have
+     * rolled back, so the cleanup's own errors ("no transaction is active") are attached to the real cause, never
+     * thrown instead of it, and the connection is left in auto-commit for the next call.
+     */
     private <T> T inTransaction(Work<T> work) {
         try {
             db.setAutoCommit(false);
-            try {
-                T result = work.run();
-                db.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                db.rollback();
-                throw e;
-            } finally {
-                db.setAutoCommit(true);
-            }
         } catch (SQLException e) {
-            throw new StoreFailure("database write failed: " + e.getMessage(), e);
+            throw failure("database write", e);
         }
+        try {
+            T result = work.run();
+            db.commit();
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            try {
+                db.rollback();
+            } catch (SQLException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            if (e instanceof SQLException sql) {
+                throw failure("database write", sql);
+            }
+            throw (RuntimeException) e;
+        } finally {
+            restoreAutoCommit();
+        }
+    }
+
+    private void restoreAutoCommit() {
+        try {
+            db.setAutoCommit(true);
+        } catch (SQLException e) {
+            // setAutoCommit(true) commits, which fails when SQLite already ended the transaction; roll back what
+            // may be left and try once more, so the next call does not run inside a stale transaction.
+            try {
+                db.rollback();
+                db.setAutoCommit(true);
+            } catch (SQLException again) {
+                org.slf4j.LoggerFactory.getLogger(SqliteStore.class).warn("could not restore auto-commit: {}",
+                        again.toString());
+            }
+        }
+    }
+
+    private RuntimeException failure(String what, SQLException e) {
+        if (e instanceof org.sqlite.SQLiteException s && s.getResultCode() == org.sqlite.SQLiteErrorCode.SQLITE_FULL
+                || DiskSpace.isFull(e)) {
+            return DiskSpace.full(dataDir, what, e);
+        }
+        return new StoreFailure(what + " failed: " + e.getMessage(), e);
     }
 
     private static Optional<Backend> backend(String json) {
