@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
-import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.options.WaitForSelectorState;
+import dev.skewgate.testing.Chromium;
 import dev.skewgate.testing.TestGateway;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BrowserSdkTest {
 
-    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     static final String HOST = "shop.localhost";
 
     static Playwright playwright;
@@ -41,13 +40,8 @@ class BrowserSdkTest {
 
     @BeforeAll
     static void launch() {
-        if (!Files.isExecutable(CHROMIUM)) {
-            throw new IllegalStateException("these tests need Debian's Chromium: apt-get install chromium (.ci/run does)");
-        }
         playwright = Playwright.create();
-        browser = playwright.chromium().launch(new BrowserType.LaunchOptions().setExecutablePath(CHROMIUM).setHeadless(true)
-                .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                        "--disable-background-networking", "--disable-component-update", "--disable-sync")));
+        browser = Chromium.launch(playwright);
     }
 
     @AfterAll

@@ -4,15 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
-import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.options.WaitForSelectorState;
 import dev.skewgate.config.ServeSettings;
 import dev.skewgate.demo.Demo;
+import dev.skewgate.testing.Chromium;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,13 +24,9 @@ class DemoBrowserTest {
 
     @Test
     void oldTabKeepsItsBackendNewTabGetsTheNewOneAndRetirementPromptsARefresh() throws Exception {
-        assertThat(Files.isExecutable(BrowserSdkTest.CHROMIUM)).as("apt-get install chromium").isTrue();
         try (Demo demo = Demo.start(ServeSettings.of(0, 0, dir));
              Playwright playwright = Playwright.create();
-             Browser browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
-                     .setExecutablePath(BrowserSdkTest.CHROMIUM).setHeadless(true)
-                     .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                             "--disable-background-networking", "--disable-component-update", "--disable-sync")));
+             Browser browser = Chromium.launch(playwright);
              BrowserContext context = browser.newContext()) {
             String url = "http://" + Demo.HOST + ":" + demo.gateway().edgePort() + "/";
             Page tabA = context.newPage();

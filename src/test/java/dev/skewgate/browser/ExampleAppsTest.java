@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
-import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.options.WaitForSelectorState;
 import dev.skewgate.testing.NodeTools;
+import dev.skewgate.testing.Chromium;
 import dev.skewgate.testing.TestGateway;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ExampleAppsTest {
 
-    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     static final Path EXAMPLE = NodeTools.REPO.resolve("examples/vite-react");
     static final Path OUT = NodeTools.REPO.resolve("target/examples");
     static final String HOST = "shop.localhost";
@@ -49,7 +48,7 @@ class ExampleAppsTest {
 
     @BeforeAll
     static void buildTwiceAndLaunch() {
-        if (!Files.isExecutable(CHROMIUM)) {
+        if (!Files.isExecutable(Chromium.EXECUTABLE)) {
             throw new IllegalStateException("these tests need Debian's Chromium: apt-get install chromium (.ci/run does)");
         }
         NodeTools.requireNode();
@@ -61,9 +60,7 @@ class ExampleAppsTest {
         viteBuild("v2", Map.of());
         v2Build = NodeTools.files(OUT.resolve("v2"));
         playwright = Playwright.create();
-        browser = playwright.chromium().launch(new BrowserType.LaunchOptions().setExecutablePath(CHROMIUM).setHeadless(true)
-                .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                        "--disable-background-networking", "--disable-component-update", "--disable-sync")));
+        browser = Chromium.launch(playwright);
     }
 
     static String viteBuild(String version, Map<String, String> env) {
@@ -146,6 +143,27 @@ class ExampleAppsTest {
         page.waitForSelector("#reports", visibleWithin(5_000));
         assertThat(page.textContent("#reports")).startsWith("Reports of v1");
         assertThat(page.evaluate("() => window.preloadErrors || 0")).isEqualTo(0);
+    }
+
+    @Test
+    void twentyTabsOfTheExampleAllWorkHearTheChangeAndAreCounted() {
+        String v1 = gw.deployBytes("shop", v1Build);
+        gw.activate("shop", v1);
+        List<Page> tabs = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            tabs.add(open("v1")); // each one loads and hears the shared stream (the 6th used to hang)
+        }
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+        int counted = 0;
+        while (System.nanoTime() < deadline && counted != 20) {
+            counted = gw.ok("GET", "/v1/sites/shop/status", null).body().path("openClients").path(v1).asInt();
+            tabs.get(0).waitForTimeout(100); // the leader reports presence every 2 s
+        }
+        assertThat(counted).as("status counts every tab, not every stream").isEqualTo(20);
+        gw.activate("shop", gw.deployBytes("shop", v2Build));
+        for (Page tab : tabs) {
+            tab.waitForSelector("#update", visibleWithin(3_000)); // every hook re-rendered with updateAvailable
+        }
     }
 
     @Test

@@ -5,12 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
-import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import dev.skewgate.testing.TestBackend;
+import dev.skewgate.testing.Chromium;
 import dev.skewgate.testing.TestGateway;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,16 +47,10 @@ class ManyTabsBrowserTest {
 
     @BeforeAll
     static void launch() {
-        if (!Files.isExecutable(BrowserSdkTest.CHROMIUM)) {
-            throw new IllegalStateException("these tests need Debian's Chromium: apt-get install chromium (.ci/run does)");
-        }
         playwright = Playwright.create();
-        browser = playwright.chromium().launch(new BrowserType.LaunchOptions().setExecutablePath(BrowserSdkTest.CHROMIUM)
-                .setHeadless(true).setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                        // Twenty tabs in the background must keep running their timers as a user's would in front.
-                        "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
-                        "--disable-backgrounding-occluded-windows")));
+        // Twenty tabs in the background must keep running their timers as a user's would in front.
+        browser = Chromium.launch(playwright, "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+                "--disable-backgrounding-occluded-windows");
     }
 
     @AfterAll

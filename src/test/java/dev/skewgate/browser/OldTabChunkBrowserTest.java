@@ -4,13 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
-import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
+import dev.skewgate.testing.Chromium;
 import dev.skewgate.testing.TestGateway;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,9 +45,7 @@ class OldTabChunkBrowserTest {
             gw.createSite("shop", HOST);
             String v1 = gw.deploy("shop", build("v1", "index-DkQmTxZa", "Settings-AbCdEfGh"));
             gw.activate("shop", v1);
-            Browser browser = pw.chromium().launch(new BrowserType.LaunchOptions()
-                    .setExecutablePath(BrowserSdkTest.CHROMIUM).setHeadless(true)
-                    .setArgs(List.of("--no-sandbox", "--disable-gpu", "--no-first-run")));
+            Browser browser = Chromium.launch(pw);
             BrowserContext context = browser.newContext();
             String url = "http://" + HOST + ":" + gw.edgePort() + "/";
 
