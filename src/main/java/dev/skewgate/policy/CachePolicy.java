@@ -46,6 +46,11 @@ public final class CachePolicy {
         return Kind.OTHER;
     }
 
+    /** A web manifest by name ({@code manifest.json}, {@code ngsw.json}, {@code *.webmanifest}). */
+    public static boolean webManifest(String path) {
+        return WEB_MANIFEST.matcher(path).matches();
+    }
+
     public static String cacheControl(Kind kind) {
         return switch (kind) {
             case ENTRY -> REVALIDATE_ALWAYS;

@@ -8,12 +8,13 @@ import java.util.Set;
  *
  * <p>The rule never guesses from a file's name whether it is content-hashed: a quarter of Vite's chunk hashes have
  * no digit, and a build tool's naming is not ours to know. It goes by what a running tab loads on its own: scripts,
- * styles, source maps, WebAssembly, fonts, images, media and JSON (lazy translations, data chunks). Documents and the
- * files that decide which version a client runs (HTML entry points, service-worker scripts, web manifests) always come
- * from the deployment a request is served by, so an entry point or service worker removed from a new build is really
- * gone (a browser unregisters a service worker whose script answers 404); so do other files ({@code robots.txt},
- * {@code .env}), which no tab lazy-loads. The edge adds the rules that depend on the request (not for navigations,
- * not for service-worker script fetches, not for a staged deployment's preview).
+ * styles, source maps, WebAssembly, fonts, images, media and JSON (lazy translations, data chunks). Documents (HTML
+ * entry points), web manifests and other files ({@code robots.txt}, {@code .env}), which no tab lazy-loads, always
+ * come from the deployment a request is served by. Service-worker scripts are told by the request, not the name (a
+ * property test found Vite hashes ending in {@code -sw}, which a name rule takes for a service worker): the edge never
+ * borrows for a request with {@code Service-Worker: script}, so a service worker removed from a build answers 404 to
+ * the browser's update check and unregisters. The edge adds the other rules that depend on the request (not for
+ * navigations, not for a staged deployment's preview).
  */
 public final class RetainedLookup {
 
@@ -26,7 +27,7 @@ public final class RetainedLookup {
 
     /** Whether a file of a retained deployment may answer a request for {@code path} (no leading slash). */
     public static boolean mayServeFromRetained(String path, String contentType) {
-        if (CachePolicy.kind(path, contentType) == CachePolicy.Kind.ENTRY) {
+        if (ContentTypes.isHtml(contentType) || CachePolicy.webManifest(path)) {
             return false;
         }
         String name = path.substring(path.lastIndexOf('/') + 1);

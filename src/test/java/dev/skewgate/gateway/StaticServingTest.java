@@ -196,8 +196,8 @@ class StaticServingTest {
         assertThat(header(chunk, "X-Skewgate-Deployment")).isEqualTo(withChunk);
         assertThat(header(chunk, "Cache-Control")).as("the name guess missed: revalidated, not immutable")
                 .isEqualTo("public, max-age=0, must-revalidate");
-        assertThat(gw.get(HOST, "/sw.js").statusCode()).as("a removed service worker is gone (so it unregisters)")
-                .isEqualTo(404);
+        assertThat(gw.get(HOST, "/sw.js", "Service-Worker", "script").statusCode())
+                .as("a removed service worker is gone for the browser's update check (so it unregisters)").isEqualTo(404);
         assertThat(gw.get(HOST, "/assets/Lazy-AbCdEfGh.js", "Accept", NAV, "Sec-Fetch-Mode", "navigate").statusCode())
                 .as("a navigation gets only the version it is served by").isEqualTo(404);
         assertThat(gw.get(HOST, "/assets/Lazy-AbCdEfGh.js", "Service-Worker", "script").statusCode())
