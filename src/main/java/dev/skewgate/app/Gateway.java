@@ -168,7 +168,7 @@ public final class Gateway implements AutoCloseable {
             return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            String address = (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+            String address = dev.skewgate.http.ListenAddress.inUrl(host) + ":" + port;
             ListenFailure why = ListenFailure.of(cause);
             throw new IOException("cannot start the " + what + " on " + address + ": " + why.words()
                     + (why.address() ? "; choose another address with " + hostFlag

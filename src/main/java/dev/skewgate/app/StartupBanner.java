@@ -1,6 +1,7 @@
 package dev.skewgate.app;
 
 import dev.skewgate.config.ServeSettings;
+import dev.skewgate.http.ListenAddress;
 import dev.skewgate.model.Site;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,8 +14,8 @@ final class StartupBanner {
 
     static String text(Gateway gateway, ServeSettings settings) {
         Path data = settings.dataDir().toAbsolutePath().normalize();
-        String edgeHost = reachable(settings.edgeHost(), "localhost");
-        String adminHost = reachable(settings.adminHost(), "127.0.0.1");
+        String edgeHost = ListenAddress.inUrl(ListenAddress.reachable(settings.edgeHost(), "localhost"));
+        String adminHost = ListenAddress.inUrl(ListenAddress.reachable(settings.adminHost(), "127.0.0.1"));
         String port = gateway.edgePort() == 80 ? "" : ":" + gateway.edgePort();
         String dataFlag = Path.of("skewgate-data").toAbsolutePath().normalize().equals(data) ? ""
                 : " --data-dir " + settings.dataDir();
@@ -45,13 +46,5 @@ final class StartupBanner {
                     .append('\n');
         }
         return out.toString();
-    }
-
-    /** A host to put in a URL for a listener on {@code bound}: a wildcard becomes {@code local}, IPv6 gets brackets. */
-    static String reachable(String bound, String local) {
-        if (bound.equals("0.0.0.0") || bound.equals("::") || bound.equals("[::]")) {
-            return local;
-        }
-        return bound.contains(":") && !bound.startsWith("[") ? "[" + bound + "]" : bound;
     }
 }

@@ -97,7 +97,7 @@ public final class Prober implements SwitchGuard {
         this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setMaxRedirects(0)
                 .setConnectTimeout((int) PROBE_TIMEOUT.toMillis()));
         this.edgePort = edgePort;
-        this.edgeAddress = edgeAddress.equals("0.0.0.0") || edgeAddress.equals("::") ? "127.0.0.1" : edgeAddress;
+        this.edgeAddress = dev.skewgate.http.ListenAddress.reachable(edgeAddress, "127.0.0.1");
         this.checkSecret = checkSecret;
         this.clock = clock;
     }

@@ -1,5 +1,6 @@
 package dev.skewgate.cli;
 
+import dev.skewgate.model.Names;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -93,14 +94,7 @@ final class BuildLint {
     }
 
     private static boolean ownHost(String host, List<String> siteHosts) {
-        for (String h : siteHosts) {
-            String own = h.toLowerCase(Locale.ROOT);
-            if (own.equals(host) || (own.startsWith("*.") && host.endsWith(own.substring(1))
-                    && host.indexOf('.') == host.length() - own.length() + 1)) {
-                return true;
-            }
-        }
-        return false;
+        return siteHosts.stream().anyMatch(h -> Names.covers(h.toLowerCase(Locale.ROOT), host));
     }
 
     /** The warning, printed once per deploy; empty when there is nothing to say. */

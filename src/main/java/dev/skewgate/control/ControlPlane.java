@@ -244,8 +244,7 @@ public final class ControlPlane {
         raw.forEach((wildcard, sample) -> {
             String w = Names.hostName(wildcard);
             String h = Names.hostName(sample);
-            if (!w.startsWith("*.") || h.startsWith("*.") || !h.endsWith(w.substring(1))
-                    || h.substring(0, h.length() - w.length() + 1).contains(".")) {
+            if (!w.startsWith("*.") || !Names.covers(w, h)) {
                 throw new InvalidRequestException("INVALID_CHECKS", "'" + sample + "' is not a sample of '" + wildcard + "'");
             }
             out.put(w, h);

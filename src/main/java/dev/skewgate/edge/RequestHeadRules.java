@@ -45,10 +45,10 @@ final class RequestHeadRules {
 
     private static void framing(HttpRequest head) {
         HttpHeaders headers = head.headers();
-        List<String> fields = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
-        if (fields.isEmpty()) {
+        if (!headers.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
             return; // framed by Content-Length, which Netty already validates (one decimal value, no sign)
         }
+        List<String> fields = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
         if (head.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
             throw bad("an HTTP/1.0 request cannot have Transfer-Encoding"); // §6.1: the framing is faulty
         }

@@ -69,4 +69,17 @@ public final class Names {
         }
         return prefix;
     }
+
+    /**
+     * Whether the configured host name {@code pattern} (exact, or {@code *.example.com} for exactly one more label)
+     * covers the concrete, lowercase {@code host}: the rule the edge routes by.
+     */
+    public static boolean covers(String pattern, String host) {
+        if (!pattern.startsWith("*.")) {
+            return pattern.equals(host);
+        }
+        String suffix = pattern.substring(1); // ".example.com"
+        return !host.startsWith("*.") && host.endsWith(suffix) && host.length() > suffix.length()
+                && host.indexOf('.') == host.length() - suffix.length();
+    }
 }
