@@ -5,6 +5,7 @@ import dev.skewgate.proxy.TrustedProxies;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.IdentityHashMap;
@@ -98,7 +99,14 @@ public final class ConnectionLimits {
                         + " connections open, the limit per client address";
             }
             open.put(connection, conn);
-            connection.closeHandler(v -> closed(conn));
+            // The channel's close future, not connection.closeHandler: that is one slot, and the proxy takes it for
+            // its own use (a body still being sent when the client goes); a replaced handler leaked this count until
+            // every client was refused (bench/proxy-vs-nginx.sh found it). Its listeners run on this loop's thread.
+            if (connection instanceof ConnectionBase base) {
+                base.channel().closeFuture().addListener(f -> closed(conn));
+            } else {
+                connection.closeHandler(v -> closed(conn));
+            }
             conn.armHeaderTimer();
         }
 

@@ -48,6 +48,24 @@ class ConnectionLimitsTest {
         }
     }
 
+    @Test
+    void closedProxiedConnectionsAreNoLongerCountedAgainstTheirClient() throws Exception {
+        start(new EdgeLimits(100, 3, 100, Duration.ofSeconds(30), 500));
+        try (dev.skewgate.testing.TestBackend api = dev.skewgate.testing.TestBackend.start("api")) {
+            gw.activate("shop", gw.deployWithBackend("shop", Map.of("index.html", "<html><head></head></html>"),
+                    api.url()));
+            // Ten connections one after another from one address, each closed after a proxied request: with a cap
+            // of three, a close the limits never saw (the proxy once took the connection's only close handler)
+            // would refuse the fourth.
+            for (int i = 0; i < 10; i++) {
+                try (Socket s = connect()) {
+                    assertThat(exchange(s, "/api/version")).as("connection %d", i).startsWith("HTTP/1.1 200");
+                }
+                Thread.sleep(50); // the close reaches the gateway's event loop asynchronously
+            }
+        }
+    }
+
     private Socket connect() throws IOException {
         Socket s = new Socket("127.0.0.1", gw.edgePort());
         s.setSoTimeout(10_000);
