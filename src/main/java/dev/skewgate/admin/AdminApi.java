@@ -1,21 +1,22 @@
 package dev.skewgate.admin;
 
+import static dev.skewgate.admin.Fields.array;
+import static dev.skewgate.admin.Fields.typed;
+
 import dev.skewgate.control.ControlPlane;
 import dev.skewgate.control.DeploymentMeta;
 import dev.skewgate.control.NewDeployment;
-import dev.skewgate.control.SiteSpec;
+import dev.skewgate.control.Running;
+import dev.skewgate.control.SiteSettings;
 import dev.skewgate.model.Deployment;
 import dev.skewgate.model.Durations;
-import dev.skewgate.model.HeaderRule;
 import dev.skewgate.model.InvalidRequestException;
 import dev.skewgate.model.ManifestEntry;
 import dev.skewgate.model.Site;
 import dev.skewgate.model.SiteEvent;
 import dev.skewgate.model.SkewgateException;
-import dev.skewgate.proxy.WebSocketTunnels;
 import dev.skewgate.store.BlobStore;
 import dev.skewgate.store.StoreFailure;
-import dev.skewgate.traffic.TrafficMeter;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
@@ -51,21 +52,14 @@ public final class AdminApi {
     private final ControlPlane control;
     private final AdminToken token;
     private final IntSupplier edgePort;
-    private final TrafficMeter traffic;
-    private final WebSocketTunnels tunnels;
 
     /**
      * @param edgePort the data plane's bound port, reported by {@code /v1/health} so the CLI can print preview URLs
-     * @param traffic per-deployment request counts for the status
-     * @param tunnels open WebSockets per deployment for the status
      */
-    public AdminApi(ControlPlane control, AdminToken token, IntSupplier edgePort, TrafficMeter traffic,
-                    WebSocketTunnels tunnels) {
+    public AdminApi(ControlPlane control, AdminToken token, IntSupplier edgePort) {
         this.control = control;
         this.token = token;
         this.edgePort = edgePort;
-        this.traffic = traffic;
-        this.tunnels = tunnels;
     }
 
     public Router router(Vertx vertx) {
@@ -78,13 +72,13 @@ public final class AdminApi {
         router.get("/v1/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "ok")
                 .put("edgePort", edgePort.getAsInt())));
         router.get("/v1/sites").handler(ctx -> json(ctx, 200, new JsonObject().put("sites",
-                new JsonArray(control.sites().stream().map(Wire::site).toList()))));
+                new JsonArray(control.sites().list().stream().map(Wire::site).toList()))));
         router.post("/v1/sites").handler(this::createSite);
-        router.get("/v1/sites/:site").handler(ctx -> site(ctx, 200, control.site(ctx.pathParam("site"))));
+        router.get("/v1/sites/:site").handler(ctx -> site(ctx, 200, control.sites().get(ctx.pathParam("site"))));
         router.patch("/v1/sites/:site").handler(this::updateSite);
         router.delete("/v1/sites/:site").handler(this::deleteSite);
         router.get("/v1/sites/:site/deployments").handler(ctx -> json(ctx, 200, new JsonObject().put("deployments",
-                new JsonArray(control.deployments(ctx.pathParam("site")).stream().map(Wire::deployment).toList()))));
+                new JsonArray(control.sites().deployments(ctx.pathParam("site")).stream().map(Wire::deployment).toList()))));
         router.post("/v1/sites/:site/deployments").handler(this::createDeployment);
         router.get("/v1/sites/:site/status").handler(this::status);
         router.get("/v1/sites/:site/events").handler(this::events);
@@ -92,19 +86,19 @@ public final class AdminApi {
         router.get("/v1/sites/:site/activation").handler(this::activation);
         router.post("/v1/sites/:site/rollback").handler(this::rollback);
         router.post("/v1/sites/:site/retire").handler(this::retire);
-        router.get("/v1/deployments/:id").handler(ctx -> json(ctx, 200, Wire.deployment(control.deployment(ctx.pathParam("id")))));
+        router.get("/v1/deployments/:id").handler(ctx -> json(ctx, 200, Wire.deployment(control.sites().deployment(ctx.pathParam("id")))));
         router.get("/v1/deployments/:id/files").handler(ctx -> json(ctx, 200, new JsonObject().put("files",
-                new JsonArray(control.files(ctx.pathParam("id")).stream().map(Wire::file).toList()))));
+                new JsonArray(control.sites().files(ctx.pathParam("id")).stream().map(Wire::file).toList()))));
         router.post("/v1/deployments/:id/finalize").handler(ctx -> json(ctx, 200,
-                Wire.deployment(control.finalizeDeployment(ctx.pathParam("id"), actor(ctx)))));
+                Wire.deployment(control.uploads().finalizeDeployment(ctx.pathParam("id"), actor(ctx)))));
         router.post("/v1/deployments/:id/promote").handler(this::promote);
-        router.get("/v1/sites/:site/config").handler(ctx -> config(ctx, control.site(ctx.pathParam("site"))));
+        router.get("/v1/sites/:site/config").handler(ctx -> config(ctx, control.sites().get(ctx.pathParam("site"))));
         router.put("/v1/sites/:site/config").handler(this::putConfig);
         router.patch("/v1/sites/:site/config").handler(this::patchConfig);
         router.post("/v1/sites/:site/webhook-secrets").handler(ctx -> json(ctx, 201, new JsonObject()
-                .put("secret", control.rotateWebhookSecret(ctx.pathParam("site"), actor(ctx)))
+                .put("secret", control.config().rotateWebhookSecret(ctx.pathParam("site"), actor(ctx)))
                 .put("message", "keep this secret: it is shown once; the previous secret stays valid until the next rotation")));
-        router.post("/v1/retention/run").handler(ctx -> json(ctx, 200, Wire.retention(control.runRetention())));
+        router.post("/v1/retention/run").handler(ctx -> json(ctx, 200, Wire.retention(control.retention().run())));
         router.route().handler(ctx -> error(ctx, 404, "NOT_FOUND", "no admin endpoint " + ctx.request().method()
                 + " " + ctx.request().path()));
         router.route().failureHandler(this::failure);
@@ -187,86 +181,24 @@ public final class AdminApi {
         if (name == null) {
             throw new InvalidRequestException("MISSING_FIELD", "'name' is required");
         }
-        Site site = control.createSite(name, spec(body), actor(ctx));
+        JsonObject patch = body.copy();
+        patch.remove("name");
+        Site site = control.sites().create(name, SiteSettingsWire.patched(SiteSettings.DEFAULT, patch), actor(ctx));
         site(ctx, 201, site);
     }
 
     private void updateSite(RoutingContext ctx) {
-        Site site = control.updateSite(ctx.pathParam("site"), spec(body(ctx)), ifMatch(ctx), actor(ctx));
+        Site current = control.sites().get(ctx.pathParam("site"));
+        SiteSettings settings = SiteSettingsWire.patched(SiteSettings.of(current), body(ctx));
+        Site site = control.sites().update(current.name(), settings, ifMatch(ctx).orElse(current.revision()), actor(ctx));
         site(ctx, 200, site);
     }
 
     private void deleteSite(RoutingContext ctx) {
         boolean force = "true".equals(ctx.request().getParam("force"));
-        var deletion = control.deleteSite(ctx.pathParam("site"), force, ifMatch(ctx), actor(ctx));
+        var deletion = control.sites().delete(ctx.pathParam("site"), force, ifMatch(ctx), actor(ctx));
         json(ctx, 200, new JsonObject().put("event", Wire.event(deletion.event()))
                 .put("retired", new JsonArray(deletion.retired())));
-    }
-
-    private static SiteSpec spec(JsonObject body) {
-        JsonObject retention = optionalObject(body, "retention");
-        JsonObject client = optionalObject(body, "client");
-        JsonObject checks = optionalObject(body, "checks");
-        Optional<Map<String, String>> samples = Optional.empty();
-        if (checks.containsKey("wildcardSamples")) {
-            Map<String, String> m = new HashMap<>();
-            optionalObject(checks, "wildcardSamples").forEach(e -> m.put(e.getKey(), String.valueOf(e.getValue())));
-            samples = Optional.of(m);
-        }
-        Optional<List<HeaderRule>> rules = Optional.empty();
-        if (body.containsKey("headerRules")) {
-            List<HeaderRule> list = new ArrayList<>();
-            for (Object o : array(body, "headerRules")) {
-                if (!(o instanceof JsonObject rule) || !(rule.getValue("headers") instanceof JsonObject headers)) {
-                    throw new InvalidRequestException("INVALID_HEADER_RULE", "each header rule is {\"glob\": ..., \"headers\": {...}}");
-                }
-                Map<String, String> h = new HashMap<>();
-                headers.forEach(e -> h.put(e.getKey(), String.valueOf(e.getValue())));
-                list.add(new HeaderRule(rule.getString("glob"), h));
-            }
-            rules = Optional.of(list);
-        }
-        return new SiteSpec(
-                strings(body, "hosts"),
-                strings(body, "apiPrefixes"),
-                Optional.ofNullable(typed(body, "spa", Boolean.class)),
-                Optional.ofNullable(typed(body, "entryPoint", String.class)),
-                Optional.ofNullable(typed(retention, "skewWindow", String.class)).map(Durations::parse),
-                Optional.ofNullable(typed(retention, "keepPrevious", Integer.class)),
-                Optional.ofNullable(typed(retention, "purgeAfter", String.class)).map(Durations::parse),
-                rules,
-                Optional.ofNullable(typed(client, "injectSdk", Boolean.class)),
-                Optional.ofNullable(typed(client, "strategy", String.class)),
-                Optional.ofNullable(typed(client, "pollInterval", String.class)).map(Durations::parse),
-                strings(client, "apiOrigins"),
-                client.containsKey("configAlias")
-                        ? Optional.of(Optional.ofNullable(typed(client, "configAlias", String.class)))
-                        : Optional.empty(),
-                body.containsKey("defaultBackend") ? Optional.of(backend(body, "defaultBackend")) : Optional.empty(),
-                Optional.ofNullable(typed(checks, "readinessProbes", Integer.class)),
-                Optional.ofNullable(typed(checks, "readinessTimeout", String.class)).map(Durations::parse),
-                Optional.ofNullable(typed(checks, "synthetic", Boolean.class)),
-                Optional.ofNullable(typed(checks, "interval", String.class)).map(Durations::parse),
-                Optional.ofNullable(typed(checks, "autoRollback", Boolean.class)),
-                checks.containsKey("retireWhenIdle")
-                        ? Optional.of(Optional.ofNullable(typed(checks, "retireWhenIdle", String.class)).map(Durations::parse))
-                        : Optional.empty(),
-                samples);
-    }
-
-    /** A {@code {"upstreams": [...], "healthPath": "/..."}} field, or empty when it is null. */
-    private static Optional<dev.skewgate.model.Backend> backend(JsonObject body, String field) {
-        Object raw = body.getValue(field);
-        if (raw == null) {
-            return Optional.empty();
-        }
-        if (!(raw instanceof JsonObject b)) {
-            throw new InvalidRequestException("INVALID_BACKEND", "'" + field + "' must be {\"upstreams\": [...], \"healthPath\": ...}");
-        }
-        List<String> upstreams = strings(b, "upstreams").orElseThrow(() ->
-                new InvalidRequestException("INVALID_BACKEND", "'" + field + ".upstreams' is required"));
-        return Optional.of(new dev.skewgate.model.Backend(upstreams,
-                Optional.ofNullable(typed(b, "healthPath", String.class)).orElse("/")));
     }
 
     private void createDeployment(RoutingContext ctx) {
@@ -285,8 +217,8 @@ public final class AdminApi {
                 Optional.ofNullable(typed(body, "message", String.class)).orElse(""),
                 Optional.ofNullable(typed(body, "gitSha", String.class)),
                 actor(ctx),
-                backend(body, "backend"));
-        NewDeployment created = control.beginDeployment(ctx.pathParam("site"), manifest, meta);
+                SiteSettingsWire.backend(body, "backend"));
+        NewDeployment created = control.uploads().begin(ctx.pathParam("site"), manifest, meta);
         json(ctx, 201, new JsonObject()
                 .put("deployment", Wire.deployment(created.deployment()))
                 .put("missing", new JsonArray(created.missing()))
@@ -299,7 +231,7 @@ public final class AdminApi {
         if (!SHA256.matcher(sha).matches()) {
             throw new InvalidRequestException("INVALID_SHA256", "'" + sha + "' is not a lowercase hex sha256");
         }
-        BlobStore.BlobUpload upload = control.openBlob(ctx.pathParam("id"), sha);
+        BlobStore.BlobUpload upload = control.uploads().openBlob(ctx.pathParam("id"), sha);
         request.handler(chunk -> {
             try {
                 byte[] bytes = chunk.getBytes();
@@ -336,17 +268,17 @@ public final class AdminApi {
     private void activate(RoutingContext ctx) {
         JsonObject body = body(ctx);
         String id = required(body, "deployment");
-        Optional<SiteEvent> event = control.activate(ctx.pathParam("site"), id, ifMatch(ctx), actor(ctx));
+        Optional<SiteEvent> event = control.lifecycle().activate(ctx.pathParam("site"), id, ifMatch(ctx), actor(ctx));
         json(ctx, 200, new JsonObject()
                 .put("changed", event.isPresent())
                 .put("event", event.map(Wire::event).orElse(null))
-                .put("site", Wire.site(control.site(ctx.pathParam("site")))));
+                .put("site", Wire.site(control.sites().get(ctx.pathParam("site")))));
     }
 
     /** What a running activation waits for: {@code {running, deployment, step, since}}. */
     private void activation(RoutingContext ctx) {
-        String name = control.site(ctx.pathParam("site")).name();
-        JsonObject body = control.activationProgress(name)
+        String name = control.sites().get(ctx.pathParam("site")).name();
+        JsonObject body = control.lifecycle().progress(name)
                 .map(p -> new JsonObject().put("running", true).put("deployment", p.deployment()).put("step", p.step())
                         .put("since", p.since().toString()))
                 .orElse(new JsonObject().put("running", false));
@@ -354,20 +286,20 @@ public final class AdminApi {
     }
 
     private void rollback(RoutingContext ctx) {
-        SiteEvent event = control.rollback(ctx.pathParam("site"), ifMatch(ctx), actor(ctx));
+        SiteEvent event = control.lifecycle().rollback(ctx.pathParam("site"), ifMatch(ctx), actor(ctx));
         json(ctx, 200, new JsonObject().put("changed", true).put("event", Wire.event(event))
-                .put("site", Wire.site(control.site(ctx.pathParam("site")))));
+                .put("site", Wire.site(control.sites().get(ctx.pathParam("site")))));
     }
 
     private void retire(RoutingContext ctx) {
         JsonObject body = body(ctx);
-        SiteEvent event = control.retire(ctx.pathParam("site"), required(body, "deployment"), ifMatch(ctx), actor(ctx));
+        SiteEvent event = control.lifecycle().retire(ctx.pathParam("site"), required(body, "deployment"), ifMatch(ctx), actor(ctx));
         json(ctx, 200, new JsonObject().put("event", Wire.event(event)));
     }
 
     private void promote(RoutingContext ctx) {
         JsonObject body = body(ctx);
-        Deployment copy = control.promote(ctx.pathParam("id"), required(body, "site"), actor(ctx));
+        Deployment copy = control.lifecycle().promote(ctx.pathParam("id"), required(body, "site"), actor(ctx));
         json(ctx, 201, Wire.deployment(copy));
     }
 
@@ -380,19 +312,19 @@ public final class AdminApi {
     /** PUT: the body becomes the whole config. */
     private void putConfig(RoutingContext ctx) {
         String name = ctx.pathParam("site");
-        checkConfigRevision(ctx, control.site(name));
-        control.setConfig(name, configBody(ctx), force(ctx), actor(ctx));
-        config(ctx, control.site(name));
+        checkConfigRevision(ctx, control.sites().get(name));
+        control.config().setConfig(name, configBody(ctx), force(ctx), actor(ctx));
+        config(ctx, control.sites().get(name));
     }
 
     /** PATCH: a JSON merge patch (RFC 7396): keys set, a null removes a key, nested objects merge. */
     private void patchConfig(RoutingContext ctx) {
         String name = ctx.pathParam("site");
-        Site site = control.site(name);
+        Site site = control.sites().get(name);
         checkConfigRevision(ctx, site);
-        com.fasterxml.jackson.databind.node.ObjectNode merged;
+        com.fasterxml.jackson.databind.node.ObjectNode current;
         try {
-            merged = (com.fasterxml.jackson.databind.node.ObjectNode) MAPPER.readTree(site.config().json());
+            current = (com.fasterxml.jackson.databind.node.ObjectNode) MAPPER.readTree(site.config().json());
         } catch (java.io.IOException e) {
             throw new IllegalStateException("stored config is not JSON", e);
         }
@@ -400,23 +332,9 @@ public final class AdminApi {
         if (!patch.isObject()) {
             throw new InvalidRequestException("CONFIG_NOT_OBJECT", "a merge patch must be a JSON object");
         }
-        mergePatch(merged, patch);
-        control.setConfig(name, merged, force(ctx), actor(ctx));
-        config(ctx, control.site(name));
-    }
-
-    private static void mergePatch(com.fasterxml.jackson.databind.node.ObjectNode target,
-                                   com.fasterxml.jackson.databind.JsonNode patch) {
-        patch.fields().forEachRemaining(f -> {
-            if (f.getValue().isNull()) {
-                target.remove(f.getKey());
-            } else if (f.getValue().isObject() && target.get(f.getKey()) instanceof
-                    com.fasterxml.jackson.databind.node.ObjectNode inner) {
-                mergePatch(inner, f.getValue());
-            } else {
-                target.set(f.getKey(), f.getValue());
-            }
-        });
+        com.fasterxml.jackson.databind.node.ObjectNode merged = MergePatch.apply(current, patch);
+        control.config().setConfig(name, merged, force(ctx), actor(ctx));
+        config(ctx, control.sites().get(name));
     }
 
     private static com.fasterxml.jackson.databind.JsonNode configBody(RoutingContext ctx) {
@@ -452,34 +370,34 @@ public final class AdminApi {
      */
     private void status(RoutingContext ctx) {
         String name = ctx.pathParam("site");
-        Site site = control.site(name);
-        List<Deployment> deployments = control.deployments(name);
-        java.util.Map<String, Integer> open = control.openClients(name);
+        Site site = control.sites().get(name);
+        List<Deployment> deployments = control.sites().deployments(name);
+        java.util.Map<String, Integer> open = control.running().openTabs(name);
         JsonArray rows = new JsonArray();
         JsonArray alerts = new JsonArray();
         for (Deployment d : deployments) {
-            TrafficMeter.Usage usage = traffic.usage(d.id());
+            Running.Activity activity = control.running().activity(d.id());
             JsonObject row = Wire.deployment(d)
                     .put("openTabs", open.getOrDefault(d.id(), 0))
-                    .put("webSockets", tunnels.open(d.id()))
-                    .put("requestsLastMinute", usage.lastMinute())
-                    .put("requestsLast5Minutes", usage.last5Minutes())
-                    .put("lastRequest", usage.lastRequest().map(Object::toString).orElse(null));
+                    .put("webSockets", activity.webSockets())
+                    .put("requestsLastMinute", activity.requestsLastMinute())
+                    .put("requestsLast5Minutes", activity.requestsLast5Minutes())
+                    .put("lastRequest", activity.lastRequest().map(Object::toString).orElse(null));
             if (d.state() == dev.skewgate.model.DeploymentState.RETIRED || d.state() == dev.skewgate.model.DeploymentState.PURGED) {
-                TrafficMeter.Usage late = traffic.retiredUsage(d.id());
-                row.put("requestsAfterRetirementLast5Minutes", late.last5Minutes());
-                if (late.last5Minutes() > 0) {
+                long late = activity.requestsAfterRetirementLast5Minutes();
+                row.put("requestsAfterRetirementLast5Minutes", late);
+                if (late > 0) {
                     alerts.add(new JsonObject().put("deployment", d.id())
-                            .put("requestsLast5Minutes", late.last5Minutes())
-                            .put("lastClient", traffic.retiredClient(d.id()).orElse(null))
-                            .put("message", "traffic to retired deployment " + d.id() + ": " + late.last5Minutes()
-                                    + (late.last5Minutes() == 1 ? " request" : " requests") + " in the last 5 min"));
+                            .put("requestsLast5Minutes", late)
+                            .put("lastClient", activity.lastRetiredClient().orElse(null))
+                            .put("message", "traffic to retired deployment " + d.id() + ": " + late
+                                    + (late == 1 ? " request" : " requests") + " in the last 5 min"));
                 }
             }
             rows.add(row);
         }
         JsonArray checks = new JsonArray();
-        for (var c : control.lastChecks(name)) {
+        for (var c : control.checks().latest(name)) {
             checks.add(new JsonObject().put("host", c.host()).put("check", c.check()).put("deployment", c.deployment())
                     .put("ok", c.ok()).put("detail", c.detail()).put("at", c.at().toString()));
         }
@@ -505,7 +423,7 @@ public final class AdminApi {
             }
         }
         json(ctx, 200, new JsonObject().put("events",
-                new JsonArray(control.events(ctx.pathParam("site"), limit).stream().map(Wire::event).toList())));
+                new JsonArray(control.sites().events(ctx.pathParam("site"), limit).stream().map(Wire::event).toList())));
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------------
@@ -565,46 +483,9 @@ public final class AdminApi {
         return value;
     }
 
-    private static <T> T typed(JsonObject body, String field, Class<T> type) {
-        Object v = body.getValue(field);
-        if (v == null) {
-            return null;
-        }
-        if (type == Integer.class && v instanceof Number n) {
-            return type.cast(n.intValue());
-        }
-        if (!type.isInstance(v)) {
-            throw new InvalidRequestException("INVALID_FIELD", "'" + field + "' must be a " + type.getSimpleName().toLowerCase());
-        }
-        return type.cast(v);
-    }
 
-    private static JsonObject optionalObject(JsonObject body, String field) {
-        JsonObject o = typed(body, field, JsonObject.class);
-        return o == null ? new JsonObject() : o;
-    }
 
-    private static JsonArray array(JsonObject body, String field) {
-        JsonArray a = typed(body, field, JsonArray.class);
-        if (a == null) {
-            throw new InvalidRequestException("MISSING_FIELD", "'" + field + "' is required (an array)");
-        }
-        return a;
-    }
 
-    private static Optional<List<String>> strings(JsonObject body, String field) {
-        if (!body.containsKey(field)) {
-            return Optional.empty();
-        }
-        List<String> out = new ArrayList<>();
-        for (Object o : array(body, field)) {
-            if (!(o instanceof String s)) {
-                throw new InvalidRequestException("INVALID_FIELD", "'" + field + "' must be an array of strings");
-            }
-            out.add(s);
-        }
-        return Optional.of(out);
-    }
 
     static void json(RoutingContext ctx, int status, JsonObject body) {
         if (ctx.response().ended()) {

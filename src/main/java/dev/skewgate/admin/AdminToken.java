@@ -18,7 +18,7 @@ import java.util.Base64;
  */
 public final class AdminToken {
 
-    public static final String FILE_NAME = "admin-token";
+    public static final String FILE_NAME = dev.skewgate.model.DataLayout.ADMIN_TOKEN_FILE;
 
     private final byte[] token;
 

@@ -1,9 +1,9 @@
 package dev.skewgate.admin;
 
 import dev.skewgate.control.RetentionReport;
+import dev.skewgate.control.SiteSettings;
 import dev.skewgate.model.Deployment;
 import dev.skewgate.model.Durations;
-import dev.skewgate.model.HeaderRule;
 import dev.skewgate.model.ManifestEntry;
 import dev.skewgate.model.Site;
 import dev.skewgate.model.SiteEvent;
@@ -19,37 +19,9 @@ final class Wire {
     }
 
     static JsonObject site(Site s) {
-        JsonArray rules = new JsonArray();
-        for (HeaderRule r : s.headerRules()) {
-            rules.add(new JsonObject().put("glob", r.glob()).put("headers", new JsonObject(new java.util.TreeMap<>(r.headers()))));
-        }
-        return new JsonObject()
-                .put("name", s.name())
-                .put("hosts", new JsonArray(s.hosts()))
-                .put("apiPrefixes", new JsonArray(s.apiPrefixes()))
-                .put("spa", s.spa())
-                .put("entryPoint", s.entryPoint())
-                .put("retention", new JsonObject()
-                        .put("skewWindow", Durations.format(s.retention().skewWindow()))
-                        .put("keepPrevious", s.retention().keepPrevious())
-                        .put("purgeAfter", Durations.format(s.retention().purgeAfter())))
-                .put("headerRules", rules)
-                .put("client", new JsonObject()
-                        .put("injectSdk", s.client().injectSdk())
-                        .put("strategy", s.client().strategy())
-                        .put("pollInterval", Durations.format(s.client().pollInterval()))
-                        .put("apiOrigins", new JsonArray(s.client().apiOrigins()))
-                        .put("configAlias", s.client().configAlias().orElse(null)))
-                .put("configRevision", s.config().revision())
-                .put("defaultBackend", s.defaultBackend().map(Wire::backend).orElse(null))
-                .put("checks", new JsonObject()
-                        .put("readinessProbes", s.checks().readinessProbes())
-                        .put("readinessTimeout", Durations.format(s.checks().readinessTimeout()))
-                        .put("synthetic", s.checks().synthetic())
-                        .put("interval", Durations.format(s.checks().interval()))
-                        .put("autoRollback", s.checks().autoRollback())
-                        .put("retireWhenIdle", s.checks().retireWhenIdle().map(Durations::format).orElse(null))
-                        .put("wildcardSamples", new JsonObject(new java.util.TreeMap<>(s.checks().wildcardSamples()))))
+        JsonObject out = new JsonObject().put("name", s.name());
+        SiteSettingsWire.write(SiteSettings.of(s)).forEach(member -> out.put(member.getKey(), member.getValue()));
+        return out.put("configRevision", s.config().revision())
                 .put("webhookSecrets", s.webhookSecrets().size())
                 .put("activeDeployment", s.activeDeployment().orElse(null))
                 .put("revision", s.revision())

@@ -28,11 +28,12 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CountDownLatch stop = ListenOptions.stopSignal();
-        Demo demo = Demo.start(ServeSettings.of(listen.port, listen.adminPort, dataDir));
-        spec.commandLine().getOut().println(demo.script());
-        spec.commandLine().getOut().flush();
-        stop.await();
-        demo.close();
+        try (Gateway gateway = Gateway.start(ServeSettings.of(listen.port, listen.adminPort, dataDir));
+             Demo demo = Demo.start(gateway.control(), gateway.edgePort(), gateway.adminPort(), dataDir)) {
+            spec.commandLine().getOut().println(demo.script());
+            spec.commandLine().getOut().flush();
+            stop.await();
+        }
         return 0;
     }
 }

@@ -5,9 +5,8 @@ import dev.skewgate.admin.AdminServer;
 import dev.skewgate.admin.AdminToken;
 import dev.skewgate.checks.Prober;
 import dev.skewgate.config.ServeSettings;
-import dev.skewgate.control.ActivityView;
-import dev.skewgate.control.ChangeFeed;
 import dev.skewgate.control.ControlPlane;
+import dev.skewgate.control.Running;
 import dev.skewgate.edge.ConnectionLimits;
 import dev.skewgate.edge.EdgeServer;
 import dev.skewgate.proxy.TrustedProxies;
@@ -15,9 +14,10 @@ import dev.skewgate.proxy.UpstreamHealth;
 import dev.skewgate.proxy.WebSocketTunnels;
 import dev.skewgate.push.BrowserSdk;
 import dev.skewgate.push.NotifyWebhook;
+import dev.skewgate.push.ChangeNotice;
 import dev.skewgate.push.PushHub;
-import dev.skewgate.routing.RoutingCompiler;
 import dev.skewgate.routing.RoutingHolder;
+import dev.skewgate.snapshot.SnapshotCompiler;
 import dev.skewgate.store.FileBlobStore;
 import dev.skewgate.store.FilePermissions;
 import dev.skewgate.store.Store;
@@ -26,7 +26,6 @@ import dev.skewgate.traffic.TrafficMeter;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.security.SecureRandom;
@@ -34,7 +33,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -86,47 +84,27 @@ public final class Gateway implements AutoCloseable {
         AdminToken token = AdminToken.loadOrCreate(settings.dataDir());
         RoutingHolder routing = new RoutingHolder();
         BrowserSdk sdk = BrowserSdk.load();
-        RoutingCompiler compiler = new RoutingCompiler(store, blobs, settings.maxFileInMemory(), settings.memoryBudget(),
-                sdk.versionedPath());
-        control = new ControlPlane(store, blobs, routing, compiler, Clock.systemUTC());
+        SnapshotCompiler compiler = new SnapshotCompiler(store, blobs, settings.maxFileInMemory(),
+                settings.memoryBudget(), sdk.versionedPath());
+        vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         push = new PushHub();
         traffic = new TrafficMeter();
         tunnels = new WebSocketTunnels();
-        control.feed(new ChangeFeed() {
-            @Override
-            public int publish(Notice notice) {
-                return announce(notice);
-            }
-
-            @Override
-            public Map<String, Integer> openClients(String site) {
-                return push.openClients(site);
-            }
-        });
-        control.activity(new ActivityView() {
-            @Override
-            public Optional<Instant> lastRequest(String deployment) {
-                return traffic.usage(deployment).lastRequest();
-            }
-
-            @Override
-            public int openConnections(String site, String deployment) {
-                return push.openClients(site).getOrDefault(deployment, 0) + tunnels.open(deployment);
-            }
-        });
+        String checkSecret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+        Prober prober = new Prober(vertx, () -> edgePort, settings.edgeHost(), checkSecret, Clock.systemUTC());
+        control = new ControlPlane(store, blobs, routing, compiler, Clock.systemUTC(),
+                new ControlPlane.Ports(this::announce, prober, running()));
         control.start();
 
-        vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
-        String checkSecret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
         NotifyWebhook webhook = new NotifyWebhook(vertx,
-                (site, version, message, delivery, expires) -> control.notifyExternalOnce(site, version, message,
-                        delivery, Instant.ofEpochSecond(expires))
+                (site, version, message, delivery, expires) -> control.config().notifyExternalOnce(site, version,
+                        message, delivery, Instant.ofEpochSecond(expires))
                         .map(e -> java.util.OptionalInt.of(e.notified())).orElse(java.util.OptionalInt.empty()));
         TrustedProxies trusted = TrustedProxies.parse(settings.trustedProxies());
         edge = new EdgeServer(vertx, new EdgeServer.Services(routing, push, webhook, sdk, traffic, tunnels,
                 new UpstreamHealth(), trusted, settings.upstreamTimeout(), checkSecret),
                 new ConnectionLimits(settings.limits(), trusted));
-        AdminServer admin = new AdminServer(vertx, new AdminApi(control, token, () -> edgePort, traffic, tunnels));
+        AdminServer admin = new AdminServer(vertx, new AdminApi(control, token, () -> edgePort));
         edgePort = await(edge.start(settings.edgeHost(), settings.edgePort(), settings.edgeInstances()),
                 "edge listener (for browsers)", settings.edgeHost(), settings.edgePort(), "--port / SKEWGATE_PORT",
                 "--host / SKEWGATE_HOST");
@@ -134,13 +112,12 @@ public final class Gateway implements AutoCloseable {
                 settings.adminHost(), settings.adminPort(), "--admin-port / SKEWGATE_ADMIN_PORT",
                 "--admin-host / SKEWGATE_ADMIN_HOST");
         control.ownPorts(Set.of(edgePort, adminPort));
-        control.guard(new Prober(vertx, () -> edgePort, settings.edgeHost(), checkSecret, Clock.systemUTC()));
 
         long every = Math.max(1000, settings.retentionInterval().toMillis());
-        vertx.setPeriodic(every, id -> vertx.executeBlocking(() -> control.runRetention(), false)
+        vertx.setPeriodic(every, id -> vertx.executeBlocking(() -> control.retention().run(), false)
                 .onFailure(e -> LOG.warn("retention pass failed, will retry: {}", e.toString())));
         vertx.setPeriodic(CHECK_TICK_MS, id -> vertx.executeBlocking(() -> {
-            control.runContinuousChecks();
+            control.checks().run();
             return null;
         }, false).onFailure(e -> LOG.warn("continuous checks failed, will retry: {}", e.toString())));
         LOG.info("Skewgate is serving on http://{}:{} (admin API on http://{}:{}, data in {})",
@@ -149,17 +126,34 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** Tells open tabs; a retired deployment's WebSockets are also closed after the drain period. */
-    private int announce(ChangeFeed.Notice notice) {
-        int told = push.publish(notice);
-        if (notice.type().equals("retired")) {
-            String deployment = new JsonObject(notice.data()).getString("deployment");
-            int sockets = tunnels.retire(deployment, settings.webSocketDrain().toMillis());
+    private int announce(ChangeNotice notice) {
+        int told = push.announce(notice);
+        if (notice instanceof ChangeNotice.Retired retired) {
+            int sockets = tunnels.retire(retired.deployment(), settings.webSocketDrain().toMillis());
             if (sockets > 0) {
-                LOG.info("closing {} WebSocket(s) to retired deployment {} in {}", sockets, deployment,
+                LOG.info("closing {} WebSocket(s) to retired deployment {} in {}", sockets, retired.deployment(),
                         settings.webSocketDrain());
             }
         }
         return told;
+    }
+
+    /** What is running, from the data plane's own counters: the control plane's (and the status's) one view of it. */
+    private Running running() {
+        return new Running() {
+            @Override
+            public Map<String, Integer> openTabs(String site) {
+                return push.openClients(site);
+            }
+
+            @Override
+            public Activity activity(String deployment) {
+                TrafficMeter.Usage usage = traffic.usage(deployment);
+                TrafficMeter.Usage late = traffic.retiredUsage(deployment);
+                return new Activity(tunnels.open(deployment), usage.lastMinute(), usage.last5Minutes(),
+                        usage.lastRequest(), late.last5Minutes(), traffic.retiredClient(deployment));
+            }
+        };
     }
 
     private static int await(Future<Integer> future, String what, String host, int port, String portFlag,

@@ -29,7 +29,7 @@ final class StartupBanner {
         out.append("  admin API:        ").append(adminUrl)
                 .append("  (token in ").append(data.resolve("admin-token")).append(")\n");
         out.append("  data:             ").append(data).append('\n');
-        List<Site> sites = gateway.control().sites();
+        List<Site> sites = gateway.control().sites().list();
         if (sites.isEmpty()) {
             out.append("\nNext, in another terminal (from this folder, so the CLI finds the token):\n");
             out.append("  skewgate site create shop --host shop.localhost").append(dataFlag).append(adminFlag).append('\n');

@@ -1,6 +1,6 @@
 package dev.skewgate.cli;
 
-import dev.skewgate.admin.AdminToken;
+import dev.skewgate.model.DataLayout;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,7 +33,7 @@ public final class ClientOptions {
         if (token != null && !token.isBlank()) {
             return token.trim();
         }
-        Path file = dataDir.resolve(AdminToken.FILE_NAME);
+        Path file = dataDir.resolve(DataLayout.ADMIN_TOKEN_FILE);
         try {
             return Files.readString(file, StandardCharsets.UTF_8).trim();
         } catch (IOException e) {

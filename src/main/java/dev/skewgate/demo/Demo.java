@@ -1,11 +1,9 @@
 package dev.skewgate.demo;
 
-import dev.skewgate.app.Gateway;
-import dev.skewgate.config.ServeSettings;
 import dev.skewgate.control.ControlPlane;
 import dev.skewgate.control.DeploymentMeta;
 import dev.skewgate.control.NewDeployment;
-import dev.skewgate.control.SiteSpec;
+import dev.skewgate.control.SiteSettings;
 import dev.skewgate.model.Backend;
 import dev.skewgate.model.ManifestEntry;
 import dev.skewgate.model.NotFoundException;
@@ -24,7 +22,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code skewgate demo}: a gateway on the embedded default, two versions of a small API and two frontends built against
+ * {@code skewgate demo} on a gateway the app package started: two versions of a small API and two frontends built against
  * them, v1 live. Everything a person needs to watch skew protection work in a browser.
  */
 public final class Demo implements AutoCloseable {
@@ -32,7 +30,8 @@ public final class Demo implements AutoCloseable {
     public static final String SITE = "demo";
     public static final String HOST = "demo.localhost";
 
-    private final Gateway gateway;
+    private final int edgePort;
+    private final int adminPort;
     private final Vertx apis;
     private final String v1;
     private final String v2;
@@ -41,9 +40,10 @@ public final class Demo implements AutoCloseable {
 
     private final java.nio.file.Path dataDir;
 
-    private Demo(Gateway gateway, Vertx apis, String v1, String v2, String api1, String api2,
+    private Demo(int edgePort, int adminPort, Vertx apis, String v1, String v2, String api1, String api2,
                  java.nio.file.Path dataDir) {
-        this.gateway = gateway;
+        this.edgePort = edgePort;
+        this.adminPort = adminPort;
         this.dataDir = dataDir;
         this.apis = apis;
         this.v1 = v1;
@@ -52,27 +52,29 @@ public final class Demo implements AutoCloseable {
         this.api2 = api2;
     }
 
-    public static Demo start(ServeSettings settings) throws Exception {
-        Gateway gateway = Gateway.start(settings);
+    /**
+     * Sets the demo up on a running gateway's control plane: the two APIs start here, the site and both frontends are
+     * created unless they exist.
+     */
+    public static Demo start(ControlPlane control, int edgePort, int adminPort, java.nio.file.Path dataDir)
+            throws Exception {
         Vertx vertx = Vertx.vertx();
         try {
             HttpServer s1 = DemoApi.start(vertx, 1).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             HttpServer s2 = DemoApi.start(vertx, 2).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             String api1 = "http://127.0.0.1:" + s1.actualPort();
             String api2 = "http://127.0.0.1:" + s2.actualPort();
-            ControlPlane control = gateway.control();
             try {
-                control.site(SITE);
+                control.sites().get(SITE);
             } catch (NotFoundException e) {
-                control.createSite(SITE, SiteSpec.empty().withHosts(List.of(HOST)), "demo");
+                control.sites().create(SITE, SiteSettings.DEFAULT.withHosts(List.of(HOST)), "demo");
             }
             String v1 = deploy(control, "v1", api1, "Demo frontend v1 (reads data.message)");
             String v2 = deploy(control, "v2", api2, "Demo frontend v2 (reads data.greeting.text)");
-            control.activate(SITE, v1, Optional.empty(), "demo");
-            return new Demo(gateway, vertx, v1, v2, api1, api2, settings.dataDir());
+            control.lifecycle().activate(SITE, v1, Optional.empty(), "demo");
+            return new Demo(edgePort, adminPort, vertx, v1, v2, api1, api2, dataDir);
         } catch (Exception e) {
             vertx.close();
-            gateway.close();
             throw e;
         }
     }
@@ -95,15 +97,15 @@ public final class Demo implements AutoCloseable {
             manifest.add(new ManifestEntry(path, sha, bytes.length, ""));
             bySha.put(sha, bytes);
         });
-        NewDeployment created = control.beginDeployment(SITE, manifest,
+        NewDeployment created = control.uploads().begin(SITE, manifest,
                 new DeploymentMeta(message, Optional.empty(), "demo", Optional.of(new Backend(List.of(api), "/api/health"))));
         for (String sha : created.missing()) {
-            BlobStore.BlobUpload upload = control.openBlob(created.deployment().id(), sha);
+            BlobStore.BlobUpload upload = control.uploads().openBlob(created.deployment().id(), sha);
             byte[] bytes = bySha.get(sha);
             upload.write(bytes, 0, bytes.length);
             upload.commit();
         }
-        return control.finalizeDeployment(created.deployment().id(), "demo").id();
+        return control.uploads().finalizeDeployment(created.deployment().id(), "demo").id();
     }
 
     private static byte[] fill(String template, String version, String app, String read) {
@@ -125,10 +127,6 @@ public final class Demo implements AutoCloseable {
     }
 
 
-    public Gateway gateway() {
-        return gateway;
-    }
-
     public String v1() {
         return v1;
     }
@@ -139,10 +137,10 @@ public final class Demo implements AutoCloseable {
 
     /** The short script printed for a person to follow. */
     public String script() {
-        String url = "http://" + HOST + (gateway.edgePort() == 80 ? "" : ":" + gateway.edgePort()) + "/";
+        String url = "http://" + HOST + (edgePort == 80 ? "" : ":" + edgePort) + "/";
         // The demo keeps its own data folder, so every command names it (the CLI reads the admin token there).
         String admin = " --data-dir " + dataDir
-                + (gateway.adminPort() == 8081 ? "" : " --admin-url http://127.0.0.1:" + gateway.adminPort());
+                + (adminPort == 8081 ? "" : " --admin-url http://127.0.0.1:" + adminPort);
         return String.join("\n",
                 "",
                 "Skewgate demo is running.",
@@ -169,6 +167,5 @@ public final class Demo implements AutoCloseable {
     @Override
     public void close() {
         apis.close();
-        gateway.close();
     }
 }

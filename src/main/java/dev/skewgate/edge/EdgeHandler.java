@@ -5,7 +5,7 @@ import dev.skewgate.model.DeploymentIds;
 import dev.skewgate.proxy.ProxyHandler;
 import dev.skewgate.routing.DeploymentRoute;
 import dev.skewgate.routing.Pin;
-import dev.skewgate.routing.RoutingHolder;
+import dev.skewgate.routing.Routes;
 import dev.skewgate.routing.SiteRoute;
 import dev.skewgate.staticfiles.StaticHandler;
 import dev.skewgate.traffic.TrafficMeter;
@@ -24,14 +24,14 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
 
     static final String GATEWAY_PREFIX = "/_skewgate/";
 
-    private final RoutingHolder routing;
+    private final Routes routing;
     private final GatewayEndpoints endpoints;
     private final ProxyHandler proxy;
     private final TrafficMeter traffic;
     private final String checkSecret;
 
     /** @param checkSecret lets the gateway's own synthetic checks reach a backend health path outside the API prefixes */
-    EdgeHandler(RoutingHolder routing, GatewayEndpoints endpoints, ProxyHandler proxy, TrafficMeter traffic,
+    EdgeHandler(Routes routing, GatewayEndpoints endpoints, ProxyHandler proxy, TrafficMeter traffic,
                 String checkSecret) {
         this.routing = routing;
         this.endpoints = endpoints;

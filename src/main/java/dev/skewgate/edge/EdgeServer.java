@@ -10,7 +10,7 @@ import dev.skewgate.push.NotifyWebhook;
 import dev.skewgate.push.PushHub;
 import dev.skewgate.push.PresenceEndpoint;
 import dev.skewgate.push.SseEndpoint;
-import dev.skewgate.routing.RoutingHolder;
+import dev.skewgate.routing.Routes;
 import dev.skewgate.traffic.TrafficMeter;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -33,7 +33,7 @@ public final class EdgeServer {
      *
      * @param checkSecret the token that marks the gateway's own synthetic check requests
      */
-    public record Services(RoutingHolder routing, PushHub push, NotifyWebhook webhook, BrowserSdk sdk,
+    public record Services(Routes routing, PushHub push, NotifyWebhook webhook, BrowserSdk sdk,
                            TrafficMeter traffic, WebSocketTunnels tunnels, UpstreamHealth upstreams,
                            TrustedProxies trusted, Duration upstreamTimeout, String checkSecret) {
     }

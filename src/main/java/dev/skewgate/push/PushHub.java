@@ -1,6 +1,5 @@
 package dev.skewgate.push;
 
-import dev.skewgate.control.ChangeFeed;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;
@@ -21,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * the recent notices of each site for {@code Last-Event-ID} resumption, and counts open tabs per boot deployment (a
  * stream speaks for all the tabs its client reports, see {@link #presence}).
  */
-public final class PushHub implements ChangeFeed {
+public final class PushHub implements Announcer {
 
     private static final Logger LOG = LoggerFactory.getLogger(PushHub.class);
     /** Notices kept per site for clients that reconnect; an older Last-Event-ID gets a fresh hello instead. */
@@ -39,7 +38,7 @@ public final class PushHub implements ChangeFeed {
      *
      * @param coveredFrom every notice with a greater number is in {@code notices} (or there was none)
      */
-    record Replay(long coveredFrom, long newest, List<Notice> notices) {
+    record Replay(long coveredFrom, long newest, List<ChangeNotice> notices) {
     }
 
     /** Registers the calling event loop; its streams are written on its own thread. */
@@ -63,10 +62,10 @@ public final class PushHub implements ChangeFeed {
     }
 
     @Override
-    public int publish(Notice notice) {
+    public int announce(ChangeNotice notice) {
         replays.compute(notice.site(), (site, old) -> {
             Replay r = old == null ? new Replay(notice.seq() - 1, notice.seq() - 1, List.of()) : old;
-            List<Notice> list = new ArrayList<>(r.notices());
+            List<ChangeNotice> list = new ArrayList<>(r.notices());
             list.add(notice);
             long coveredFrom = r.coveredFrom();
             while (list.size() > REPLAY) {
@@ -99,7 +98,7 @@ public final class PushHub implements ChangeFeed {
         return total;
     }
 
-    @Override
+    /** Open event streams of a site by the deployment their tab booted on (as their clients report). */
     public Map<String, Integer> openClients(String site) {
         Map<String, AtomicInteger> counts = open.get(site);
         Map<String, Integer> out = new HashMap<>();

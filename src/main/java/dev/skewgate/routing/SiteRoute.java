@@ -11,6 +11,7 @@ import java.util.Set;
  * (previous and staged, for pinned clients), and the files of retained deployments so an old tab's lazy chunk still
  * loads after a new activation.
  *
+ * @param hosts the host names it answers (exact, or {@code *.example.com} wildcards)
  * @param retainedFiles request path -> the file of the newest activated deployment that has it (never an entry point;
  *     see {@link dev.skewgate.policy.RetainedLookup})
  * @param retired ids of retired (and purged) deployments, so a pin to one is recognised as such
@@ -21,6 +22,7 @@ import java.util.Set;
  */
 public record SiteRoute(
         String name,
+        List<String> hosts,
         Optional<DeploymentRoute> active,
         Optional<Instant> activatedAt,
         Map<String, DeploymentRoute> servable,

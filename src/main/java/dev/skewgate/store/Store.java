@@ -13,7 +13,7 @@ import java.util.Set;
 
 /**
  * Durable metadata: sites, deployments with their manifests, and the audited event log. Every method is one
- * transaction, and every change is written together with the event that records it. Only the control plane calls
+ * transaction (or joins the one {@link #transaction} runs), and every change is written together with the event that records it. Only the control plane calls
  * it; the data plane never does.
  */
 public interface Store extends AutoCloseable {
@@ -35,6 +35,12 @@ public interface Store extends AutoCloseable {
 
     /** Replaces the webhook secrets of a site (newest first). */
     void setWebhookSecrets(String site, List<String> secrets, EventDraft event);
+
+    /**
+     * Runs {@code work} as one transaction: every call it makes to this store joins it, and nothing it wrote is kept
+     * when it throws. Other callers wait until it ends, so keep the work short (no network, no waiting).
+     */
+    <T> T transaction(java.util.function.Supplier<T> work);
 
     List<Site> sites();
 

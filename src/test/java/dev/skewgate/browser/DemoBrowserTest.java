@@ -8,6 +8,7 @@ import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.options.WaitForSelectorState;
 import dev.skewgate.config.ServeSettings;
+import dev.skewgate.app.Gateway;
 import dev.skewgate.demo.Demo;
 import dev.skewgate.testing.Chromium;
 import java.nio.file.Files;
@@ -24,18 +25,19 @@ class DemoBrowserTest {
 
     @Test
     void oldTabKeepsItsBackendNewTabGetsTheNewOneAndRetirementPromptsARefresh() throws Exception {
-        try (Demo demo = Demo.start(ServeSettings.of(0, 0, dir));
+        try (Gateway gateway = Gateway.start(ServeSettings.of(0, 0, dir));
+             Demo demo = Demo.start(gateway.control(), gateway.edgePort(), gateway.adminPort(), dir);
              Playwright playwright = Playwright.create();
              Browser browser = Chromium.launch(playwright);
              BrowserContext context = browser.newContext()) {
-            String url = "http://" + Demo.HOST + ":" + demo.gateway().edgePort() + "/";
+            String url = "http://" + Demo.HOST + ":" + gateway.edgePort() + "/";
             Page tabA = context.newPage();
             tabA.navigate(url);
             tabA.click("#call");
             tabA.waitForFunction("() => document.getElementById('answer').textContent.startsWith('Hello from API v1')");
             tabA.waitForFunction("() => window.Skewgate && Skewgate.connected");
 
-            demo.gateway().control().activate(Demo.SITE, demo.v2(), Optional.empty(), "test");
+            gateway.control().lifecycle().activate(Demo.SITE, demo.v2(), Optional.empty(), "test");
             tabA.waitForSelector("#skewgate-banner", new Page.WaitForSelectorOptions().setState(WaitForSelectorState.VISIBLE));
             tabA.click("#call");
             tabA.waitForFunction("() => document.querySelectorAll('#log li').length === 2");
@@ -50,7 +52,7 @@ class DemoBrowserTest {
             Files.createDirectories(Path.of("target", "screenshots"));
             tabA.screenshot(new Page.ScreenshotOptions().setPath(Path.of("target", "screenshots", "demo-old-tab.png")));
 
-            demo.gateway().control().retire(Demo.SITE, demo.v1(), Optional.empty(), "test");
+            gateway.control().lifecycle().retire(Demo.SITE, demo.v1(), Optional.empty(), "test");
             tabA.click("#call");
             tabA.waitForFunction("() => document.getElementById('answer').textContent.startsWith('410 Gone')");
             tabA.waitForFunction("() => (document.getElementById('skewgate-banner') || {}).textContent"

@@ -6,9 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.skewgate.admin.AdminApi;
 import dev.skewgate.admin.AdminToken;
-import dev.skewgate.proxy.WebSocketTunnels;
 import dev.skewgate.testing.TestGateway;
-import dev.skewgate.traffic.TrafficMeter;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Route;
@@ -120,8 +118,7 @@ class AdminBodiesTest {
     private static List<String[]> endpoints(TestGateway gw) throws Exception {
         Vertx vertx = Vertx.vertx();
         try {
-            AdminApi api = new AdminApi(gw.gateway().control(), AdminToken.loadOrCreate(gw.dataDir()), () -> 0,
-                    new TrafficMeter(), new WebSocketTunnels());
+            AdminApi api = new AdminApi(gw.gateway().control(), AdminToken.loadOrCreate(gw.dataDir()), () -> 0);
             TreeSet<String> seen = new TreeSet<>();
             for (Route route : api.router(vertx).getRoutes()) {
                 if (route.getPath() == null || route.methods() == null) {

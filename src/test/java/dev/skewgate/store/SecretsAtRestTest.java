@@ -41,7 +41,7 @@ class SecretsAtRestTest {
             String secret = gw.ok("POST", "/v1/sites/shop/webhook-secrets", null).body().path("secret").asText();
             String raw = stored(data.resolve("skewgate.db"));
             assertThat(raw).doesNotContain(secret).contains("enc:v1:");
-            assertThat(gw.gateway().control().site("shop").webhookSecrets()).containsExactly(secret);
+            assertThat(gw.gateway().control().sites().get("shop").webhookSecrets()).containsExactly(secret);
             assertThat(mode(data.resolve(SecretBox.KEY_FILE))).isEqualTo("rw-------");
         }
     }
@@ -61,7 +61,7 @@ class SecretsAtRestTest {
         Files.setPosixFilePermissions(db, PosixFilePermissions.fromString("rw-r--r--"));
         try (TestGateway gw = TestGateway.start(data)) {
             assertThat(stored(db)).doesNotContain("whsec_plain").contains("enc:v1:");
-            assertThat(gw.gateway().control().site("shop").webhookSecrets()).isEqualTo(List.of("whsec_plain"));
+            assertThat(gw.gateway().control().sites().get("shop").webhookSecrets()).isEqualTo(List.of("whsec_plain"));
             assertThat(mode(data)).isEqualTo("rwx------");
             for (String f : List.of("skewgate.db", "skewgate.db-wal", "skewgate.db-shm")) {
                 if (Files.exists(data.resolve(f))) {

@@ -22,6 +22,8 @@ public final class TestBackend implements AutoCloseable {
     private final HttpServer server;
     private final String name;
     public volatile int healthStatus = 200;
+    /** How long the health path takes to answer (a backend that is slow to become ready). */
+    public volatile long healthDelayMs = 0;
     /** When not empty, requests with any other Host get 400 (like Django's ALLOWED_HOSTS). */
     public volatile List<String> allowedHosts = List.of();
     public final AtomicInteger requests = new AtomicInteger();
@@ -54,7 +56,14 @@ public final class TestBackend implements AutoCloseable {
         switch (req.path()) {
             case "/api/version" -> req.response().putHeader("content-type", "application/json")
                     .end(new JsonObject().put("backend", name).encode());
-            case "/api/health" -> req.response().setStatusCode(healthStatus).end(name + " health " + healthStatus);
+            case "/api/health" -> {
+                int status = healthStatus;
+                if (healthDelayMs > 0) {
+                    vertx.setTimer(healthDelayMs, id -> req.response().setStatusCode(status).end(name + " health " + status));
+                } else {
+                    req.response().setStatusCode(status).end(name + " health " + status);
+                }
+            }
             case "/api/redirect-health" -> req.response().setStatusCode(302).putHeader("location", "/login").end();
             case "/api/echo" -> req.body().onSuccess(body -> {
                 Map<String, String> headers = new TreeMap<>();

@@ -58,6 +58,9 @@ public final class SqliteStore implements Store {
     private final Path dataDir;
     private final SecretBox secrets;
 
+    /** Greater than zero while {@link #transaction} runs: the store's own methods then join its transaction. */
+    private int transactionDepth;
+
     private SqliteStore(Connection db, Path dataDir, SecretBox secrets) {
         this.db = db;
         this.dataDir = dataDir;
@@ -779,6 +782,21 @@ public final class SqliteStore implements Store {
         }
     }
 
+    @Override
+    public synchronized <T> T transaction(java.util.function.Supplier<T> work) {
+        if (transactionDepth > 0) {
+            return work.get();
+        }
+        return inTransaction(() -> {
+            transactionDepth++;
+            try {
+                return work.get();
+            } finally {
+                transactionDepth--;
+            }
+        });
+    }
+
     private interface Work<T> {
         T run() throws SQLException;
     }
@@ -797,6 +815,14 @@ public final class SqliteStore implements Store {
      * thrown instead of it, and the connection is left in auto-commit for the next call.
      */
     private <T> T inTransaction(Work<T> work) {
+        if (transactionDepth > 0) {
+            // Inside transaction(...): the caller's transaction commits or rolls back the whole change.
+            try {
+                return work.run();
+            } catch (SQLException e) {
+                throw failure("database write", e);
+            }
+        }
         try {
             db.setAutoCommit(false);
         } catch (SQLException e) {

@@ -1,4 +1,4 @@
-package dev.skewgate.routing;
+package dev.skewgate.snapshot;
 
 import dev.skewgate.model.Deployment;
 import dev.skewgate.model.DeploymentState;
@@ -11,6 +11,16 @@ import dev.skewgate.policy.RetainedLookup;
 import dev.skewgate.policy.ContentTypes;
 import dev.skewgate.policy.Globs;
 import dev.skewgate.policy.HtmlInjector;
+import dev.skewgate.routing.BackendRoute;
+import dev.skewgate.routing.DeploymentRoute;
+import dev.skewgate.routing.GatewayDocuments;
+import dev.skewgate.routing.Pin;
+import dev.skewgate.routing.RetainedFile;
+import dev.skewgate.routing.RoutingTable;
+import dev.skewgate.routing.ServedFile;
+import dev.skewgate.routing.SiteRoute;
+import dev.skewgate.model.ClientSettings;
+import dev.skewgate.model.Backend;
 import dev.skewgate.store.BlobStore;
 import dev.skewgate.store.Store;
 import io.vertx.core.buffer.Buffer;
@@ -31,32 +41,37 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
- * Builds a complete {@link RoutingTable} from the store: every servable deployment of every site, with headers
- * precomputed and small files loaded into memory within a budget. Runs on the control plane's thread only;
- * blobs already in memory from the previous build are reused rather than read again.
+ * Builds routing snapshots from the store: a site's route with every servable deployment, headers precomputed and
+ * small files loaded into memory within a budget. A change rebuilds only its own site, and inside the site only the
+ * deployments whose inputs changed: an activation reuses every deployment's compiled files as they are.
+ *
+ * <p>{@link #compile} reads the store as the caller's transaction sees it and keeps nothing; {@link #adopt} keeps a
+ * build once its transaction committed, so a refused change leaves no trace here either. Calls for one site are
+ * serialized by the caller (the control plane's change core); different sites may compile at the same time.
  */
-public final class RoutingCompiler {
+public final class SnapshotCompiler {
 
     private static final DateTimeFormatter HTTP_DATE =
             DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
     /** HTML bigger than this is served without injected tags (from disk) rather than read whole into memory. */
-    private static final long MAX_INJECTED_HTML = 8L << 20;
+    static final long MAX_INJECTED_HTML = 8L << 20;
 
     private final Store store;
     private final BlobStore blobs;
     private final long maxFileInMemory;
     private final long memoryBudget;
     private final String sdkPath;
-    private Map<String, Buffer> loaded = Map.of();
-    private long generation;
+    /** What the latest adopted build of each site compiled, for the next build of that site to reuse. */
+    private final Map<String, SiteCache> caches = new ConcurrentHashMap<>();
 
     /**
      * @param sdkPath the browser SDK's versioned path ({@code /_skewgate/client.js?v=...}) for the injected script tag
      */
-    public RoutingCompiler(Store store, BlobStore blobs, long maxFileInMemory, long memoryBudget, String sdkPath) {
+    public SnapshotCompiler(Store store, BlobStore blobs, long maxFileInMemory, long memoryBudget, String sdkPath) {
         this.store = store;
         this.blobs = blobs;
         this.maxFileInMemory = maxFileInMemory;
@@ -64,29 +79,54 @@ public final class RoutingCompiler {
         this.sdkPath = sdkPath;
     }
 
-    /** A new table reflecting the store right now. */
-    public RoutingTable compile() {
-        Budget budget = new Budget(memoryBudget, loaded);
-        Map<String, SiteRoute> exact = new HashMap<>();
-        Map<String, SiteRoute> wildcard = new HashMap<>();
+    /** The first snapshot: every site the store holds, adopted at once. */
+    public RoutingTable compileAll() {
+        Map<String, SiteRoute> routes = new HashMap<>();
         for (Site site : store.sites()) {
-            SiteRoute route = compileSite(site, budget);
-            for (String host : site.hosts()) {
-                if (host.startsWith("*.")) {
-                    wildcard.put(host.substring(1), route);
-                } else {
-                    exact.put(host, route);
-                }
-            }
+            SiteBuild build = compile(site.name());
+            adopt(build);
+            build.route().ifPresent(r -> routes.put(r.name(), r));
         }
-        loaded = budget.next;
-        generation++;
-        return new RoutingTable(Map.copyOf(exact), Map.copyOf(wildcard), generation);
+        return RoutingTable.of(routes, 1);
     }
 
-    private SiteRoute compileSite(Site site, Budget budget) {
+    /**
+     * The route of one site as the store holds it now (empty when the site does not exist or was deleted). Throws
+     * when it cannot be built (a blob missing from the blob folder); nothing is kept until {@link #adopt}.
+     */
+    public SiteBuild compile(String siteName) {
+        Optional<Site> found = store.site(siteName);
+        if (found.isEmpty()) {
+            return new SiteBuild(siteName, Optional.empty(), SiteCache.EMPTY);
+        }
+        Site site = found.get();
+        SiteCache previous = caches.getOrDefault(siteName, SiteCache.EMPTY);
+        long othersInMemory = 0;
+        for (Map.Entry<String, SiteCache> c : caches.entrySet()) {
+            if (!c.getKey().equals(siteName)) {
+                othersInMemory += c.getValue().bytesInMemory();
+            }
+        }
+        Budget budget = new Budget(Math.max(0, memoryBudget - othersInMemory), previous.loaded());
+        Map<RouteKey, DeploymentRoute> compiled = new HashMap<>();
+        SiteRoute route = compileSite(site, previous, compiled, budget);
+        return new SiteBuild(siteName, Optional.of(route), new SiteCache(Map.copyOf(compiled), Map.copyOf(budget.next),
+                budget.used()));
+    }
+
+    /** Keeps a build whose change committed: the next build of its site starts from it. */
+    public void adopt(SiteBuild build) {
+        if (build.route().isEmpty()) {
+            caches.remove(build.site());
+        } else {
+            caches.put(build.site(), build.cache());
+        }
+    }
+
+    private SiteRoute compileSite(Site site, SiteCache previous, Map<RouteKey, DeploymentRoute> compiled, Budget budget) {
         List<Deployment> all = store.deployments(site.name());
         List<Pattern> globs = site.headerRules().stream().map(r -> Globs.compile(r.glob())).toList();
+        SiteInputs inputs = SiteInputs.of(site);
         // Active first so it gets the memory budget before older versions do.
         List<Deployment> servable = new ArrayList<>(all.stream().filter(d -> d.state().servable()).toList());
         servable.sort(Comparator.comparing((Deployment d) -> d.state() != DeploymentState.ACTIVE)
@@ -96,17 +136,31 @@ public final class RoutingCompiler {
         Optional<Instant> activatedAt = Optional.empty();
         Map<String, RetainedFile> fallback = new HashMap<>();
         for (Deployment d : servable) {
-            DeploymentRoute route = compileDeployment(site, d, globs, budget);
+            RouteKey key = new RouteKey(d.id(), inputs);
+            boolean staged = d.state() == DeploymentState.STAGED;
+            DeploymentRoute route = previous.routes().get(key);
+            if (route == null) {
+                route = compileDeployment(site, d, globs, budget);
+            } else {
+                budget.keep(route);
+                if (route.staged() != staged) {
+                    // Activation changes only whether the deployment is a preview; its files stay as compiled.
+                    route = new DeploymentRoute(route.id(), route.files(), route.entryPoint(), route.notFoundPage(),
+                            route.pinCookie(), route.backend(), staged);
+                }
+            }
+            compiled.put(key, route);
             byId.put(d.id(), route);
             if (d.state() == DeploymentState.ACTIVE) {
                 active = Optional.of(route);
                 activatedAt = d.activatedAt();
             }
-            if (d.state() != DeploymentState.STAGED) {
+            if (!staged) {
                 // Newest activation first: the first deployment to claim a path keeps it.
                 for (Map.Entry<String, ServedFile> f : route.files().entrySet()) {
-                    if (RetainedLookup.mayServeFromRetained(f.getKey().substring(1), f.getValue().contentType())) {
-                        fallback.putIfAbsent(f.getKey(), new RetainedFile(d.id(), f.getValue()));
+                    if (!fallback.containsKey(f.getKey())
+                            && RetainedLookup.mayServeFromRetained(f.getKey().substring(1), f.getValue().contentType())) {
+                        fallback.put(f.getKey(), new RetainedFile(d.id(), f.getValue()));
                     }
                 }
             }
@@ -118,10 +172,40 @@ public final class RoutingCompiler {
             }
         }
         long lastEventSeq = store.events(site.name(), 1).stream().mapToLong(e -> e.seq()).findFirst().orElse(0);
-        return new SiteRoute(site.name(), active, activatedAt, Map.copyOf(byId), Map.copyOf(fallback),
+        return new SiteRoute(site.name(), site.hosts(), active, activatedAt, Map.copyOf(byId), Map.copyOf(fallback),
                 Set.copyOf(retired), site.apiPrefixes(), site.spa(), site.config().revision(),
                 documents(site, active.map(DeploymentRoute::id), activatedAt), site.client().configAlias(),
                 site.webhookSecrets(), lastEventSeq);
+    }
+
+    /**
+     * One site's build: its route (empty when the site is gone) and what it compiled, for the next build to reuse.
+     */
+    public record SiteBuild(String site, Optional<SiteRoute> route, SiteCache cache) {
+    }
+
+    /**
+     * What a site's latest build compiled: deployment routes by their inputs, and the file bytes it holds in memory.
+     */
+    public record SiteCache(Map<RouteKey, DeploymentRoute> routes, Map<java.nio.file.Path, Buffer> loaded,
+                            long bytesInMemory) {
+        static final SiteCache EMPTY = new SiteCache(Map.of(), Map.of(), 0);
+    }
+
+    /**
+     * Everything a deployment's compiled files depend on besides the deployment itself (whose files never change):
+     * equal inputs, equal files, so the compiled route is reused.
+     */
+    public record RouteKey(String deployment, SiteInputs site) {
+    }
+
+    /** The site settings that shape a deployment's served files: header rules, entry point, injected tags, backend. */
+    public record SiteInputs(List<HeaderRule> headerRules, String entryPoint, ClientSettings client, String configJson,
+                      long configRevision, Optional<Backend> defaultBackend) {
+        static SiteInputs of(Site site) {
+            return new SiteInputs(site.headerRules(), site.entryPoint(), site.client(), site.config().json(),
+                    site.config().revision(), site.defaultBackend());
+        }
     }
 
     private static GatewayDocuments documents(Site site, Optional<String> active, Optional<Instant> activatedAt) {
@@ -235,32 +319,57 @@ public final class RoutingCompiler {
     }
 
 
-    /** The memory given to small files in one build, shared by deployments that contain the same blob. */
+    /** The memory given to small files in one site's build, shared by its deployments that contain the same blob. */
     private final class Budget {
+        private final long total;
         private long left;
-        private final Map<String, Buffer> previous;
-        private final Map<String, Buffer> next = new HashMap<>();
+        /** Bytes by blob file: a blob's bytes are held once however many files of the site have them. */
+        private final Map<java.nio.file.Path, Buffer> previous;
+        private final Map<java.nio.file.Path, Buffer> next = new HashMap<>();
 
-        Budget(long total, Map<String, Buffer> previous) {
+        Budget(long total, Map<java.nio.file.Path, Buffer> previous) {
+            this.total = total;
             this.left = total;
             this.previous = previous;
         }
 
-        Optional<Buffer> bytes(ManifestEntry e, RoutingCompiler compiler) {
-            Buffer have = next.get(e.sha256());
+        Optional<Buffer> bytes(ManifestEntry e, SnapshotCompiler compiler) {
+            java.nio.file.Path blob = blobs.path(e.sha256());
+            Buffer have = next.get(blob);
             if (have != null) {
                 return Optional.of(have);
             }
             if (e.size() > maxFileInMemory || e.size() > left) {
                 return Optional.empty();
             }
-            Buffer buffer = previous.get(e.sha256());
+            Buffer buffer = previous.get(blob);
             if (buffer == null) {
                 buffer = Buffer.buffer(compiler.read(e.sha256()));
             }
             left -= e.size();
-            next.put(e.sha256(), buffer);
+            next.put(blob, buffer);
             return Optional.of(buffer);
+        }
+
+        /** Counts the bytes a reused route holds in memory (they stay, whatever the budget says now). */
+        void keep(DeploymentRoute route) {
+            for (ServedFile f : route.files().values()) {
+                keep(f);
+                f.brotli().ifPresent(this::keep);
+                f.gzip().ifPresent(this::keep);
+            }
+        }
+
+        private void keep(ServedFile f) {
+            if (f.bytes().isPresent() && !f.html()) {
+                if (next.putIfAbsent(f.blob(), f.bytes().get()) == null) {
+                    left -= f.bytes().get().length();
+                }
+            }
+        }
+
+        long used() {
+            return total - left;
         }
     }
 }

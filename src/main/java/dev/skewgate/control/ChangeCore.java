@@ -1,0 +1,135 @@
+package dev.skewgate.control;
+
+import dev.skewgate.model.SiteEvent;
+import dev.skewgate.model.SkewgateException;
+import dev.skewgate.model.SnapshotFailedException;
+import dev.skewgate.push.Announcer;
+import dev.skewgate.push.ChangeNotice;
+import dev.skewgate.routing.RoutingHolder;
+import dev.skewgate.routing.SiteRoute;
+import dev.skewgate.snapshot.SnapshotCompiler;
+import dev.skewgate.store.Store;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The control plane's one serialized core, through which every change to what is served passes: change, build,
+ * commit, swap, announce.
+ *
+ * <p>Changes to one site run one at a time in arrival order (a fair lock per site) and announce in that order.
+ * Changes to different sites are independent; they only share the commit step, which holds no network call and no
+ * wait: the writes and the site's new snapshot are built inside one store transaction, so a snapshot that cannot be
+ * built rolls the writes back, and the table swap follows the commit. Readiness probes and synthetic checks run
+ * before a change, outside every lock (see {@link Lifecycle#activate}).
+ */
+final class ChangeCore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChangeCore.class);
+
+    private final Store store;
+    private final SnapshotCompiler compiler;
+    private final RoutingHolder routing;
+    private final Announcer announcer;
+    private final Map<String, ReentrantLock> siteLocks = new ConcurrentHashMap<>();
+    /** Commits and swaps in one order, so a host name that moves between two sites is never served by both. */
+    private final ReentrantLock commit = new ReentrantLock(true);
+
+    ChangeCore(Store store, SnapshotCompiler compiler, RoutingHolder routing, Announcer announcer) {
+        this.store = store;
+        this.compiler = compiler;
+        this.routing = routing;
+        this.announcer = announcer;
+    }
+
+    Store store() {
+        return store;
+    }
+
+    /** Builds and publishes the first snapshot from what the store holds. */
+    void start() {
+        routing.swap(compiler.compileAll());
+    }
+
+    /**
+     * Runs one change of a site: {@code writes} in one store transaction together with the build of the site's new
+     * snapshot, then the swap, then {@code announce} (still in the site's order). Validation belongs inside
+     * {@code writes}, reading the store as the transaction sees it, so it decides on the state it changes.
+     */
+    <T> T change(String site, Supplier<T> writes, UnaryOperator<T> announce) {
+        return serialized(site, () -> announce.apply(commit(site, writes)));
+    }
+
+    <T> T change(String site, Supplier<T> writes) {
+        return change(site, writes, UnaryOperator.identity());
+    }
+
+    /** Runs work in the site's order without a commit of its own (it may call {@link #change}: the lock re-enters). */
+    <T> T serialized(String site, Supplier<T> work) {
+        ReentrantLock lock = siteLocks.computeIfAbsent(site, k -> new ReentrantLock(true));
+        lock.lock();
+        try {
+            return work.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private <T> T commit(String site, Supplier<T> writes) {
+        commit.lock();
+        try {
+            Built<T> built = store.transaction(() -> {
+                T result = writes.get();
+                return new Built<>(result, build(site));
+            });
+            compiler.adopt(built.build());
+            Optional<SiteRoute> route = built.build().route();
+            routing.update(table -> route.map(table::withSite).orElseGet(() -> table.withoutSite(site)));
+            return built.result();
+        } finally {
+            commit.unlock();
+        }
+    }
+
+    private SnapshotCompiler.SiteBuild build(String site) {
+        try {
+            return compiler.compile(site);
+        } catch (SkewgateException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            String why = e instanceof UncheckedIOException ? e.getMessage() : "an internal error (see the gateway log)";
+            LOG.error("site {}: the routing snapshot could not be built; the change is refused", site, e);
+            throw new SnapshotFailedException("the change to site '" + site + "' was refused: its routing snapshot "
+                    + "could not be built (" + why + "); nothing was changed", e);
+        }
+    }
+
+    private record Built<T>(T result, SnapshotCompiler.SiteBuild build) {
+    }
+
+    /**
+     * Tells open tabs about a committed event and records how many were told; returns the event with that count. A
+     * failure to tell is logged, never undoes the change.
+     */
+    SiteEvent announce(SiteEvent event, ChangeNotice notice) {
+        int notified;
+        try {
+            notified = announcer.announce(notice);
+        } catch (RuntimeException e) {
+            LOG.warn("site {}: telling open tabs about event {} failed: {}", event.site(), event.seq(), e.toString());
+            return event;
+        }
+        if (notified > 0) {
+            store.setNotified(event.site(), event.seq(), notified);
+        }
+        LOG.info("site {}: event {} ({}) notified {} client(s)", event.site(), event.seq(), notice.type(), notified);
+        return new SiteEvent(event.site(), event.seq(), event.type(), event.deployment(), event.previous(), event.actor(),
+                event.at(), notified, event.detail());
+    }
+}

@@ -1,0 +1,161 @@
+package dev.skewgate.control;
+
+import dev.skewgate.model.Backend;
+import dev.skewgate.model.ConflictException;
+import dev.skewgate.model.Deployment;
+import dev.skewgate.model.DeploymentIds;
+import dev.skewgate.model.DeploymentState;
+import dev.skewgate.model.EventDraft;
+import dev.skewgate.model.InvalidRequestException;
+import dev.skewgate.model.ManifestEntry;
+import dev.skewgate.model.ManifestRules;
+import dev.skewgate.policy.ContentTypes;
+import dev.skewgate.store.BlobStore;
+import dev.skewgate.store.Store;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
+
+/**
+ * New deployments: a manifest first (answering which blobs are still missing), blobs in parallel, then finalize
+ * (staged, in the snapshot for previews). Content-addressed: a blob the gateway has is never sent again.
+ */
+public final class Uploads {
+
+    private final ChangeCore core;
+    private final Store store;
+    private final BlobStore blobs;
+    private final Sites sites;
+    private final OwnAddresses own;
+    private final Clock clock;
+    /** Manifests of deployments being uploaded: sha256 -> size, so a blob upload is checked without a query. */
+    private final Map<String, Map<String, Long>> uploading = new ConcurrentHashMap<>();
+    /**
+     * Read while a manifest starts referencing blobs the gateway already has, written while unreferenced blobs are
+     * deleted: the collector never deletes a blob a new manifest was just told it need not send.
+     */
+    private final ReadWriteLock references = new ReentrantReadWriteLock();
+
+    Uploads(ChangeCore core, BlobStore blobs, Sites sites, OwnAddresses own, Clock clock) {
+        this.core = core;
+        this.store = core.store();
+        this.blobs = blobs;
+        this.sites = sites;
+        this.own = own;
+        this.clock = clock;
+    }
+
+    /** Stores the manifest of a new deployment and answers which blobs still have to be uploaded. */
+    public NewDeployment begin(String siteName, List<ManifestEntry> manifest, DeploymentMeta meta) {
+        sites.get(siteName);
+        List<ManifestEntry> typed = new ArrayList<>(manifest.size());
+        for (ManifestEntry e : ManifestRules.check(manifest)) {
+            typed.add(new ManifestEntry(e.path(), e.sha256(), e.size(), ContentTypes.forPath(e.path())));
+        }
+        long total = typed.stream().mapToLong(ManifestEntry::size).sum();
+        Optional<Backend> backend = meta.backend().map(own::check);
+        Deployment d = new Deployment(DeploymentIds.next(), siteName, DeploymentState.UPLOADING, clock.instant(),
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), meta.message(), meta.gitSha(),
+                meta.author(), typed.size(), total, Optional.empty(), backend);
+        Map<String, Long> sizes = new HashMap<>();
+        typed.forEach(e -> sizes.put(e.sha256(), e.size()));
+        return referencing(() -> {
+            // An uploading deployment is not in the snapshot: no change to commit, only the manifest to keep.
+            store.insertDeployment(d, typed);
+            uploading.put(d.id(), sizes);
+            List<String> missing = new ArrayList<>();
+            long missingBytes = 0;
+            for (Map.Entry<String, Long> blob : sizes.entrySet()) {
+                if (!blobs.has(blob.getKey())) {
+                    missing.add(blob.getKey());
+                    missingBytes += blob.getValue();
+                }
+            }
+            return new NewDeployment(d, missing, missingBytes);
+        });
+    }
+
+    /** Opens the upload of one blob of a deployment being uploaded; not serialized, so uploads run in parallel. */
+    public BlobStore.BlobUpload openBlob(String deploymentId, String sha256) {
+        Map<String, Long> sizes = uploading.get(deploymentId);
+        if (sizes == null) {
+            Deployment d = sites.deployment(deploymentId);
+            if (d.state() != DeploymentState.UPLOADING) {
+                throw new ConflictException("NOT_UPLOADING", "deployment " + deploymentId + " is " + d.state().wire()
+                        + "; blobs can only be sent before it is finalized");
+            }
+            sizes = new HashMap<>();
+            for (ManifestEntry e : store.files(deploymentId)) {
+                sizes.put(e.sha256(), e.size());
+            }
+            uploading.put(deploymentId, sizes);
+        }
+        Long size = sizes.get(sha256);
+        if (size == null) {
+            throw new InvalidRequestException("BLOB_NOT_IN_MANIFEST",
+                    "blob " + sha256 + " is not part of deployment " + deploymentId + "'s manifest");
+        }
+        try {
+            return blobs.open(sha256, size);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write blob " + sha256, e);
+        }
+    }
+
+    /** Makes an uploaded deployment complete (staged), refusing while any blob is missing. */
+    public Deployment finalizeDeployment(String deploymentId, String actor) {
+        String site = sites.deployment(deploymentId).site();
+        core.change(site, () -> {
+            Deployment d = sites.deployment(deploymentId);
+            if (d.state() != DeploymentState.UPLOADING) {
+                throw new ConflictException("ALREADY_FINALIZED", "deployment " + deploymentId + " is already "
+                        + d.state().wire());
+            }
+            List<String> missing = store.files(deploymentId).stream().map(ManifestEntry::sha256).distinct()
+                    .filter(sha -> !blobs.has(sha)).toList();
+            if (!missing.isEmpty()) {
+                throw new ConflictException("BLOBS_MISSING", missing.size() + " blob(s) of deployment " + deploymentId
+                        + " have not been uploaded yet, e.g. " + missing.get(0));
+            }
+            return store.markStaged(deploymentId, clock.instant(), EventDraft.about("deploy", deploymentId, actor,
+                    clock.instant(), d.fileCount() + (d.fileCount() == 1 ? " file, " : " files, ") + d.totalBytes()
+                            + (d.totalBytes() == 1 ? " byte" : " bytes") + (d.message().isEmpty() ? "" : ": " + d.message())));
+        });
+        uploading.remove(deploymentId);
+        return sites.deployment(deploymentId);
+    }
+
+    /** Forgets the manifest cache of an upload that retention removed. */
+    void abandoned(String deploymentId) {
+        uploading.remove(deploymentId);
+    }
+
+    /** Runs work that makes a manifest reference existing blobs; blob collection waits for it. */
+    <T> T referencing(Supplier<T> work) {
+        references.readLock().lock();
+        try {
+            return work.get();
+        } finally {
+            references.readLock().unlock();
+        }
+    }
+
+    /** Runs the blob collector alone: no manifest starts referencing a blob meanwhile. */
+    <T> T collecting(Supplier<T> work) {
+        references.writeLock().lock();
+        try {
+            return work.get();
+        } finally {
+            references.writeLock().unlock();
+        }
+    }
+}
