@@ -93,12 +93,12 @@ class PerSiteChangesTest {
         Duration activate = timed(() -> gw.activate("b", b2));
         Duration config = timed(() -> gw.ok("PUT", "/v1/sites/b/config", Map.of("apiUrl", "https://api.example.com")));
 
-        assertThat(gw.ok("GET", "/v1/sites/a/activation", null).body().path("running").asBoolean())
-                .as("site a's activation was still waiting for its backend all along").isTrue();
-        assertThat(activationOfA).isNotDone();
         assertThat(rollback).as("rollback of b").isLessThan(Duration.ofSeconds(1));
         assertThat(activate).as("activate on b").isLessThan(Duration.ofSeconds(1));
         assertThat(config).as("config set on b").isLessThan(Duration.ofSeconds(1));
+        assertThat(gw.ok("GET", "/v1/sites/a/activation", null).body().path("running").asBoolean())
+                .as("site a's activation was still waiting for its backend all along").isTrue();
+        assertThat(activationOfA).isNotDone();
         assertThat(active("b")).isEqualTo(b2);
         assertThat(TestGateway.text(gw.get("b.localhost", "/_skewgate/config.json"))).contains("api.example.com");
 

@@ -98,6 +98,28 @@ public abstract class StoreContractTest {
     }
 
     @Test
+    void callsInsideATransactionCommitTogetherAndNothingIsKeptWhenItsWorkThrows() {
+        store.createSite(site("shop", "shop.localhost"), EventDraft.of("site.create", "t", t0, ""));
+        store.transaction(() -> {
+            store.setConfig("shop", "{\"a\":1}", EventDraft.of("config", "t", t0, ""));
+            return store.appendEvent("shop", EventDraft.of("note", "t", t0, "inside"));
+        });
+        assertThat(store.site("shop").orElseThrow().config().json()).isEqualTo("{\"a\":1}");
+        assertThat(store.events("shop", 10)).hasSize(3);
+
+        assertThatThrownBy(() -> store.transaction(() -> {
+            store.setConfig("shop", "{\"a\":2}", EventDraft.of("config", "t", t0, ""));
+            store.transaction(() -> store.appendEvent("shop", EventDraft.of("note", "t", t0, "nested")));
+            throw new IllegalStateException("the snapshot could not be built");
+        })).hasMessageContaining("snapshot");
+        assertThat(store.site("shop").orElseThrow().config().json()).as("rolled back").isEqualTo("{\"a\":1}");
+        assertThat(store.events("shop", 10)).as("the nested call joined the rolled-back transaction").hasSize(3);
+
+        store.appendEvent("shop", EventDraft.of("note", "t", t0, "after"));
+        assertThat(store.events("shop", 10)).as("the store works on after a rollback").hasSize(4);
+    }
+
+    @Test
     void hostBelongsToOneSiteOnly() {
         store.createSite(site("shop", "shop.localhost"), ev("site.create"));
         assertThatThrownBy(() -> store.createSite(site("other", "shop.localhost"), ev("site.create")))
