@@ -1,5 +1,7 @@
 package dev.skewgate.control;
 
+import dev.skewgate.model.Deployment;
+import dev.skewgate.model.ManifestEntry;
 import dev.skewgate.model.SiteEvent;
 import dev.skewgate.model.SkewgateException;
 import dev.skewgate.model.SnapshotFailedException;
@@ -10,6 +12,7 @@ import dev.skewgate.routing.SiteRoute;
 import dev.skewgate.snapshot.SnapshotCompiler;
 import dev.skewgate.store.Store;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -68,6 +71,23 @@ final class ChangeCore {
 
     <T> T change(String site, Supplier<T> writes) {
         return change(site, writes, UnaryOperator.identity());
+    }
+
+    /**
+     * The same, first compiling the deployment the change will add ({@link SnapshotCompiler#prepare}) in the site's
+     * order but before the commit step, so reading its files holds up no other site. A failure there is left to the
+     * change's own build to report.
+     */
+    <T> T changeAdding(String site, Deployment added, List<ManifestEntry> files, Supplier<T> writes,
+                       UnaryOperator<T> announce) {
+        return serialized(site, () -> {
+            try {
+                compiler.prepare(site, added, files);
+            } catch (RuntimeException e) {
+                LOG.debug("site {}: compiling {} ahead of its change failed: {}", site, added.id(), e.toString());
+            }
+            return announce.apply(commit(site, writes));
+        });
     }
 
     /** Runs work in the site's order without a commit of its own (it may call {@link #change}: the lock re-enters). */

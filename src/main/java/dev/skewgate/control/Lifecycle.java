@@ -186,23 +186,24 @@ public final class Lifecycle {
     /** A new staged deployment of another site with the same files: no bytes are copied. */
     public Deployment promote(String deploymentId, String targetSite, String actor) {
         sites.get(targetSite);
-        String id = DeploymentIds.next();
-        uploads.referencing(() -> core.change(targetSite, () -> {
-            Deployment source = sites.deployment(deploymentId);
-            if (!source.state().servable()) {
+        Deployment source = sites.deployment(deploymentId);
+        List<ManifestEntry> files = store.files(deploymentId);
+        Instant now = clock.instant();
+        Deployment copy = new Deployment(DeploymentIds.next(), targetSite, DeploymentState.STAGED, now,
+                Optional.of(now), Optional.empty(), Optional.empty(), Optional.empty(), source.message(),
+                source.gitSha(), actor, source.fileCount(), source.totalBytes(), Optional.of(deploymentId),
+                source.backend());
+        uploads.referencing(() -> core.changeAdding(targetSite, copy, files, () -> {
+            Deployment current = sites.deployment(deploymentId);
+            if (!current.state().servable()) {
                 throw new ConflictException("NOT_PROMOTABLE", "deployment " + deploymentId + " is "
-                        + source.state().wire() + "; only staged, active or previous deployments can be promoted");
+                        + current.state().wire() + "; only staged, active or previous deployments can be promoted");
             }
             sites.get(targetSite);
-            List<ManifestEntry> files = store.files(deploymentId);
-            Instant now = clock.instant();
-            Deployment copy = new Deployment(id, targetSite, DeploymentState.STAGED, now, Optional.of(now),
-                    Optional.empty(), Optional.empty(), Optional.empty(), source.message(), source.gitSha(), actor,
-                    source.fileCount(), source.totalBytes(), Optional.of(deploymentId), source.backend());
             return store.insertStaged(copy, files, EventDraft.about("promote", copy.id(), actor, now,
                     "promoted from " + deploymentId + " of site '" + source.site() + "'"));
-        }));
-        return sites.deployment(id);
+        }, e -> e));
+        return sites.deployment(copy.id());
     }
 
     SiteEvent announceSwitch(SiteEvent event, String reason) {

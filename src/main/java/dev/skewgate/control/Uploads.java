@@ -15,6 +15,7 @@ import dev.skewgate.store.Store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -113,23 +114,33 @@ public final class Uploads {
 
     /** Makes an uploaded deployment complete (staged), refusing while any blob is missing. */
     public Deployment finalizeDeployment(String deploymentId, String actor) {
-        String site = sites.deployment(deploymentId).site();
-        core.change(site, () -> {
+        Deployment uploaded = sites.deployment(deploymentId);
+        if (uploaded.state() != DeploymentState.UPLOADING) {
+            throw new ConflictException("ALREADY_FINALIZED", "deployment " + deploymentId + " is already "
+                    + uploaded.state().wire());
+        }
+        Instant at = clock.instant();
+        Deployment staged = new Deployment(uploaded.id(), uploaded.site(), DeploymentState.STAGED, uploaded.createdAt(),
+                Optional.of(at), Optional.empty(), Optional.empty(), Optional.empty(), uploaded.message(),
+                uploaded.gitSha(), uploaded.author(), uploaded.fileCount(), uploaded.totalBytes(),
+                uploaded.promotedFrom(), uploaded.backend());
+        List<ManifestEntry> files = store.files(deploymentId);
+        core.changeAdding(uploaded.site(), staged, files, () -> {
             Deployment d = sites.deployment(deploymentId);
             if (d.state() != DeploymentState.UPLOADING) {
                 throw new ConflictException("ALREADY_FINALIZED", "deployment " + deploymentId + " is already "
                         + d.state().wire());
             }
-            List<String> missing = store.files(deploymentId).stream().map(ManifestEntry::sha256).distinct()
+            List<String> missing = files.stream().map(ManifestEntry::sha256).distinct()
                     .filter(sha -> !blobs.has(sha)).toList();
             if (!missing.isEmpty()) {
                 throw new ConflictException("BLOBS_MISSING", missing.size() + " blob(s) of deployment " + deploymentId
                         + " have not been uploaded yet, e.g. " + missing.get(0));
             }
-            return store.markStaged(deploymentId, clock.instant(), EventDraft.about("deploy", deploymentId, actor,
-                    clock.instant(), d.fileCount() + (d.fileCount() == 1 ? " file, " : " files, ") + d.totalBytes()
+            return store.markStaged(deploymentId, at, EventDraft.about("deploy", deploymentId, actor, at,
+                    d.fileCount() + (d.fileCount() == 1 ? " file, " : " files, ") + d.totalBytes()
                             + (d.totalBytes() == 1 ? " byte" : " bytes") + (d.message().isEmpty() ? "" : ": " + d.message())));
-        });
+        }, e -> e);
         uploading.remove(deploymentId);
         return sites.deployment(deploymentId);
     }

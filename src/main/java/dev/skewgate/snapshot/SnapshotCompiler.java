@@ -67,6 +67,8 @@ public final class SnapshotCompiler {
     private final String sdkPath;
     /** What the latest adopted build of each site compiled, for the next build of that site to reuse. */
     private final Map<String, SiteCache> caches = new ConcurrentHashMap<>();
+    /** Deployment routes compiled ahead of the change that adds them ({@link #prepare}), by site. */
+    private final Map<String, Map<RouteKey, DeploymentRoute>> prepared = new ConcurrentHashMap<>();
 
     /**
      * @param sdkPath the browser SDK's versioned path ({@code /_skewgate/client.js?v=...}) for the injected script tag
@@ -101,21 +103,51 @@ public final class SnapshotCompiler {
         }
         Site site = found.get();
         SiteCache previous = caches.getOrDefault(siteName, SiteCache.EMPTY);
-        long othersInMemory = 0;
-        for (Map.Entry<String, SiteCache> c : caches.entrySet()) {
-            if (!c.getKey().equals(siteName)) {
-                othersInMemory += c.getValue().bytesInMemory();
-            }
-        }
-        Budget budget = new Budget(Math.max(0, memoryBudget - othersInMemory), previous.loaded());
+        Budget budget = new Budget(Math.max(0, memoryBudget - bytesInMemoryBesides(siteName)), previous.loaded());
         Map<RouteKey, DeploymentRoute> compiled = new HashMap<>();
         SiteRoute route = compileSite(site, previous, compiled, budget);
         return new SiteBuild(siteName, Optional.of(route), new SiteCache(Map.copyOf(compiled), Map.copyOf(budget.next),
                 budget.used()));
     }
 
+    /**
+     * Compiles a deployment that a coming change of the site will add (finalize, promote), before that change takes
+     * the commit step: reading a 2,000-file build's blobs then delays no other site's change. The change's own build
+     * finds it ready if nothing it depends on changed meanwhile; called in the site's order, like the change.
+     *
+     * @param d the deployment as it will be once the change committed (staged, with its finalize time)
+     */
+    public void prepare(String siteName, Deployment d, List<ManifestEntry> files) {
+        Optional<Site> found = store.site(siteName);
+        if (found.isEmpty()) {
+            return;
+        }
+        Site site = found.get();
+        RouteKey key = new RouteKey(d.id(), SiteInputs.of(site));
+        SiteCache cache = caches.getOrDefault(siteName, SiteCache.EMPTY);
+        if (cache.routes().containsKey(key)) {
+            return;
+        }
+        Budget budget = new Budget(Math.max(0, memoryBudget - bytesInMemoryBesides(siteName)
+                - cache.bytesInMemory()), cache.loaded());
+        List<Pattern> globs = site.headerRules().stream().map(r -> Globs.compile(r.glob())).toList();
+        DeploymentRoute route = compileDeployment(site, d, files, globs, budget);
+        prepared.computeIfAbsent(siteName, k -> new ConcurrentHashMap<>()).put(key, route);
+    }
+
+    private long bytesInMemoryBesides(String siteName) {
+        long bytes = 0;
+        for (Map.Entry<String, SiteCache> c : caches.entrySet()) {
+            if (!c.getKey().equals(siteName)) {
+                bytes += c.getValue().bytesInMemory();
+            }
+        }
+        return bytes;
+    }
+
     /** Keeps a build whose change committed: the next build of its site starts from it. */
     public void adopt(SiteBuild build) {
+        prepared.remove(build.site());
         if (build.route().isEmpty()) {
             caches.remove(build.site());
         } else {
@@ -140,7 +172,10 @@ public final class SnapshotCompiler {
             boolean staged = d.state() == DeploymentState.STAGED;
             DeploymentRoute route = previous.routes().get(key);
             if (route == null) {
-                route = compileDeployment(site, d, globs, budget);
+                route = prepared.getOrDefault(site.name(), Map.of()).get(key);
+            }
+            if (route == null) {
+                route = compileDeployment(site, d, store.files(d.id()), globs, budget);
             } else {
                 budget.keep(route);
                 if (route.staged() != staged) {
@@ -237,8 +272,8 @@ public final class SnapshotCompiler {
         return tags;
     }
 
-    private DeploymentRoute compileDeployment(Site site, Deployment d, List<Pattern> globs, Budget budget) {
-        List<ManifestEntry> entries = store.files(d.id());
+    private DeploymentRoute compileDeployment(Site site, Deployment d, List<ManifestEntry> entries, List<Pattern> globs,
+                                              Budget budget) {
         String lastModified = HTTP_DATE.format(d.finalizedAt().orElse(d.createdAt()));
         List<String> tags = tags(site, d.id());
         Map<String, ManifestEntry> byPath = new HashMap<>();

@@ -227,6 +227,27 @@ class SnapshotCompilerTest {
     }
 
     @Test
+    void aDeploymentPreparedAheadOfItsChangeIsWhatTheChangesBuildServes() throws Exception {
+        site("shop", List.of());
+        String v1 = deploy("shop", files("index.html", "<p>v1</p>"));
+        activate("shop", v1);
+        SnapshotCompiler compiler = compiler(64L << 20);
+        compileAndAdopt(compiler, "shop");
+        String v2 = deploy("shop", files("index.html", "<p>v2</p>", "assets/b-2222.js", "b"));
+        Deployment staged = store.deployment(v2).orElseThrow();
+
+        compiler.prepare("shop", staged, store.files(v2));
+        java.nio.file.Files.delete(blobs.path(Sha256.hex("<p>v2</p>".getBytes(StandardCharsets.UTF_8))));
+        SiteRoute route = compileAndAdopt(compiler, "shop");
+
+        assertThat(new String(route.servable().get(v2).entryPoint().orElseThrow().bytes().orElseThrow().getBytes(),
+                StandardCharsets.UTF_8)).as("compiled ahead: the build did not read the blob again").contains("v2");
+        assertThat(route.servable().get(v2).files().get("/index.html").lastModified())
+                .isEqualTo(java.time.format.DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'",
+                        java.util.Locale.US).format(staged.finalizedAt().orElseThrow().atOffset(java.time.ZoneOffset.UTC)));
+    }
+
+    @Test
     void aSiteThatIsGoneBuildsToNoRoute() {
         assertThat(compiler(1000).compile("nope").route()).isEmpty();
     }
