@@ -571,6 +571,10 @@ public final class AdminApi {
             return null;
         }
         if (type == Integer.class && v instanceof Number n) {
+            // intValue() wraps a long: 4294967296 would silently become 0 (readiness probes off)
+            if (n.doubleValue() < Integer.MIN_VALUE || n.doubleValue() > Integer.MAX_VALUE) {
+                throw new InvalidRequestException("INVALID_FIELD", "'" + field + "' is out of range");
+            }
             return type.cast(n.intValue());
         }
         if (!type.isInstance(v)) {

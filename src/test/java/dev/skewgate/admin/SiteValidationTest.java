@@ -159,6 +159,8 @@ class SiteValidationTest {
                 // today: any JSON number is taken by its int value
                 accepted("today: keepPrevious 2.7 is taken as 2", UPDATE, "{'retention':{'keepPrevious':2.7}}",
                         "/retention/keepPrevious", "2"),
+                refused("keepPrevious past the int range", UPDATE, "{'retention':{'keepPrevious':4294967297}}", 400,
+                        "INVALID_FIELD"),
                 accepted("skew window 0s", UPDATE, "{'retention':{'skewWindow':'0s'}}", "/retention/skewWindow", "'0s'"),
                 accepted("skew window written in the largest unit", UPDATE, "{'retention':{'skewWindow':'120m'}}",
                         "/retention/skewWindow", "'2h'"),
@@ -273,6 +275,8 @@ class SiteValidationTest {
                 accepted("readiness probes 20", UPDATE, "{'checks':{'readinessProbes':20}}", "/checks/readinessProbes", "20"),
                 refused("readiness probes -1", UPDATE, "{'checks':{'readinessProbes':-1}}", 400, "INVALID_CHECKS"),
                 refused("readiness probes 21", UPDATE, "{'checks':{'readinessProbes':21}}", 400, "INVALID_CHECKS"),
+                refused("readiness probes past the int range", UPDATE, "{'checks':{'readinessProbes':4294967296}}", 400,
+                        "INVALID_FIELD"),
                 refused("readiness probes a string", UPDATE, "{'checks':{'readinessProbes':'3'}}", 400, "INVALID_FIELD"),
                 accepted("readiness timeout 1s", UPDATE, "{'checks':{'readinessTimeout':'1s'}}",
                         "/checks/readinessTimeout", "'1s'"),
