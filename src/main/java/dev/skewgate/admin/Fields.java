@@ -20,6 +20,10 @@ final class Fields {
             return null;
         }
         if (type == Integer.class && v instanceof Number n) {
+            // intValue() wraps a long: 4294967296 would silently become 0 (readiness probes off)
+            if (n.doubleValue() < Integer.MIN_VALUE || n.doubleValue() > Integer.MAX_VALUE) {
+                throw new InvalidRequestException("INVALID_FIELD", "'" + field + "' is out of range");
+            }
             return type.cast(n.intValue());
         }
         if (!type.isInstance(v)) {
