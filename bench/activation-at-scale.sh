@@ -84,7 +84,8 @@ echo "nginx:   $(nginx -v 2>&1)"
 echo "node:    $(node --version)"
 echo "jar:     $JAR_NOTE ($(java -jar "$JAR" --version 2>/dev/null), sha256 $(sha256sum "$JAR" | cut -c1-12))"
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min, before the run)"
-echo "scale:   $SITES sites x $DEPLOYS retained deployments x $FILES files, $CHANGE_PCT % of the files changed per build;"
+echo "scale:   $SITES sites x $DEPLOYS retained deployments x $FILES files (the goal; the population may stop earlier, see"
+echo "         POP_BUDGET), $CHANGE_PCT % of the files changed per build;"
 echo "         synthetic checks before a switch: $([[ $SYNTHETIC == 1 ]] && echo "on (the default)" || echo off)"
 echo
 
