@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class RoutingHolder {
 
     private final AtomicReference<RoutingTable> current = new AtomicReference<>(RoutingTable.EMPTY);
+    private volatile boolean loaded;
 
     public RoutingTable current() {
         return current.get();
@@ -14,5 +15,11 @@ public final class RoutingHolder {
     /** Publishes a new snapshot; requests that already read the old one finish on it. */
     public void swap(RoutingTable next) {
         current.set(next);
+        loaded = true;
+    }
+
+    /** Whether a snapshot built from the store was ever published (before that, every host is unknown). */
+    public boolean loaded() {
+        return loaded;
     }
 }

@@ -121,7 +121,8 @@ class AdminBodiesTest {
         Vertx vertx = Vertx.vertx();
         try {
             AdminApi api = new AdminApi(gw.gateway().control(), AdminToken.loadOrCreate(gw.dataDir()), () -> 0,
-                    new TrafficMeter(), new WebSocketTunnels());
+                    new TrafficMeter(), new WebSocketTunnels(),
+                    () -> io.vertx.core.Future.succeededFuture(java.util.Optional.empty()));
             TreeSet<String> seen = new TreeSet<>();
             for (Route route : api.router(vertx).getRoutes()) {
                 if (route.getPath() == null || route.methods() == null) {
