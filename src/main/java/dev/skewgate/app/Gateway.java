@@ -10,6 +10,7 @@ import dev.skewgate.control.ChangeFeed;
 import dev.skewgate.control.ControlPlane;
 import dev.skewgate.edge.ConnectionLimits;
 import dev.skewgate.edge.EdgeServer;
+import dev.skewgate.model.Durations;
 import dev.skewgate.proxy.TrustedProxies;
 import dev.skewgate.proxy.UpstreamHealth;
 import dev.skewgate.proxy.WebSocketTunnels;
@@ -245,7 +246,7 @@ public final class Gateway implements AutoCloseable {
         if (vertx != null) {
             if (edge != null && !settings.shutdownDelay().isZero()) {
                 LOG.info("stopping: readiness answers 503; serving {} more before closing the listeners",
-                        settings.shutdownDelay());
+                        Durations.format(settings.shutdownDelay()));
                 drainDelay();
             }
             if (push != null) {
