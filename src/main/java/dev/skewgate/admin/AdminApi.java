@@ -8,6 +8,7 @@ import dev.skewgate.control.DeploymentMeta;
 import dev.skewgate.control.NewDeployment;
 import dev.skewgate.control.Running;
 import dev.skewgate.control.SiteSettings;
+import dev.skewgate.http.Readiness;
 import dev.skewgate.model.Deployment;
 import dev.skewgate.model.Durations;
 import dev.skewgate.model.InvalidRequestException;
@@ -52,18 +53,24 @@ public final class AdminApi {
     private final ControlPlane control;
     private final AdminToken token;
     private final IntSupplier edgePort;
+    private final Readiness readiness;
 
     /**
      * @param edgePort the data plane's bound port, reported by {@code /v1/health} so the CLI can print preview URLs
+     * @param readiness what {@code /v1/health/ready} answers
      */
-    public AdminApi(ControlPlane control, AdminToken token, IntSupplier edgePort) {
+    public AdminApi(ControlPlane control, AdminToken token, IntSupplier edgePort, Readiness readiness) {
         this.control = control;
         this.token = token;
         this.edgePort = edgePort;
+        this.readiness = readiness;
     }
 
     public Router router(Vertx vertx) {
         Router router = Router.router(vertx);
+        // The probes need no token: they disclose nothing, and an orchestrator's probe has no token to send.
+        router.get("/v1/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "live")));
+        router.get("/v1/health/ready").handler(this::ready);
         router.route().handler(this::authenticate);
         // Blob bytes stream straight to the blob store; register before the body handler so they are not buffered.
         router.put("/v1/deployments/:id/blobs/:sha").handler(this::uploadBlob);
@@ -173,6 +180,18 @@ public final class AdminApi {
         ctx.response().putHeader("www-authenticate", "Bearer realm=\"skewgate-admin\"");
         error(ctx, 401, "UNAUTHORIZED", "a valid admin token is required: 'Authorization: Bearer <token>' "
                 + "(the token is in the data directory's admin-token file)");
+    }
+
+    private void ready(RoutingContext ctx) {
+        readiness.check().onComplete(done -> {
+            Optional<String> why = done.succeeded() ? done.result()
+                    : Optional.of("the readiness check failed: " + done.cause().getMessage());
+            if (why.isEmpty()) {
+                json(ctx, 200, new JsonObject().put("status", "ready"));
+            } else {
+                error(ctx, 503, "NOT_READY", why.get());
+            }
+        });
     }
 
     private void createSite(RoutingContext ctx) {

@@ -9,6 +9,7 @@ import dev.skewgate.control.ControlPlane;
 import dev.skewgate.control.Running;
 import dev.skewgate.edge.ConnectionLimits;
 import dev.skewgate.edge.EdgeServer;
+import dev.skewgate.model.Durations;
 import dev.skewgate.proxy.TrustedProxies;
 import dev.skewgate.proxy.UpstreamHealth;
 import dev.skewgate.proxy.WebSocketTunnels;
@@ -55,6 +56,7 @@ public final class Gateway implements AutoCloseable {
     private EdgeServer edge;
     private TrafficMeter traffic;
     private WebSocketTunnels tunnels;
+    private GatewayReadiness readiness;
     private int edgePort = -1;
     private int adminPort = -1;
     private boolean closed;
@@ -101,10 +103,11 @@ public final class Gateway implements AutoCloseable {
                         message, delivery, Instant.ofEpochSecond(expires))
                         .map(e -> java.util.OptionalInt.of(e.notified())).orElse(java.util.OptionalInt.empty()));
         TrustedProxies trusted = TrustedProxies.parse(settings.trustedProxies());
+        readiness = new GatewayReadiness(vertx, store::ping, routing::loaded, GatewayReadiness.STORE_TIMEOUT);
         edge = new EdgeServer(vertx, new EdgeServer.Services(routing, push, webhook, sdk, traffic, tunnels,
-                new UpstreamHealth(), trusted, settings.upstreamTimeout(), checkSecret),
+                new UpstreamHealth(), trusted, settings.upstreamTimeout(), checkSecret, readiness),
                 new ConnectionLimits(settings.limits(), trusted));
-        AdminServer admin = new AdminServer(vertx, new AdminApi(control, token, () -> edgePort));
+        AdminServer admin = new AdminServer(vertx, new AdminApi(control, token, () -> edgePort, readiness));
         edgePort = await(edge.start(settings.edgeHost(), settings.edgePort(), settings.edgeInstances()),
                 "edge listener (for browsers)", settings.edgeHost(), settings.edgePort(), "--port / SKEWGATE_PORT",
                 "--host / SKEWGATE_HOST");
@@ -154,6 +157,15 @@ public final class Gateway implements AutoCloseable {
                         usage.lastRequest(), late.last5Minutes(), traffic.retiredClient(deployment));
             }
         };
+    }
+
+    /** The shutdown delay is the point of the wait: the listeners stay open while load balancers notice the 503. */
+    private void drainDelay() {
+        try {
+            Thread.sleep(settings.shutdownDelay().toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // stop at once then, as the caller asked
+        }
     }
 
     private static int await(Future<Integer> future, String what, String host, int port, String portFlag,
@@ -211,8 +223,9 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Graceful stop: event streams are ended first (tabs reconnect elsewhere), the edge stops accepting and lets
-     * in-flight requests finish within the grace period, then everything closes.
+     * Graceful stop: readiness turns 503 at once and the edge goes on serving for the shutdown delay (a load balancer
+     * takes the gateway out meanwhile); then event streams are ended (tabs reconnect elsewhere), the edge stops
+     * accepting and lets in-flight requests finish within the grace period, and everything closes.
      */
     @Override
     public synchronized void close() {
@@ -220,7 +233,15 @@ public final class Gateway implements AutoCloseable {
             return;
         }
         closed = true;
+        if (readiness != null) {
+            readiness.stopping();
+        }
         if (vertx != null) {
+            if (edge != null && !settings.shutdownDelay().isZero()) {
+                LOG.info("stopping: readiness answers 503; serving {} more before closing the listeners",
+                        Durations.format(settings.shutdownDelay()));
+                drainDelay();
+            }
             if (push != null) {
                 push.closeAll();
             }

@@ -51,8 +51,14 @@ public final class ServeCommand implements Callable<Integer> {
             description = "How long WebSockets to a retired deployment stay open. Default: ${DEFAULT-VALUE}")
     String webSocketDrain;
 
+    @Option(names = "--shutdown-delay", defaultValue = "0s",
+            description = "How long to keep serving after SIGTERM with readiness (/_skewgate/readyz) already 503, "
+                    + "so a load balancer takes the gateway out first. Default: ${DEFAULT-VALUE}")
+    String shutdownDelay;
+
     @Option(names = "--shutdown-grace", defaultValue = "30s",
-            description = "How long in-flight requests may take after SIGTERM. Default: ${DEFAULT-VALUE}")
+            description = "How long in-flight requests may take once the gateway stopped accepting. "
+                    + "Default: ${DEFAULT-VALUE}")
     String shutdownGrace;
 
     @Option(names = "--max-connections", defaultValue = "${env:SKEWGATE_MAX_CONNECTIONS:-15000}",
@@ -103,7 +109,8 @@ public final class ServeCommand implements Callable<Integer> {
         ServeSettings settings = new ServeSettings(host, listen.port, adminHost, listen.adminPort, dataDir,
                 base.maxFileInMemory(),
                 memoryBudgetMb << 20, Durations.parse(retentionInterval), base.edgeInstances(),
-                Durations.parse(upstreamTimeout), proxies, Durations.parse(webSocketDrain), Durations.parse(shutdownGrace),
+                Durations.parse(upstreamTimeout), proxies, Durations.parse(webSocketDrain), Durations.parse(shutdownDelay),
+                Durations.parse(shutdownGrace),
                 limits);
         CountDownLatch stop = ListenOptions.stopSignal();
         Gateway gateway = Gateway.start(settings);

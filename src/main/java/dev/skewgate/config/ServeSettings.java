@@ -16,7 +16,9 @@ import java.util.List;
  * @param upstreamTimeout longest silence from a backend before the request fails with 504
  * @param trustedProxies addresses (CIDR) whose X-Forwarded-* and Forwarded headers are believed
  * @param webSocketDrain how long WebSockets to a retired deployment stay open before they are closed
- * @param shutdownGrace how long in-flight requests may take to finish after SIGTERM
+ * @param shutdownDelay how long the gateway keeps serving after SIGTERM, readiness already 503, before it stops
+ *                      accepting connections: time for a load balancer to take it out of rotation
+ * @param shutdownGrace how long in-flight requests may take to finish once it stopped accepting
  * @param limits connection caps and slow-client timeouts of the edge
  */
 public record ServeSettings(
@@ -32,6 +34,7 @@ public record ServeSettings(
         Duration upstreamTimeout,
         List<String> trustedProxies,
         Duration webSocketDrain,
+        Duration shutdownDelay,
         Duration shutdownGrace,
         EdgeLimits limits) {
 
@@ -42,25 +45,33 @@ public record ServeSettings(
     public static ServeSettings of(int edgePort, int adminPort, Path dataDir) {
         return new ServeSettings("0.0.0.0", edgePort, "127.0.0.1", adminPort, dataDir, DEFAULT_MAX_FILE_IN_MEMORY,
                 DEFAULT_MEMORY_BUDGET, Duration.ofMinutes(1), Runtime.getRuntime().availableProcessors(),
-                Duration.ofSeconds(60), List.of(), Duration.ofSeconds(30), Duration.ofSeconds(30), EdgeLimits.DEFAULTS);
+                Duration.ofSeconds(60), List.of(), Duration.ofSeconds(30), Duration.ZERO, Duration.ofSeconds(30),
+                EdgeLimits.DEFAULTS);
     }
 
     /** The same settings trusting these proxy addresses. */
     public ServeSettings withTrustedProxies(List<String> proxies) {
         return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
-                retentionInterval, edgeInstances, upstreamTimeout, proxies, webSocketDrain, shutdownGrace, limits);
+                retentionInterval, edgeInstances, upstreamTimeout, proxies, webSocketDrain, shutdownDelay, shutdownGrace,
+                limits);
     }
 
     /** The same settings with other proxy timings (tests use short ones). */
     public ServeSettings withProxyTimings(Duration upstream, Duration drain) {
         return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
-                retentionInterval, edgeInstances, upstream, trustedProxies, drain, shutdownGrace, limits);
+                retentionInterval, edgeInstances, upstream, trustedProxies, drain, shutdownDelay, shutdownGrace, limits);
     }
 
     /** The same settings with other edge limits (tests use small ones). */
     public ServeSettings withLimits(EdgeLimits edgeLimits) {
         return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
-                retentionInterval, edgeInstances, upstreamTimeout, trustedProxies, webSocketDrain, shutdownGrace,
-                edgeLimits);
+                retentionInterval, edgeInstances, upstreamTimeout, trustedProxies, webSocketDrain, shutdownDelay,
+                shutdownGrace, edgeLimits);
+    }
+
+    /** The same settings with another graceful stop (tests use a delay to watch readiness turn 503). */
+    public ServeSettings withShutdown(Duration delay, Duration grace) {
+        return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
+                retentionInterval, edgeInstances, upstreamTimeout, trustedProxies, webSocketDrain, delay, grace, limits);
     }
 }

@@ -102,16 +102,29 @@ final class ChangeCore {
     }
 
     private <T> T commit(String site, Supplier<T> writes) {
+        long waited = System.nanoTime();
         commit.lock();
         try {
-            Built<T> built = store.transaction(() -> {
-                T result = writes.get();
-                return new Built<>(result, build(site));
+            long start = System.nanoTime();
+            long[] built = new long[2];
+            Built<T> result = store.transaction(() -> {
+                T written = writes.get();
+                built[0] = System.nanoTime();
+                SnapshotCompiler.SiteBuild build = build(site);
+                built[1] = System.nanoTime();
+                return new Built<>(written, build);
             });
-            compiler.adopt(built.build());
-            Optional<SiteRoute> route = built.build().route();
+            long committed = System.nanoTime();
+            compiler.adopt(result.build());
+            Optional<SiteRoute> route = result.build().route();
             routing.update(table -> route.map(table::withSite).orElseGet(() -> table.withoutSite(site)));
-            return built.result();
+            if (LOG.isDebugEnabled()) {
+                long swapped = System.nanoTime();
+                LOG.debug("site {}: change committed: waited {} us for the commit step, writes {} us, build {} us, "
+                                + "commit {} us, swap {} us", site, (start - waited) / 1000, (built[0] - start) / 1000,
+                        (built[1] - built[0]) / 1000, (committed - built[1]) / 1000, (swapped - committed) / 1000);
+            }
+            return result.result();
         } finally {
             commit.unlock();
         }

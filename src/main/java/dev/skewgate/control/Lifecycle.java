@@ -65,7 +65,10 @@ public final class Lifecycle {
         Optional<Backend> backend = d.backend().or(seen::defaultBackend);
         boolean checked = backend.isPresent() || seen.checks().synthetic();
         if (checked) {
+            long t0 = System.nanoTime();
             checkBeforeSwitch(seen, d, backend);
+            LOG.debug("site {}: checks before switching to {} took {} us", siteName, deploymentId,
+                    (System.nanoTime() - t0) / 1000);
         }
         SiteEvent event = core.change(siteName, () -> {
             Site now = checked ? sites.get(siteName) : sites.checkRevision(siteName, ifMatch);

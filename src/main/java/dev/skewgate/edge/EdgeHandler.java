@@ -26,15 +26,17 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
 
     private final Routes routing;
     private final GatewayEndpoints endpoints;
+    private final HealthEndpoints health;
     private final ProxyHandler proxy;
     private final TrafficMeter traffic;
     private final String checkSecret;
 
     /** @param checkSecret lets the gateway's own synthetic checks reach a backend health path outside the API prefixes */
-    EdgeHandler(Routes routing, GatewayEndpoints endpoints, ProxyHandler proxy, TrafficMeter traffic,
-                String checkSecret) {
+    EdgeHandler(Routes routing, GatewayEndpoints endpoints, HealthEndpoints health, ProxyHandler proxy,
+                TrafficMeter traffic, String checkSecret) {
         this.routing = routing;
         this.endpoints = endpoints;
+        this.health = health;
         this.proxy = proxy;
         this.traffic = traffic;
         this.checkSecret = checkSecret;
@@ -42,6 +44,11 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
 
     @Override
     public void handle(HttpServerRequest request) {
+        // Before the host lookup: a load balancer probes with whatever Host it likes, and a site's paths never win.
+        if (HealthEndpoints.handles(request.path())) {
+            health.handle(request, request.path());
+            return;
+        }
         HostAndPort authority = request.authority();
         if (authority == null) {
             DataPlaneErrors.send(request, 400, "the request has no Host header");

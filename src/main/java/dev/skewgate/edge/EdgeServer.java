@@ -1,6 +1,7 @@
 package dev.skewgate.edge;
 
 import dev.skewgate.http.Ports;
+import dev.skewgate.http.Readiness;
 import dev.skewgate.proxy.ProxyHandler;
 import dev.skewgate.proxy.TrustedProxies;
 import dev.skewgate.proxy.UpstreamHealth;
@@ -32,10 +33,11 @@ public final class EdgeServer {
      * What every event loop's handler shares.
      *
      * @param checkSecret the token that marks the gateway's own synthetic check requests
+     * @param readiness what {@code /_skewgate/readyz} answers
      */
     public record Services(Routes routing, PushHub push, NotifyWebhook webhook, BrowserSdk sdk,
                            TrafficMeter traffic, WebSocketTunnels tunnels, UpstreamHealth upstreams,
-                           TrustedProxies trusted, Duration upstreamTimeout, String checkSecret) {
+                           TrustedProxies trusted, Duration upstreamTimeout, String checkSecret, Readiness readiness) {
     }
 
     private final Vertx vertx;
@@ -113,7 +115,8 @@ public final class EdgeServer {
             GatewayEndpoints endpoints = new GatewayEndpoints(new SseEndpoint(s.push(), context),
                     new PresenceEndpoint(s.push()), s.webhook(), s.sdk());
             ProxyHandler proxy = new ProxyHandler(vertx, s.upstreams(), s.tunnels(), s.trusted(), s.upstreamTimeout());
-            EdgeHandler handler = new EdgeHandler(s.routing(), endpoints, proxy, s.traffic(), s.checkSecret());
+            EdgeHandler handler = new EdgeHandler(s.routing(), endpoints, new HealthEndpoints(s.readiness()), proxy,
+                    s.traffic(), s.checkSecret());
             ConnectionLimits.Loop budget = edge.limits.new Loop(vertx);
             HttpServer server = vertx.createHttpServer(options)
                     .connectionHandler(connection -> {

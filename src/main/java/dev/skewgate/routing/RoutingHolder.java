@@ -7,6 +7,7 @@ import java.util.function.UnaryOperator;
 public final class RoutingHolder implements Routes {
 
     private final AtomicReference<RoutingTable> current = new AtomicReference<>(RoutingTable.EMPTY);
+    private volatile boolean loaded;
 
     @Override
     public RoutingTable current() {
@@ -16,6 +17,12 @@ public final class RoutingHolder implements Routes {
     /** Publishes a new snapshot; requests that already read the old one finish on it. */
     public void swap(RoutingTable next) {
         current.set(next);
+        loaded = true;
+    }
+
+    /** Whether a snapshot built from the store was ever published (before that, every host is unknown). */
+    public boolean loaded() {
+        return loaded;
     }
 
     /**

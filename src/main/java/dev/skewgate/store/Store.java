@@ -127,6 +127,9 @@ public interface Store extends AutoCloseable {
     /** The newest events of a site, newest first. */
     List<SiteEvent> events(String site, int limit);
 
+    /** Runs a trivial query, for readiness; throws {@link StoreFailure} when the store does not answer it. */
+    void ping();
+
     /** Runs the database's own consistency check; true when it reports no problem. */
     boolean integrityOk();
 

@@ -61,6 +61,11 @@ final class ChildGateway implements AutoCloseable {
      * chosen free just before the start; if another process takes one in that instant, it retries on new ports.
      */
     static ChildGateway start(Path dataDir, Path log) throws IOException, InterruptedException {
+        return start(dataDir, log, new String[0]);
+    }
+
+    /** A gateway started with more {@code serve} options. */
+    static ChildGateway start(Path dataDir, Path log, String... options) throws IOException, InterruptedException {
         IllegalStateException last = null;
         for (int attempt = 0; attempt < 3; attempt++) {
             int edge = freePort();
@@ -68,7 +73,7 @@ final class ChildGateway implements AutoCloseable {
             while (admin == edge) {
                 admin = freePort();
             }
-            Process process = launch(dataDir, log, edge, admin);
+            Process process = launch(dataDir, log, edge, admin, options);
             ChildGateway child = null;
             try {
                 child = awaitReady(process, dataDir, log, edge, admin);
@@ -87,9 +92,10 @@ final class ChildGateway implements AutoCloseable {
         throw last;
     }
 
-    private static Process launch(Path dataDir, Path log, int edgePort, int adminPort) throws IOException {
+    private static Process launch(Path dataDir, Path log, int edgePort, int adminPort, String... options)
+            throws IOException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        List<String> command = List.of(
+        List<String> command = new java.util.ArrayList<>(List.of(
                 java.toString(),
                 "-Xmx512m",
                 "-XX:TieredStopAtLevel=1", // starts faster; the child only has to live a few seconds
@@ -99,7 +105,8 @@ final class ChildGateway implements AutoCloseable {
                 "--host", "127.0.0.1",
                 "--port", Integer.toString(edgePort),
                 "--admin-port", Integer.toString(adminPort),
-                "--data-dir", dataDir.toString());
+                "--data-dir", dataDir.toString()));
+        command.addAll(List.of(options));
         Files.writeString(log, "---- starting a gateway: edge port " + edgePort + ", admin port " + adminPort + "\n",
                 StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         return new ProcessBuilder(command)
@@ -170,7 +177,17 @@ final class ChildGateway implements AutoCloseable {
 
     /** SIGTERM, the way a service manager stops the gateway; returns its exit code. */
     int terminate() throws InterruptedException {
+        sigterm();
+        return awaitExit();
+    }
+
+    /** SIGTERM without waiting: the test watches the graceful stop. */
+    void sigterm() {
         process.destroy();
+    }
+
+    /** Waits for the process to exit and returns its exit code. */
+    int awaitExit() throws InterruptedException {
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             throw new IllegalStateException("the gateway process " + process.pid() + " did not stop after SIGTERM");
         }

@@ -118,7 +118,8 @@ class AdminBodiesTest {
     private static List<String[]> endpoints(TestGateway gw) throws Exception {
         Vertx vertx = Vertx.vertx();
         try {
-            AdminApi api = new AdminApi(gw.gateway().control(), AdminToken.loadOrCreate(gw.dataDir()), () -> 0);
+            AdminApi api = new AdminApi(gw.gateway().control(), AdminToken.loadOrCreate(gw.dataDir()), () -> 0,
+                    () -> io.vertx.core.Future.succeededFuture(java.util.Optional.empty()));
             TreeSet<String> seen = new TreeSet<>();
             for (Route route : api.router(vertx).getRoutes()) {
                 if (route.getPath() == null || route.methods() == null) {

@@ -238,4 +238,11 @@ public abstract class StoreContractTest {
         assertThat(store.deployment(a.id()).orElseThrow().backend()).map(Backend::upstreams).contains(List.of("http://127.0.0.1:9001"));
         assertThat(store.integrityOk()).isTrue();
     }
+
+    @Test
+    void pingAnswersWhileOpenAndFailsAsAStoreFailureOnceClosed() {
+        store.ping();
+        store.close();
+        assertThatThrownBy(store::ping).isInstanceOf(StoreFailure.class);
+    }
 }

@@ -764,6 +764,15 @@ public final class SqliteStore implements Store {
     }
 
     @Override
+    public synchronized void ping() {
+        query(() -> {
+            try (PreparedStatement st = db.prepareStatement("SELECT 1"); ResultSet rs = st.executeQuery()) {
+                return rs.next();
+            }
+        });
+    }
+
+    @Override
     public synchronized boolean integrityOk() {
         return query(() -> {
             try (PreparedStatement st = db.prepareStatement("PRAGMA integrity_check");

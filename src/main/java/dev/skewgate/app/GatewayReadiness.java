@@ -1,0 +1,81 @@
+package dev.skewgate.app;
+
+import dev.skewgate.http.Readiness;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The gateway's readiness: not while it stops, not before the first routing snapshot, and only while the store
+ * answers a trivial query in time. The query runs on a worker; a load balancer probing every second while the store
+ * hangs gets its 503 after the timeout and never starts a second query behind the stuck one.
+ */
+final class GatewayReadiness implements Readiness {
+
+    static final Duration STORE_TIMEOUT = Duration.ofSeconds(2);
+
+    private final Vertx vertx;
+    private final Runnable storePing;
+    private final BooleanSupplier snapshotLoaded;
+    private final Duration timeout;
+    private volatile boolean stopping;
+    private Future<Void> pinging; // guarded by this: the one store query in flight, shared by every probe meanwhile
+
+    /** @param storePing throws when the store does not answer */
+    GatewayReadiness(Vertx vertx, Runnable storePing, BooleanSupplier snapshotLoaded, Duration timeout) {
+        this.vertx = vertx;
+        this.storePing = storePing;
+        this.snapshotLoaded = snapshotLoaded;
+        this.timeout = timeout;
+    }
+
+    /** From now on the answer is "shutting down", so load balancers take the gateway out before it stops accepting. */
+    void stopping() {
+        stopping = true;
+    }
+
+    /** Completes on the caller's context, so an edge handler writes its answer on its own event loop. */
+    @Override
+    public Future<Optional<String>> check() {
+        if (stopping) {
+            return Future.succeededFuture(Optional.of("shutting down"));
+        }
+        if (!snapshotLoaded.getAsBoolean()) {
+            return Future.succeededFuture(Optional.of("no routing snapshot loaded yet"));
+        }
+        Context caller = vertx.getOrCreateContext();
+        Promise<Optional<String>> answer = Promise.promise();
+        long timer = vertx.setTimer(timeout.toMillis(), id -> answer.tryComplete(
+                Optional.of("the store does not answer (no reply within " + timeout.toMillis() + " ms)")));
+        ping().onComplete(done -> caller.runOnContext(v -> {
+            vertx.cancelTimer(timer);
+            answer.tryComplete(stopping ? Optional.of("shutting down")
+                    : done.succeeded() ? Optional.empty()
+                    : Optional.of("the store does not answer: " + done.cause().getMessage()));
+        }));
+        return answer.future();
+    }
+
+    private synchronized Future<Void> ping() {
+        if (pinging != null) {
+            return pinging;
+        }
+        Future<Void> started = vertx.executeBlocking(() -> {
+            storePing.run();
+            return null;
+        }, false);
+        pinging = started;
+        started.onComplete(done -> finished(started)); // may run at once, when the query was already answered
+        return started;
+    }
+
+    private synchronized void finished(Future<Void> ping) {
+        if (pinging == ping) {
+            pinging = null;
+        }
+    }
+}
