@@ -12,7 +12,8 @@ import java.util.Set;
  * loads after a new activation.
  *
  * @param hosts the host names it answers (exact, or {@code *.example.com} wildcards)
- * @param retainedFiles request path -> the file of the newest activated deployment that has it (never an entry point;
+ * @param lenders per activated deployment, newest activation first, the files it may lend to an old tab (by request
+ *     path; never an entry point;
  *     see {@link dev.skewgate.policy.RetainedLookup})
  * @param retired ids of retired (and purged) deployments, so a pin to one is recognised as such
  * @param documents version.json and config.json, encoded once per snapshot
@@ -26,7 +27,7 @@ public record SiteRoute(
         Optional<DeploymentRoute> active,
         Optional<Instant> activatedAt,
         Map<String, DeploymentRoute> servable,
-        Map<String, RetainedFile> retainedFiles,
+        List<Map<String, RetainedFile>> lenders,
         Set<String> retired,
         List<String> apiPrefixes,
         boolean spa,
@@ -35,6 +36,20 @@ public record SiteRoute(
         Optional<String> configAlias,
         List<String> webhookSecrets,
         long lastEventSeq) {
+
+    /**
+     * The file of the newest activated deployment that has this path and may lend it. Looked up on a miss only (an
+     * old tab's lazy chunk), so a switch does not merge every deployment's files into one map.
+     */
+    public Optional<RetainedFile> retained(String path) {
+        for (Map<String, RetainedFile> lender : lenders) {
+            RetainedFile file = lender.get(path);
+            if (file != null) {
+                return Optional.of(file);
+            }
+        }
+        return Optional.empty();
+    }
 
     /** The deployment a pin names if it is servable here. */
     public Optional<DeploymentRoute> pinned(String deploymentId) {

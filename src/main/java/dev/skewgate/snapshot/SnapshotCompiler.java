@@ -105,9 +105,13 @@ public final class SnapshotCompiler {
         SiteCache previous = caches.getOrDefault(siteName, SiteCache.EMPTY);
         Budget budget = new Budget(Math.max(0, memoryBudget - bytesInMemoryBesides(siteName)), previous.loaded());
         Map<RouteKey, DeploymentRoute> compiled = new HashMap<>();
-        SiteRoute route = compileSite(site, previous, compiled, budget);
-        return new SiteBuild(siteName, Optional.of(route), new SiteCache(Map.copyOf(compiled), Map.copyOf(budget.next),
-                budget.used()));
+        Map<RouteKey, Map<String, RetainedFile>> retainable = new HashMap<>();
+        SiteRoute route = compileSite(site, previous, compiled, retainable, budget);
+        // Every route reused as it was (an activation, a rollback): the bytes in memory are the previous build's.
+        boolean unchanged = compiled.keySet().equals(previous.routes().keySet())
+                && compiled.entrySet().stream().allMatch(e -> previous.routes().get(e.getKey()).files() == e.getValue().files());
+        return new SiteBuild(siteName, Optional.of(route), new SiteCache(Map.copyOf(compiled), Map.copyOf(retainable),
+                unchanged ? previous.loaded() : Map.copyOf(budget.next), unchanged ? previous.bytesInMemory() : budget.used()));
     }
 
     /**
@@ -155,7 +159,8 @@ public final class SnapshotCompiler {
         }
     }
 
-    private SiteRoute compileSite(Site site, SiteCache previous, Map<RouteKey, DeploymentRoute> compiled, Budget budget) {
+    private SiteRoute compileSite(Site site, SiteCache previous, Map<RouteKey, DeploymentRoute> compiled,
+                                  Map<RouteKey, Map<String, RetainedFile>> retainable, Budget budget) {
         List<Deployment> all = store.deployments(site.name());
         List<Pattern> globs = site.headerRules().stream().map(r -> Globs.compile(r.glob())).toList();
         SiteInputs inputs = SiteInputs.of(site);
@@ -163,10 +168,14 @@ public final class SnapshotCompiler {
         List<Deployment> servable = new ArrayList<>(all.stream().filter(d -> d.state().servable()).toList());
         servable.sort(Comparator.comparing((Deployment d) -> d.state() != DeploymentState.ACTIVE)
                 .thenComparing(d -> d.activatedAt().orElse(Instant.EPOCH), Comparator.reverseOrder()));
+        // Counting the bytes of reused routes is only needed when the set of routes changes; an activation or a
+        // rollback reuses the previous build's bytes as they are (the check after the loop).
+        boolean sameRoutes = servable.size() == previous.routes().size()
+                && servable.stream().allMatch(d -> previous.routes().containsKey(new RouteKey(d.id(), inputs)));
         Map<String, DeploymentRoute> byId = new HashMap<>();
         Optional<DeploymentRoute> active = Optional.empty();
         Optional<Instant> activatedAt = Optional.empty();
-        Map<String, RetainedFile> fallback = new HashMap<>();
+        List<Map<String, RetainedFile>> lenders = new ArrayList<>();
         for (Deployment d : servable) {
             RouteKey key = new RouteKey(d.id(), inputs);
             boolean staged = d.state() == DeploymentState.STAGED;
@@ -177,7 +186,9 @@ public final class SnapshotCompiler {
             if (route == null) {
                 route = compileDeployment(site, d, store.files(d.id()), globs, budget);
             } else {
-                budget.keep(route);
+                if (!sameRoutes) {
+                    budget.keep(route);
+                }
                 if (route.staged() != staged) {
                     // Activation changes only whether the deployment is a preview; its files stay as compiled.
                     route = new DeploymentRoute(route.id(), route.files(), route.entryPoint(), route.notFoundPage(),
@@ -190,14 +201,20 @@ public final class SnapshotCompiler {
                 active = Optional.of(route);
                 activatedAt = d.activatedAt();
             }
-            if (!staged) {
-                // Newest activation first: the first deployment to claim a path keeps it.
+            Map<String, RetainedFile> mayLend = previous.retainable().get(key);
+            if (mayLend == null) {
+                Map<String, RetainedFile> lend = new HashMap<>();
                 for (Map.Entry<String, ServedFile> f : route.files().entrySet()) {
-                    if (!fallback.containsKey(f.getKey())
-                            && RetainedLookup.mayServeFromRetained(f.getKey().substring(1), f.getValue().contentType())) {
-                        fallback.put(f.getKey(), new RetainedFile(d.id(), f.getValue()));
+                    if (RetainedLookup.mayServeFromRetained(f.getKey().substring(1), f.getValue().contentType())) {
+                        lend.put(f.getKey(), new RetainedFile(d.id(), f.getValue()));
                     }
                 }
+                mayLend = Map.copyOf(lend);
+            }
+            retainable.put(key, mayLend);
+            if (!staged) {
+                // Newest activation first (the sort above): the first deployment that has a path lends it.
+                lenders.add(mayLend);
             }
         }
         Set<String> retired = new HashSet<>();
@@ -207,7 +224,7 @@ public final class SnapshotCompiler {
             }
         }
         long lastEventSeq = store.events(site.name(), 1).stream().mapToLong(e -> e.seq()).findFirst().orElse(0);
-        return new SiteRoute(site.name(), site.hosts(), active, activatedAt, Map.copyOf(byId), Map.copyOf(fallback),
+        return new SiteRoute(site.name(), site.hosts(), active, activatedAt, Map.copyOf(byId), List.copyOf(lenders),
                 Set.copyOf(retired), site.apiPrefixes(), site.spa(), site.config().revision(),
                 documents(site, active.map(DeploymentRoute::id), activatedAt), site.client().configAlias(),
                 site.webhookSecrets(), lastEventSeq);
@@ -220,11 +237,13 @@ public final class SnapshotCompiler {
     }
 
     /**
-     * What a site's latest build compiled: deployment routes by their inputs, and the file bytes it holds in memory.
+     * What a site's latest build compiled: deployment routes by their inputs, the files each may lend to old tabs
+     * ({@link RetainedLookup}), and the file bytes it holds in memory.
      */
-    public record SiteCache(Map<RouteKey, DeploymentRoute> routes, Map<java.nio.file.Path, Buffer> loaded,
-                            long bytesInMemory) {
-        static final SiteCache EMPTY = new SiteCache(Map.of(), Map.of(), 0);
+    public record SiteCache(Map<RouteKey, DeploymentRoute> routes,
+                            Map<RouteKey, Map<String, RetainedFile>> retainable,
+                            Map<java.nio.file.Path, Buffer> loaded, long bytesInMemory) {
+        static final SiteCache EMPTY = new SiteCache(Map.of(), Map.of(), Map.of(), 0);
     }
 
     /**

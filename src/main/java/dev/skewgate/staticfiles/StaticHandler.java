@@ -56,10 +56,10 @@ public final class StaticHandler {
             // An old tab's lazy chunk (or image, or font) after a new activation: the newest retained deployment
             // that has it answers, and says so. A navigation always gets the version it is served by; a preview
             // of a staged build shows it as built; a service worker's update check sees its script really gone.
-            RetainedFile retained = site.retainedFiles().get(path);
-            if (retained != null) {
-                request.response().putHeader(Headers.DEPLOYMENT, retained.deploymentId());
-                send(request, deployment, retained.file(), 200);
+            Optional<RetainedFile> retained = site.retained(path);
+            if (retained.isPresent()) {
+                request.response().putHeader(Headers.DEPLOYMENT, retained.get().deploymentId());
+                send(request, deployment, retained.get().file(), 200);
                 return;
             }
         }

@@ -121,13 +121,12 @@ class SnapshotCompilerTest {
         SiteRoute route = compileAndAdopt(compiler(64L << 20), "shop");
 
         assertThat(route.active().orElseThrow().id()).isEqualTo(v3);
-        assertThat(route.retainedFiles().get("/assets/Lazy-AbCd.js").deploymentId())
+        assertThat(route.retained("/assets/Lazy-AbCd.js").orElseThrow().deploymentId())
                 .as("the newer activation claims a path first").isEqualTo(v2);
-        assertThat(route.retainedFiles().get("/assets/only-v1-x1y2.js").deploymentId()).isEqualTo(v1);
-        assertThat(route.retainedFiles()).as("a preview's files are never borrowed")
-                .doesNotContainKey("/assets/preview-zz11.js");
-        assertThat(route.retainedFiles()).as("entry points and pages are never borrowed")
-                .doesNotContainKeys("/index.html", "/about.html");
+        assertThat(route.retained("/assets/only-v1-x1y2.js").orElseThrow().deploymentId()).isEqualTo(v1);
+        assertThat(route.retained("/assets/preview-zz11.js")).as("a preview's files are never borrowed").isEmpty();
+        assertThat(route.retained("/index.html")).as("entry points and pages are never borrowed").isEmpty();
+        assertThat(route.retained("/about.html")).isEmpty();
         assertThat(route.servable()).containsKeys(v1, v2, v3, staged);
         assertThat(route.servable().get(staged).staged()).isTrue();
     }
