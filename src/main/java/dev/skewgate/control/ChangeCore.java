@@ -40,6 +40,7 @@ final class ChangeCore {
     private final SnapshotCompiler compiler;
     private final RoutingHolder routing;
     private final Announcer announcer;
+    /** One lock per site name ever changed on this gateway: a few bytes each, only admins (with the token) add them. */
     private final Map<String, ReentrantLock> siteLocks = new ConcurrentHashMap<>();
     /** Commits and swaps in one order, so a host name that moves between two sites is never served by both. */
     private final ReentrantLock commit = new ReentrantLock(true);

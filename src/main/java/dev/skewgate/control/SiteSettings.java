@@ -46,6 +46,12 @@ public record SiteSettings(
                 s.client(), s.defaultBackend(), s.checks());
     }
 
+    /** A new site of this name with these settings: no config, no secrets, nothing live, revision 1. */
+    public Site newSite(String name, java.time.Instant createdAt) {
+        return new Site(name, hosts, apiPrefixes, spa, entryPoint, retention, headerRules, client,
+                dev.skewgate.model.RuntimeConfig.EMPTY, List.of(), defaultBackend, checks, Optional.empty(), 1, createdAt);
+    }
+
     /** The site with these settings; its identity, config, secrets and active pointer unchanged. */
     public Site applyTo(Site s) {
         return new Site(s.name(), hosts, apiPrefixes, spa, entryPoint, retention, headerRules, client, s.config(),

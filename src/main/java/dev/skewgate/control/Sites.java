@@ -10,7 +10,6 @@ import dev.skewgate.model.ManifestEntry;
 import dev.skewgate.model.Names;
 import dev.skewgate.model.NotFoundException;
 import dev.skewgate.model.PreconditionFailedException;
-import dev.skewgate.model.RuntimeConfig;
 import dev.skewgate.model.Site;
 import dev.skewgate.model.SiteEvent;
 import dev.skewgate.push.ChangeNotice;
@@ -44,9 +43,7 @@ public final class Sites {
     public Site create(String name, SiteSettings requested, String actor) {
         Names.siteName(name);
         SiteSettings settings = withCheckedBackend(SiteRules.check(requested), Optional.empty());
-        Site site = settings.applyTo(new Site(name, List.of(), List.of(), true, "", dev.skewgate.model.Retention.DEFAULT,
-                List.of(), dev.skewgate.model.ClientSettings.DEFAULT, RuntimeConfig.EMPTY, List.of(), Optional.empty(),
-                dev.skewgate.model.CheckSettings.DEFAULT, Optional.empty(), 1, clock.instant()));
+        Site site = settings.newSite(name, clock.instant());
         core.change(name, () -> store.createSite(site, EventDraft.of("site.create", actor, clock.instant(),
                 "hosts " + String.join(", ", site.hosts()))));
         return get(name);
