@@ -24,6 +24,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
@@ -76,40 +77,49 @@ public final class AdminApi {
         router.put("/v1/deployments/:id/blobs/:sha").handler(this::uploadBlob);
         router.route().handler(AdminApi::collectBody);
 
-        router.get("/v1/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "ok")
+        concurrently(router.get("/v1/health"), ctx -> json(ctx, 200, new JsonObject().put("status", "ok")
                 .put("edgePort", edgePort.getAsInt())));
-        router.get("/v1/sites").handler(ctx -> json(ctx, 200, new JsonObject().put("sites",
+        concurrently(router.get("/v1/sites"), ctx -> json(ctx, 200, new JsonObject().put("sites",
                 new JsonArray(control.sites().list().stream().map(Wire::site).toList()))));
-        router.post("/v1/sites").handler(this::createSite);
-        router.get("/v1/sites/:site").handler(ctx -> site(ctx, 200, control.sites().get(ctx.pathParam("site"))));
-        router.patch("/v1/sites/:site").handler(this::updateSite);
-        router.delete("/v1/sites/:site").handler(this::deleteSite);
-        router.get("/v1/sites/:site/deployments").handler(ctx -> json(ctx, 200, new JsonObject().put("deployments",
+        concurrently(router.post("/v1/sites"), this::createSite);
+        concurrently(router.get("/v1/sites/:site"), ctx -> site(ctx, 200, control.sites().get(ctx.pathParam("site"))));
+        concurrently(router.patch("/v1/sites/:site"), this::updateSite);
+        concurrently(router.delete("/v1/sites/:site"), this::deleteSite);
+        concurrently(router.get("/v1/sites/:site/deployments"), ctx -> json(ctx, 200, new JsonObject().put("deployments",
                 new JsonArray(control.sites().deployments(ctx.pathParam("site")).stream().map(Wire::deployment).toList()))));
-        router.post("/v1/sites/:site/deployments").handler(this::createDeployment);
-        router.get("/v1/sites/:site/status").handler(this::status);
-        router.get("/v1/sites/:site/events").handler(this::events);
-        router.post("/v1/sites/:site/activate").handler(this::activate);
-        router.get("/v1/sites/:site/activation").handler(this::activation);
-        router.post("/v1/sites/:site/rollback").handler(this::rollback);
-        router.post("/v1/sites/:site/retire").handler(this::retire);
-        router.get("/v1/deployments/:id").handler(ctx -> json(ctx, 200, Wire.deployment(control.sites().deployment(ctx.pathParam("id")))));
-        router.get("/v1/deployments/:id/files").handler(ctx -> json(ctx, 200, new JsonObject().put("files",
+        concurrently(router.post("/v1/sites/:site/deployments"), this::createDeployment);
+        concurrently(router.get("/v1/sites/:site/status"), this::status);
+        concurrently(router.get("/v1/sites/:site/events"), this::events);
+        concurrently(router.post("/v1/sites/:site/activate"), this::activate);
+        concurrently(router.get("/v1/sites/:site/activation"), this::activation);
+        concurrently(router.post("/v1/sites/:site/rollback"), this::rollback);
+        concurrently(router.post("/v1/sites/:site/retire"), this::retire);
+        concurrently(router.get("/v1/deployments/:id"), ctx -> json(ctx, 200, Wire.deployment(control.sites().deployment(ctx.pathParam("id")))));
+        concurrently(router.get("/v1/deployments/:id/files"), ctx -> json(ctx, 200, new JsonObject().put("files",
                 new JsonArray(control.sites().files(ctx.pathParam("id")).stream().map(Wire::file).toList()))));
-        router.post("/v1/deployments/:id/finalize").handler(ctx -> json(ctx, 200,
+        concurrently(router.post("/v1/deployments/:id/finalize"), ctx -> json(ctx, 200,
                 Wire.deployment(control.uploads().finalizeDeployment(ctx.pathParam("id"), actor(ctx)))));
-        router.post("/v1/deployments/:id/promote").handler(this::promote);
-        router.get("/v1/sites/:site/config").handler(ctx -> config(ctx, control.sites().get(ctx.pathParam("site"))));
-        router.put("/v1/sites/:site/config").handler(this::putConfig);
-        router.patch("/v1/sites/:site/config").handler(this::patchConfig);
-        router.post("/v1/sites/:site/webhook-secrets").handler(ctx -> json(ctx, 201, new JsonObject()
+        concurrently(router.post("/v1/deployments/:id/promote"), this::promote);
+        concurrently(router.get("/v1/sites/:site/config"), ctx -> config(ctx, control.sites().get(ctx.pathParam("site"))));
+        concurrently(router.put("/v1/sites/:site/config"), this::putConfig);
+        concurrently(router.patch("/v1/sites/:site/config"), this::patchConfig);
+        concurrently(router.post("/v1/sites/:site/webhook-secrets"), ctx -> json(ctx, 201, new JsonObject()
                 .put("secret", control.config().rotateWebhookSecret(ctx.pathParam("site"), actor(ctx)))
                 .put("message", "keep this secret: it is shown once; the previous secret stays valid until the next rotation")));
-        router.post("/v1/retention/run").handler(ctx -> json(ctx, 200, Wire.retention(control.retention().run())));
+        concurrently(router.post("/v1/retention/run"), ctx -> json(ctx, 200, Wire.retention(control.retention().run())));
         router.route().handler(ctx -> error(ctx, 404, "NOT_FOUND", "no admin endpoint " + ctx.request().method()
                 + " " + ctx.request().path()));
         router.route().failureHandler(this::failure);
         return router;
+    }
+
+    /**
+     * Runs a JSON endpoint on the worker pool, unordered: an activation that waits 30 s for a backend's readiness
+     * then holds one pool thread, never the admin listener's instance that other requests (another site's rollback)
+     * arrive on. The body was already collected on the instance's own context.
+     */
+    private static void concurrently(Route route, io.vertx.core.Handler<RoutingContext> handler) {
+        route.blockingHandler(handler, false);
     }
 
     /**

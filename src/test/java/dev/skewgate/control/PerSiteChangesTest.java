@@ -62,6 +62,23 @@ class PerSiteChangesTest {
         return Duration.ofNanos(System.nanoTime() - t0);
     }
 
+    /** A GET on a connection of its own (a new client, so no pooled connection is reused). */
+    private void freshConnectionGet(String path) {
+        // Java 17's HttpClient cannot be closed; its idle connection ends with the gateway.
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        try {
+            java.net.http.HttpResponse<String> r = client.send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(gw.adminUrl() + path)).header("Authorization", "Bearer " + gw.token())
+                    .timeout(Duration.ofSeconds(30)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Waits (with a deadline) until the site's activation reports it is running its checks. */
     private void awaitChecksRunning(String site) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -89,6 +106,12 @@ class PerSiteChangesTest {
                 () -> gw.admin("POST", "/v1/sites/a/activate", Map.of("deployment", a2)), pool);
         awaitChecksRunning("a");
 
+        // Every CLI command opens a new connection, and the admin listener spreads connections over its instances:
+        // none of them may be the one held by a's activation.
+        for (int i = 0; i < 8; i++) {
+            Duration read = timed(() -> freshConnectionGet("/v1/sites/b"));
+            assertThat(read).as("GET of site b on new connection " + i).isLessThan(Duration.ofSeconds(1));
+        }
         Duration rollback = timed(() -> gw.ok("POST", "/v1/sites/b/rollback", Map.of()));
         Duration activate = timed(() -> gw.activate("b", b2));
         Duration config = timed(() -> gw.ok("PUT", "/v1/sites/b/config", Map.of("apiUrl", "https://api.example.com")));
