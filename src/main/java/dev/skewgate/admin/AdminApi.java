@@ -217,9 +217,9 @@ public final class AdminApi {
     }
 
     private void updateSite(RoutingContext ctx) {
-        Site current = control.sites().get(ctx.pathParam("site"));
-        SiteSettings settings = SiteSettingsWire.patched(SiteSettings.of(current), body(ctx));
-        Site site = control.sites().update(current.name(), settings, ifMatch(ctx).orElse(current.revision()), actor(ctx));
+        JsonObject patch = body(ctx);
+        Site site = control.sites().update(ctx.pathParam("site"), current -> SiteSettingsWire.patched(current, patch),
+                ifMatch(ctx), actor(ctx));
         site(ctx, 200, site);
     }
 

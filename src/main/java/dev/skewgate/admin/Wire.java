@@ -20,9 +20,13 @@ final class Wire {
 
     static JsonObject site(Site s) {
         JsonObject out = new JsonObject().put("name", s.name());
-        SiteSettingsWire.write(SiteSettings.of(s)).forEach(member -> out.put(member.getKey(), member.getValue()));
-        return out.put("configRevision", s.config().revision())
-                .put("webhookSecrets", s.webhookSecrets().size())
+        SiteSettingsWire.write(SiteSettings.of(s)).forEach(member -> {
+            out.put(member.getKey(), member.getValue());
+            if (member.getKey().equals("client")) {
+                out.put("configRevision", s.config().revision()); // where it always was in the answer
+            }
+        });
+        return out.put("webhookSecrets", s.webhookSecrets().size())
                 .put("activeDeployment", s.activeDeployment().orElse(null))
                 .put("revision", s.revision())
                 .put("createdAt", s.createdAt().toString());

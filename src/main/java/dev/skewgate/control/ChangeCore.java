@@ -11,6 +11,7 @@ import dev.skewgate.routing.RoutingHolder;
 import dev.skewgate.routing.SiteRoute;
 import dev.skewgate.snapshot.SnapshotCompiler;
 import dev.skewgate.store.Store;
+import dev.skewgate.store.StoreFailure;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
@@ -87,7 +88,14 @@ final class ChangeCore {
             } catch (RuntimeException e) {
                 LOG.debug("site {}: compiling {} ahead of its change failed: {}", site, added.id(), e.toString());
             }
-            return announce.apply(commit(site, writes));
+            T result;
+            try {
+                result = commit(site, writes);
+            } catch (RuntimeException e) {
+                compiler.discard(site); // a refused change leaves nothing it prepared behind
+                throw e;
+            }
+            return announce.apply(result);
         });
     }
 
@@ -134,8 +142,8 @@ final class ChangeCore {
     private SnapshotCompiler.SiteBuild build(String site) {
         try {
             return compiler.compile(site);
-        } catch (SkewgateException e) {
-            throw e;
+        } catch (SkewgateException | StoreFailure e) {
+            throw e; // a refusal or the store failing says so itself
         } catch (RuntimeException e) {
             String why = e instanceof UncheckedIOException ? e.getMessage() : "an internal error (see the gateway log)";
             LOG.error("site {}: the routing snapshot could not be built; the change is refused", site, e);

@@ -37,6 +37,7 @@ public final class ConfigAndWebhooks {
 
     /** Replaces a site's runtime config (already merged by the caller as it wishes) and tells open tabs. */
     public SiteEvent setConfig(String siteName, JsonNode config, boolean force, String actor) {
+        sites.get(siteName);
         String encoded = config == null ? "" : config.toString();
         ConfigRules.check(config, encoded, force);
         long[] revision = {0};

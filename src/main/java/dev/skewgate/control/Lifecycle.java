@@ -188,8 +188,9 @@ public final class Lifecycle {
 
     /** A new staged deployment of another site with the same files: no bytes are copied. */
     public Deployment promote(String deploymentId, String targetSite, String actor) {
-        sites.get(targetSite);
         Deployment source = sites.deployment(deploymentId);
+        promotable(source);
+        sites.get(targetSite);
         List<ManifestEntry> files = store.files(deploymentId);
         Instant now = clock.instant();
         Deployment copy = new Deployment(DeploymentIds.next(), targetSite, DeploymentState.STAGED, now,
@@ -197,16 +198,19 @@ public final class Lifecycle {
                 source.gitSha(), actor, source.fileCount(), source.totalBytes(), Optional.of(deploymentId),
                 source.backend());
         uploads.referencing(() -> core.changeAdding(targetSite, copy, files, () -> {
-            Deployment current = sites.deployment(deploymentId);
-            if (!current.state().servable()) {
-                throw new ConflictException("NOT_PROMOTABLE", "deployment " + deploymentId + " is "
-                        + current.state().wire() + "; only staged, active or previous deployments can be promoted");
-            }
+            promotable(sites.deployment(deploymentId));
             sites.get(targetSite);
             return store.insertStaged(copy, files, EventDraft.about("promote", copy.id(), actor, now,
                     "promoted from " + deploymentId + " of site '" + source.site() + "'"));
         }, e -> e));
         return sites.deployment(copy.id());
+    }
+
+    private static void promotable(Deployment d) {
+        if (!d.state().servable()) {
+            throw new ConflictException("NOT_PROMOTABLE", "deployment " + d.id() + " is " + d.state().wire()
+                    + "; only staged, active or previous deployments can be promoted");
+        }
     }
 
     SiteEvent announceSwitch(SiteEvent event, String reason) {

@@ -51,45 +51,28 @@ public final class RetentionPass {
         for (String deleted : store.deletedSites()) {
             // A deleted site's deployments were retired when it was deleted; its blobs are released on schedule.
             if (store.deployments(deleted).stream().anyMatch(d -> RetentionRules.purge(d, Retention.DEFAULT.purgeAfter(), now))) {
-                core.change(deleted, () -> {
+                all.purged().addAll(core.change(deleted, () -> {
+                    List<String> purged = new ArrayList<>();
                     for (Deployment d : store.deployments(deleted)) {
                         if (RetentionRules.purge(d, Retention.DEFAULT.purgeAfter(), now)) {
                             store.purge(d.id());
-                            all.purged().add(d.id());
+                            purged.add(d.id());
                         }
                     }
-                    return null;
-                });
+                    return purged;
+                }));
             }
         }
         for (Site site : store.sites()) {
             if (decide(site, store.deployments(site.name()), now).isEmpty()) {
                 continue;
             }
-            core.change(site.name(), () -> {
-                // Decided again inside the change: the state it acts on is the state it read.
-                Site current = store.site(site.name()).orElse(null);
-                if (current == null) {
-                    return new Outcome(List.of(), List.of(), List.of(), List.of());
-                }
-                Plan p = decide(current, store.deployments(site.name()), now);
-                List<SiteEvent> events = new ArrayList<>();
-                for (int i = 0; i < p.retired().size(); i++) {
-                    String id = p.retired().get(i);
-                    events.add(store.retire(site.name(), id, EventDraft.about("retire", id, "retention", now,
-                            p.reasons().get(i))));
-                }
-                p.purged().forEach(store::purge);
-                p.abandoned().forEach(store::deleteAbandoned);
-                return new Outcome(p.retired(), p.purged(), p.abandoned(), events);
-            }, o -> {
-                o.retireEvents().forEach(lifecycle::announceRetired);
-                o.abandoned().forEach(uploads::abandoned);
-                all.retired().addAll(o.retired());
-                all.purged().addAll(o.purged());
-                all.abandoned().addAll(o.abandoned());
-                return o;
-            });
+            try {
+                retainSite(site, now, all);
+            } catch (RuntimeException e) {
+                // One site's refused change (its snapshot cannot be built) must not stop the others' retention.
+                LOG.warn("retention of site {} failed, will retry: {}", site.name(), e.getMessage());
+            }
         }
         int deleted = uploads.collecting(this::collectBlobs);
         if (!all.retired().isEmpty() || !all.purged().isEmpty() || !all.abandoned().isEmpty() || deleted > 0) {
@@ -98,6 +81,33 @@ public final class RetentionPass {
         }
         return new RetentionReport(List.copyOf(all.retired()), List.copyOf(all.purged()), List.copyOf(all.abandoned()),
                 deleted);
+    }
+
+    private void retainSite(Site site, Instant now, Outcome all) {
+        core.change(site.name(), () -> {
+            // Decided again inside the change: the state it acts on is the state it read.
+            Site current = store.site(site.name()).orElse(null);
+            if (current == null) {
+                return new Outcome(List.of(), List.of(), List.of(), List.of());
+            }
+            Plan p = decide(current, store.deployments(site.name()), now);
+            List<SiteEvent> events = new ArrayList<>();
+            for (int i = 0; i < p.retired().size(); i++) {
+                String id = p.retired().get(i);
+                events.add(store.retire(site.name(), id, EventDraft.about("retire", id, "retention", now,
+                        p.reasons().get(i))));
+            }
+            p.purged().forEach(store::purge);
+            p.abandoned().forEach(store::deleteAbandoned);
+            return new Outcome(p.retired(), p.purged(), p.abandoned(), events);
+        }, o -> {
+            o.retireEvents().forEach(lifecycle::announceRetired);
+            o.abandoned().forEach(uploads::abandoned);
+            all.retired().addAll(o.retired());
+            all.purged().addAll(o.purged());
+            all.abandoned().addAll(o.abandoned());
+            return o;
+        });
     }
 
     /** What retention would do to one site now; nothing is written. */

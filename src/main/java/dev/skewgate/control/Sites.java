@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,14 +51,18 @@ public final class Sites {
     }
 
     /**
-     * Replaces a site's settings if it is still at {@code expectedRevision} ({@code PreconditionFailedException}
-     * otherwise): the caller read the site, applied its patch and asks for exactly that.
+     * Changes a site's settings: {@code patch} turns the current settings into the requested ones (the admin API's
+     * merge patch), applied in the site's order to the settings as they are then, so a change of the active pointer
+     * meanwhile is no conflict; with {@code ifMatch}, a site at another revision is ({@code PreconditionFailedException}).
      */
-    public Site update(String name, SiteSettings requested, long expectedRevision, String actor) {
-        Site current = get(name);
-        SiteSettings settings = withCheckedBackend(SiteRules.check(requested), current.defaultBackend());
-        return core.change(name, () -> store.updateSite(settings.applyTo(get(name)), expectedRevision,
-                EventDraft.of("site.update", actor, clock.instant(), "settings changed")));
+    public Site update(String name, UnaryOperator<SiteSettings> patch, Optional<Long> ifMatch, String actor) {
+        return core.change(name, () -> {
+            Site current = get(name);
+            SiteSettings settings = withCheckedBackend(SiteRules.check(patch.apply(SiteSettings.of(current))),
+                    current.defaultBackend());
+            return store.updateSite(settings.applyTo(current), ifMatch.orElse(current.revision()),
+                    EventDraft.of("site.update", actor, clock.instant(), "settings changed"));
+        });
     }
 
     /** A default backend is checked when it changes (an unchanged one stays, even if the gateway's ports moved). */

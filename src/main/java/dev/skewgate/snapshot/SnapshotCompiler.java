@@ -68,7 +68,11 @@ public final class SnapshotCompiler {
     /** What the latest adopted build of each site compiled, for the next build of that site to reuse. */
     private final Map<String, SiteCache> caches = new ConcurrentHashMap<>();
     /** Deployment routes compiled ahead of the change that adds them ({@link #prepare}), by site. */
-    private final Map<String, Map<RouteKey, DeploymentRoute>> prepared = new ConcurrentHashMap<>();
+    private final Map<String, Map<RouteKey, Prepared>> prepared = new ConcurrentHashMap<>();
+
+    /** A route compiled ahead of its change; starved when the memory budget refused some of its small files. */
+    private record Prepared(DeploymentRoute route, boolean starved) {
+    }
 
     /**
      * @param sdkPath the browser SDK's versioned path ({@code /_skewgate/client.js?v=...}) for the injected script tag
@@ -106,12 +110,15 @@ public final class SnapshotCompiler {
         Budget budget = new Budget(Math.max(0, memoryBudget - bytesInMemoryBesides(siteName)), previous.loaded());
         Map<RouteKey, DeploymentRoute> compiled = new HashMap<>();
         Map<RouteKey, Map<String, RetainedFile>> retainable = new HashMap<>();
-        SiteRoute route = compileSite(site, previous, compiled, retainable, budget);
+        Set<RouteKey> starved = new HashSet<>();
+        SiteRoute route = compileSite(site, previous, compiled, retainable, starved, budget);
+        Optional<RouteKey> activeKey = route.active().map(a -> new RouteKey(a.id(), SiteInputs.of(site)));
         // Every route reused as it was (an activation, a rollback): the bytes in memory are the previous build's.
         boolean unchanged = compiled.keySet().equals(previous.routes().keySet())
                 && compiled.entrySet().stream().allMatch(e -> previous.routes().get(e.getKey()).files() == e.getValue().files());
         return new SiteBuild(siteName, Optional.of(route), new SiteCache(Map.copyOf(compiled), Map.copyOf(retainable),
-                unchanged ? previous.loaded() : Map.copyOf(budget.next), unchanged ? previous.bytesInMemory() : budget.used()));
+                Set.copyOf(starved), activeKey, unchanged ? previous.loaded() : Map.copyOf(budget.next),
+                unchanged ? previous.bytesInMemory() : budget.used()));
     }
 
     /**
@@ -135,8 +142,10 @@ public final class SnapshotCompiler {
         Budget budget = new Budget(Math.max(0, memoryBudget - bytesInMemoryBesides(siteName)
                 - cache.bytesInMemory()), cache.loaded());
         List<Pattern> globs = site.headerRules().stream().map(r -> Globs.compile(r.glob())).toList();
+        int refused = budget.refused;
         DeploymentRoute route = compileDeployment(site, d, files, globs, budget);
-        prepared.computeIfAbsent(siteName, k -> new ConcurrentHashMap<>()).put(key, route);
+        prepared.computeIfAbsent(siteName, k -> new ConcurrentHashMap<>())
+                .put(key, new Prepared(route, budget.refused > refused));
     }
 
     private long bytesInMemoryBesides(String siteName) {
@@ -147,6 +156,11 @@ public final class SnapshotCompiler {
             }
         }
         return bytes;
+    }
+
+    /** Drops what was prepared for a change of the site that was refused. */
+    public void discard(String siteName) {
+        prepared.remove(siteName);
     }
 
     /** Keeps a build whose change committed: the next build of its site starts from it. */
@@ -160,7 +174,8 @@ public final class SnapshotCompiler {
     }
 
     private SiteRoute compileSite(Site site, SiteCache previous, Map<RouteKey, DeploymentRoute> compiled,
-                                  Map<RouteKey, Map<String, RetainedFile>> retainable, Budget budget) {
+                                  Map<RouteKey, Map<String, RetainedFile>> retainable, Set<RouteKey> starved,
+                                  Budget budget) {
         List<Deployment> all = store.deployments(site.name());
         List<Pattern> globs = site.headerRules().stream().map(r -> Globs.compile(r.glob())).toList();
         SiteInputs inputs = SiteInputs.of(site);
@@ -168,10 +183,19 @@ public final class SnapshotCompiler {
         List<Deployment> servable = new ArrayList<>(all.stream().filter(d -> d.state().servable()).toList());
         servable.sort(Comparator.comparing((Deployment d) -> d.state() != DeploymentState.ACTIVE)
                 .thenComparing(d -> d.activatedAt().orElse(Instant.EPOCH), Comparator.reverseOrder()));
+        // A deployment that becomes active after it was compiled while the budget was full (its small files on disk)
+        // gets the budget first again, as on a fresh start: every route is recompiled, from the bytes in memory.
+        Optional<RouteKey> activeKey = servable.stream().filter(d -> d.state() == DeploymentState.ACTIVE).findFirst()
+                .map(d -> new RouteKey(d.id(), inputs));
+        Map<RouteKey, Prepared> ahead = prepared.getOrDefault(site.name(), Map.of());
+        boolean rebudget = activeKey.isPresent() && !previous.active().equals(activeKey)
+                && (previous.starved().contains(activeKey.get())
+                || ahead.containsKey(activeKey.get()) && ahead.get(activeKey.get()).starved());
+        Map<RouteKey, DeploymentRoute> reusable = rebudget ? Map.of() : previous.routes();
         // Counting the bytes of reused routes is only needed when the set of routes changes; an activation or a
         // rollback reuses the previous build's bytes as they are (the check after the loop).
-        boolean sameRoutes = servable.size() == previous.routes().size()
-                && servable.stream().allMatch(d -> previous.routes().containsKey(new RouteKey(d.id(), inputs)));
+        boolean sameRoutes = servable.size() == reusable.size()
+                && servable.stream().allMatch(d -> reusable.containsKey(new RouteKey(d.id(), inputs)));
         Map<String, DeploymentRoute> byId = new HashMap<>();
         Optional<DeploymentRoute> active = Optional.empty();
         Optional<Instant> activatedAt = Optional.empty();
@@ -179,12 +203,22 @@ public final class SnapshotCompiler {
         for (Deployment d : servable) {
             RouteKey key = new RouteKey(d.id(), inputs);
             boolean staged = d.state() == DeploymentState.STAGED;
-            DeploymentRoute route = previous.routes().get(key);
-            if (route == null) {
-                route = prepared.getOrDefault(site.name(), Map.of()).get(key);
+            DeploymentRoute route = reusable.get(key);
+            if (route != null && previous.starved().contains(key)) {
+                starved.add(key);
+            }
+            if (route == null && !rebudget && ahead.containsKey(key)) {
+                route = ahead.get(key).route();
+                if (ahead.get(key).starved()) {
+                    starved.add(key);
+                }
             }
             if (route == null) {
+                int refused = budget.refused;
                 route = compileDeployment(site, d, store.files(d.id()), globs, budget);
+                if (budget.refused > refused) {
+                    starved.add(key);
+                }
             } else {
                 if (!sameRoutes) {
                     budget.keep(route);
@@ -241,9 +275,9 @@ public final class SnapshotCompiler {
      * ({@link RetainedLookup}), and the file bytes it holds in memory.
      */
     public record SiteCache(Map<RouteKey, DeploymentRoute> routes,
-                            Map<RouteKey, Map<String, RetainedFile>> retainable,
-                            Map<java.nio.file.Path, Buffer> loaded, long bytesInMemory) {
-        static final SiteCache EMPTY = new SiteCache(Map.of(), Map.of(), Map.of(), 0);
+                            Map<RouteKey, Map<String, RetainedFile>> retainable, Set<RouteKey> starved,
+                            Optional<RouteKey> active, Map<java.nio.file.Path, Buffer> loaded, long bytesInMemory) {
+        static final SiteCache EMPTY = new SiteCache(Map.of(), Map.of(), Set.of(), Optional.empty(), Map.of(), 0);
     }
 
     /**
@@ -377,6 +411,8 @@ public final class SnapshotCompiler {
     private final class Budget {
         private final long total;
         private long left;
+        /** Small files the budget had no room for: their deployment serves them from disk. */
+        int refused;
         /** Bytes by blob file: a blob's bytes are held once however many files of the site have them. */
         private final Map<java.nio.file.Path, Buffer> previous;
         private final Map<java.nio.file.Path, Buffer> next = new HashMap<>();
@@ -393,16 +429,37 @@ public final class SnapshotCompiler {
             if (have != null) {
                 return Optional.of(have);
             }
-            if (e.size() > maxFileInMemory || e.size() > left) {
+            if (e.size() > maxFileInMemory) {
+                return Optional.empty();
+            }
+            if (e.size() > left) {
+                refused++;
                 return Optional.empty();
             }
             Buffer buffer = previous.get(blob);
+            if (buffer == null) {
+                buffer = sharedByAnotherSite(blob);
+            }
             if (buffer == null) {
                 buffer = Buffer.buffer(compiler.read(e.sha256()));
             }
             left -= e.size();
             next.put(blob, buffer);
             return Optional.of(buffer);
+        }
+
+        /**
+         * The same blob's bytes another site already holds (a build promoted from staging to production): one copy
+         * in memory, counted by both sites' budgets (so a budget is never exceeded, at worst filled early).
+         */
+        private Buffer sharedByAnotherSite(java.nio.file.Path blob) {
+            for (SiteCache other : caches.values()) {
+                Buffer b = other.loaded().get(blob);
+                if (b != null) {
+                    return b;
+                }
+            }
+            return null;
         }
 
         /** Counts the bytes a reused route holds in memory (they stay, whatever the budget says now). */

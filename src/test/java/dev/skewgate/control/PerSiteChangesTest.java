@@ -216,6 +216,27 @@ class PerSiteChangesTest {
     }
 
     @Test
+    void aPatchWithoutIfMatchIsNeverStaleWhateverElseChangesTheSiteMeanwhile() throws Exception {
+        gw.createSite("shop", "shop.localhost");
+        gw.ok("PATCH", "/v1/sites/shop", Map.of("checks", Map.of("synthetic", false)));
+        List<String> ids = List.of(gw.deploy("shop", page("v1")), gw.deploy("shop", page("v2")));
+        List<CompletableFuture<Answer>> calls = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            String id = ids.get(i % 2);
+            int keep = 2 + i;
+            calls.add(CompletableFuture.supplyAsync(
+                    () -> gw.admin("POST", "/v1/sites/shop/activate", Map.of("deployment", id)), pool));
+            calls.add(CompletableFuture.supplyAsync(
+                    () -> gw.admin("PATCH", "/v1/sites/shop", Map.of("retention", Map.of("keepPrevious", keep))), pool));
+        }
+        for (CompletableFuture<Answer> call : calls) {
+            Answer a = call.get(60, TimeUnit.SECONDS);
+            assertThat(a.status()).as("the patch applies to the site as it is when its turn comes: " + a.body())
+                    .isEqualTo(200);
+        }
+    }
+
+    @Test
     void aChangeWhoseSnapshotCannotBeBuiltIsRefusedAndChangesNothing() throws Exception {
         gw.createSite("shop", "shop.localhost");
         String v1 = gw.deploy("shop", page("v1"));

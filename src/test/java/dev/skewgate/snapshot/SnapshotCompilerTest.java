@@ -165,6 +165,29 @@ class SnapshotCompilerTest {
     }
 
     @Test
+    void aDeploymentCompiledWhileTheBudgetWasFullGetsItFirstOnceItIsActivated() throws Exception {
+        site("shop", List.of());
+        String old = deploy("shop", files("index.html", "<p>old</p>", "assets/a-1111.js", "o".repeat(600)));
+        activate("shop", old);
+        SnapshotCompiler compiler = compiler(1000);
+        compileAndAdopt(compiler, "shop");
+        String next = deploy("shop", files("index.html", "<p>new</p>", "assets/b-2222.js", "n".repeat(600)));
+        SiteRoute staged = compileAndAdopt(compiler, "shop");
+        assertThat(staged.servable().get(next).files().get("/assets/b-2222.js").bytes())
+                .as("compiled while the active one held the budget").isEmpty();
+
+        activate("shop", next);
+        SiteRoute route = compileAndAdopt(compiler, "shop");
+
+        assertThat(route.servable().get(next).files().get("/assets/b-2222.js").bytes()).as("the live one first")
+                .isPresent();
+        assertThat(route.servable().get(old).files().get("/assets/a-1111.js").bytes()).isEmpty();
+        activate("shop", old);
+        assertThat(compileAndAdopt(compiler, "shop").servable().get(old).files().get("/assets/a-1111.js").bytes())
+                .as("and back on rollback").isPresent();
+    }
+
+    @Test
     void htmlOverTheSizeCapIsServedAsBuiltWithoutInjectedTags() throws Exception {
         site("shop", List.of());
         String big = "<html><head></head><body>" + "x".repeat((int) SnapshotCompiler.MAX_INJECTED_HTML) + "</body></html>";
