@@ -45,6 +45,12 @@ final class ChangeCore {
     private final Map<String, ReentrantLock> siteLocks = new ConcurrentHashMap<>();
     /** Commits and swaps in one order, so a host name that moves between two sites is never served by both. */
     private final ReentrantLock commit = new ReentrantLock(true);
+    /** Runs the memory rebalances that follow a switch, one at a time, off the switch's path. */
+    private final java.util.concurrent.Executor rebalancer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "skewgate-rebalance");
+        t.setDaemon(true);
+        return t;
+    });
 
     ChangeCore(Store store, SnapshotCompiler compiler, RoutingHolder routing, Announcer announcer) {
         this.store = store;
@@ -127,6 +133,9 @@ final class ChangeCore {
             compiler.adopt(result.build());
             Optional<SiteRoute> route = result.build().route();
             routing.update(table -> route.map(table::withSite).orElseGet(() -> table.withoutSite(site)));
+            if (result.build().rebalance()) {
+                rebalancer.execute(() -> rebalance(site));
+            }
             if (LOG.isDebugEnabled()) {
                 long swapped = System.nanoTime();
                 LOG.debug("site {}: change committed: waited {} us for the commit step, writes {} us, build {} us, "
@@ -136,6 +145,32 @@ final class ChangeCore {
             return result.result();
         } finally {
             commit.unlock();
+        }
+    }
+
+    /**
+     * Gives the newly active deployment the memory budget first, after its switch is live: the same files, some now
+     * from memory instead of disk, swapped in like any change (nothing is written, nothing announced).
+     */
+    private void rebalance(String site) {
+        try {
+            serialized(site, () -> {
+                // Built outside the commit step and without a transaction: only a change of this site could alter
+                // what it reads, and those wait for the site's lock held here.
+                SnapshotCompiler.SiteBuild build = compiler.rebalance(site);
+                commit.lock();
+                try {
+                    compiler.adopt(build);
+                    Optional<SiteRoute> route = build.route();
+                    routing.update(table -> route.map(table::withSite).orElseGet(() -> table.withoutSite(site)));
+                    return null;
+                } finally {
+                    commit.unlock();
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.warn("site {}: rebalancing the memory budget failed, its files stay served from disk: {}", site,
+                    e.toString());
         }
     }
 

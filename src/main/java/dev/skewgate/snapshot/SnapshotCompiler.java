@@ -101,9 +101,21 @@ public final class SnapshotCompiler {
      * when it cannot be built (a blob missing from the blob folder); nothing is kept until {@link #adopt}.
      */
     public SiteBuild compile(String siteName) {
+        return compile(siteName, false);
+    }
+
+    /**
+     * The same, giving the memory budget to the active deployment first and recompiling every route from the bytes
+     * already in memory: for a site whose build said {@link SiteBuild#rebalance} (run after the switch, off its path).
+     */
+    public SiteBuild rebalance(String siteName) {
+        return compile(siteName, true);
+    }
+
+    private SiteBuild compile(String siteName, boolean rebalance) {
         Optional<Site> found = store.site(siteName);
         if (found.isEmpty()) {
-            return new SiteBuild(siteName, Optional.empty(), SiteCache.EMPTY);
+            return new SiteBuild(siteName, Optional.empty(), SiteCache.EMPTY, false);
         }
         Site site = found.get();
         SiteCache previous = caches.getOrDefault(siteName, SiteCache.EMPTY);
@@ -111,14 +123,15 @@ public final class SnapshotCompiler {
         Map<RouteKey, DeploymentRoute> compiled = new HashMap<>();
         Map<RouteKey, Map<String, RetainedFile>> retainable = new HashMap<>();
         Set<RouteKey> starved = new HashSet<>();
-        SiteRoute route = compileSite(site, previous, compiled, retainable, starved, budget);
+        boolean[] wantsRebalance = {false};
+        SiteRoute route = compileSite(site, previous, compiled, retainable, starved, budget, rebalance, wantsRebalance);
         Optional<RouteKey> activeKey = route.active().map(a -> new RouteKey(a.id(), SiteInputs.of(site)));
         // Every route reused as it was (an activation, a rollback): the bytes in memory are the previous build's.
         boolean unchanged = compiled.keySet().equals(previous.routes().keySet())
                 && compiled.entrySet().stream().allMatch(e -> previous.routes().get(e.getKey()).files() == e.getValue().files());
         return new SiteBuild(siteName, Optional.of(route), new SiteCache(Map.copyOf(compiled), Map.copyOf(retainable),
                 Set.copyOf(starved), activeKey, unchanged ? previous.loaded() : Map.copyOf(budget.next),
-                unchanged ? previous.bytesInMemory() : budget.used()));
+                unchanged ? previous.bytesInMemory() : budget.used()), wantsRebalance[0]);
     }
 
     /**
@@ -175,7 +188,7 @@ public final class SnapshotCompiler {
 
     private SiteRoute compileSite(Site site, SiteCache previous, Map<RouteKey, DeploymentRoute> compiled,
                                   Map<RouteKey, Map<String, RetainedFile>> retainable, Set<RouteKey> starved,
-                                  Budget budget) {
+                                  Budget budget, boolean rebudget, boolean[] wantsRebalance) {
         List<Deployment> all = store.deployments(site.name());
         List<Pattern> globs = site.headerRules().stream().map(r -> Globs.compile(r.glob())).toList();
         SiteInputs inputs = SiteInputs.of(site);
@@ -184,11 +197,12 @@ public final class SnapshotCompiler {
         servable.sort(Comparator.comparing((Deployment d) -> d.state() != DeploymentState.ACTIVE)
                 .thenComparing(d -> d.activatedAt().orElse(Instant.EPOCH), Comparator.reverseOrder()));
         // A deployment that becomes active after it was compiled while the budget was full (its small files on disk)
-        // gets the budget first again, as on a fresh start: every route is recompiled, from the bytes in memory.
+        // should get the budget first, as on a fresh start. The switch itself reuses the routes as they are (it must
+        // stay fast); the build says so, and a rebalance after the switch recompiles from the bytes in memory.
         Optional<RouteKey> activeKey = servable.stream().filter(d -> d.state() == DeploymentState.ACTIVE).findFirst()
                 .map(d -> new RouteKey(d.id(), inputs));
         Map<RouteKey, Prepared> ahead = prepared.getOrDefault(site.name(), Map.of());
-        boolean rebudget = activeKey.isPresent() && !previous.active().equals(activeKey)
+        wantsRebalance[0] = !rebudget && activeKey.isPresent() && !previous.active().equals(activeKey)
                 && (previous.starved().contains(activeKey.get())
                 || ahead.containsKey(activeKey.get()) && ahead.get(activeKey.get()).starved());
         Map<RouteKey, DeploymentRoute> reusable = rebudget ? Map.of() : previous.routes();
@@ -266,8 +280,11 @@ public final class SnapshotCompiler {
 
     /**
      * One site's build: its route (empty when the site is gone) and what it compiled, for the next build to reuse.
+     *
+     * @param rebalance the newly active deployment has files on disk that the memory budget would give it first:
+     *     {@link SnapshotCompiler#rebalance(String)} the site once this build is live
      */
-    public record SiteBuild(String site, Optional<SiteRoute> route, SiteCache cache) {
+    public record SiteBuild(String site, Optional<SiteRoute> route, SiteCache cache, boolean rebalance) {
     }
 
     /**

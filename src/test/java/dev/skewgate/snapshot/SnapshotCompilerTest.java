@@ -165,7 +165,7 @@ class SnapshotCompilerTest {
     }
 
     @Test
-    void aDeploymentCompiledWhileTheBudgetWasFullGetsItFirstOnceItIsActivated() throws Exception {
+    void aDeploymentCompiledWhileTheBudgetWasFullGetsItFirstInARebalanceAfterItsActivation() throws Exception {
         site("shop", List.of());
         String old = deploy("shop", files("index.html", "<p>old</p>", "assets/a-1111.js", "o".repeat(600)));
         activate("shop", old);
@@ -177,14 +177,25 @@ class SnapshotCompilerTest {
                 .as("compiled while the active one held the budget").isEmpty();
 
         activate("shop", next);
-        SiteRoute route = compileAndAdopt(compiler, "shop");
+        SnapshotCompiler.SiteBuild switched = compiler.compile("shop");
+        compiler.adopt(switched);
+        assertThat(switched.rebalance()).as("the switch itself reuses the routes as they are, and says so").isTrue();
+        assertThat(switched.route().orElseThrow().servable().get(next).files()).isSameAs(staged.servable().get(next).files());
+        SnapshotCompiler.SiteBuild rebalanced = compiler.rebalance("shop");
+        compiler.adopt(rebalanced);
+        SiteRoute route = rebalanced.route().orElseThrow();
 
         assertThat(route.servable().get(next).files().get("/assets/b-2222.js").bytes()).as("the live one first")
                 .isPresent();
         assertThat(route.servable().get(old).files().get("/assets/a-1111.js").bytes()).isEmpty();
+        assertThat(rebalanced.rebalance()).isFalse();
         activate("shop", old);
-        assertThat(compileAndAdopt(compiler, "shop").servable().get(old).files().get("/assets/a-1111.js").bytes())
-                .as("and back on rollback").isPresent();
+        SnapshotCompiler.SiteBuild back = compiler.compile("shop");
+        compiler.adopt(back);
+        assertThat(back.rebalance()).as("rolled back to a starved one").isTrue();
+        compiler.adopt(compiler.rebalance("shop"));
+        assertThat(compiler.compile("shop").route().orElseThrow().servable().get(old).files().get("/assets/a-1111.js")
+                .bytes()).as("and back on rollback").isPresent();
     }
 
     @Test
