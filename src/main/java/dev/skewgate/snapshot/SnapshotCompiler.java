@@ -105,8 +105,9 @@ public final class SnapshotCompiler {
     }
 
     /**
-     * The same, giving the memory budget to the active deployment first and recompiling every route from the bytes
-     * already in memory: for a site whose build said {@link SiteBuild#rebalance} (run after the switch, off its path).
+     * The same, giving the memory budget to the active deployment first and moving only the files whose place
+     * (memory or disk) changes, reusing the bytes already in memory: for a site whose build said
+     * {@link SiteBuild#rebalance} (run after the switch, off its path).
      */
     public SiteBuild rebalance(String siteName) {
         return compile(siteName, true);
@@ -198,17 +199,17 @@ public final class SnapshotCompiler {
                 .thenComparing(d -> d.activatedAt().orElse(Instant.EPOCH), Comparator.reverseOrder()));
         // A deployment that becomes active after it was compiled while the budget was full (its small files on disk)
         // should get the budget first, as on a fresh start. The switch itself reuses the routes as they are (it must
-        // stay fast); the build says so, and a rebalance after the switch recompiles from the bytes in memory.
+        // stay fast); the build says so, and a rebalance after the switch moves the files whose place changes.
         Optional<RouteKey> activeKey = servable.stream().filter(d -> d.state() == DeploymentState.ACTIVE).findFirst()
                 .map(d -> new RouteKey(d.id(), inputs));
         Map<RouteKey, Prepared> ahead = prepared.getOrDefault(site.name(), Map.of());
         wantsRebalance[0] = !rebudget && activeKey.isPresent() && !previous.active().equals(activeKey)
                 && (previous.starved().contains(activeKey.get())
                 || ahead.containsKey(activeKey.get()) && ahead.get(activeKey.get()).starved());
-        Map<RouteKey, DeploymentRoute> reusable = rebudget ? Map.of() : previous.routes();
+        Map<RouteKey, DeploymentRoute> reusable = previous.routes();
         // Counting the bytes of reused routes is only needed when the set of routes changes; an activation or a
         // rollback reuses the previous build's bytes as they are (the check after the loop).
-        boolean sameRoutes = servable.size() == reusable.size()
+        boolean sameRoutes = !rebudget && servable.size() == reusable.size()
                 && servable.stream().allMatch(d -> reusable.containsKey(new RouteKey(d.id(), inputs)));
         Map<String, DeploymentRoute> byId = new HashMap<>();
         Optional<DeploymentRoute> active = Optional.empty();
@@ -218,7 +219,15 @@ public final class SnapshotCompiler {
             RouteKey key = new RouteKey(d.id(), inputs);
             boolean staged = d.state() == DeploymentState.STAGED;
             DeploymentRoute route = reusable.get(key);
-            if (route != null && previous.starved().contains(key)) {
+            DeploymentRoute before = route;
+            if (route != null && rebudget) {
+                // Only the files whose place (memory or disk) changes are rebuilt; a route without one stays as is.
+                int refused = budget.refused;
+                route = budget.rebudget(route);
+                if (budget.refused > refused) {
+                    starved.add(key);
+                }
+            } else if (route != null && previous.starved().contains(key)) {
                 starved.add(key);
             }
             if (route == null && !rebudget && ahead.containsKey(key)) {
@@ -234,7 +243,7 @@ public final class SnapshotCompiler {
                     starved.add(key);
                 }
             } else {
-                if (!sameRoutes) {
+                if (!sameRoutes && !rebudget) {
                     budget.keep(route);
                 }
                 if (route.staged() != staged) {
@@ -249,7 +258,8 @@ public final class SnapshotCompiler {
                 active = Optional.of(route);
                 activatedAt = d.activatedAt();
             }
-            Map<String, RetainedFile> mayLend = previous.retainable().get(key);
+            Map<String, RetainedFile> mayLend = before != null && before.files() == route.files()
+                    ? previous.retainable().get(key) : null;
             if (mayLend == null) {
                 Map<String, RetainedFile> lend = new HashMap<>();
                 for (Map.Entry<String, ServedFile> f : route.files().entrySet()) {
@@ -477,6 +487,70 @@ public final class SnapshotCompiler {
                 }
             }
             return null;
+        }
+
+        /** The route with each file in memory or on disk as this budget decides, in order; the same route if none moves. */
+        DeploymentRoute rebudget(DeploymentRoute route) {
+            Map<String, ServedFile> files = null;
+            for (Map.Entry<String, ServedFile> e : route.files().entrySet()) {
+                ServedFile placed = place(e.getValue());
+                if (placed != e.getValue() && files == null) {
+                    files = new LinkedHashMap<>(route.files());
+                }
+                if (files != null) {
+                    files.put(e.getKey(), placed);
+                }
+            }
+            if (files == null) {
+                return route;
+            }
+            // Entry point and 404 page are HTML, whose injected bytes the budget does not manage: they stay.
+            return new DeploymentRoute(route.id(), Map.copyOf(files), route.entryPoint(), route.notFoundPage(),
+                    route.pinCookie(), route.backend(), route.staged());
+        }
+
+        private ServedFile place(ServedFile f) {
+            if (f.html()) {
+                return f;
+            }
+            Optional<ServedFile> br = f.brotli().map(this::place);
+            Optional<ServedFile> gz = f.gzip().map(this::place);
+            Optional<Buffer> bytes = take(f);
+            boolean same = bytes.isPresent() == f.bytes().isPresent() && br.equals(f.brotli()) && gz.equals(f.gzip());
+            if (same) {
+                return f;
+            }
+            return new ServedFile(f.path(), f.length(), f.contentType(), f.etag(), f.lastModified(), f.cacheControl(),
+                    f.headers(), bytes, f.blob(), f.contentEncoding(), br, gz, false);
+        }
+
+        /** Memory for one compiled file if the budget has room: its own bytes, another copy held, or the disk's. */
+        private Optional<Buffer> take(ServedFile f) {
+            Buffer have = next.get(f.blob());
+            if (have != null) {
+                return Optional.of(have);
+            }
+            if (f.length() > maxFileInMemory) {
+                return Optional.empty();
+            }
+            if (f.length() > left) {
+                refused++;
+                return Optional.empty();
+            }
+            Buffer buffer = f.bytes().orElse(previous.get(f.blob()));
+            if (buffer == null) {
+                buffer = sharedByAnotherSite(f.blob());
+            }
+            if (buffer == null) {
+                try {
+                    buffer = Buffer.buffer(Files.readAllBytes(f.blob()));
+                } catch (IOException ex) {
+                    throw new UncheckedIOException("a blob is missing from the blob folder", ex);
+                }
+            }
+            left -= f.length();
+            next.put(f.blob(), buffer);
+            return Optional.of(buffer);
         }
 
         /** Counts the bytes a reused route holds in memory (they stay, whatever the budget says now). */
