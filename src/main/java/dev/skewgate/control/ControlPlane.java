@@ -10,8 +10,9 @@ import java.util.Set;
 
 /**
  * Every change to what is served, by capability: {@link Sites}, {@link Uploads}, {@link Lifecycle},
- * {@link ContinuousChecks}, {@link ConfigAndWebhooks}, {@link ServerEnv}, {@link RetentionPass}. All of them change through one small
- * serialized core (per-site order; build, commit, swap, announce), which is the only writer of the routing holder.
+ * {@link ContinuousChecks}, {@link ConfigAndWebhooks}, {@link RetentionPass}; and {@link ServerEnv}, which is not
+ * served. All of them change through one small serialized core (per-site order; build, commit, swap, announce), which
+ * is the only writer of the routing holder.
  */
 public final class ControlPlane {
 
