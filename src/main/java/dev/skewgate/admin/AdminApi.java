@@ -106,6 +106,8 @@ public final class AdminApi {
         concurrently(router.post("/v1/sites/:site/webhook-secrets"), ctx -> json(ctx, 201, new JsonObject()
                 .put("secret", control.config().rotateWebhookSecret(ctx.pathParam("site"), actor(ctx)))
                 .put("message", "keep this secret: it is shown once; the previous secret stays valid until the next rotation")));
+        concurrently(router.get("/v1/sites/:site/env"), ctx -> env(ctx, control.env().list(ctx.pathParam("site"))));
+        concurrently(router.patch("/v1/sites/:site/env"), this::patchEnv);
         concurrently(router.post("/v1/retention/run"), ctx -> json(ctx, 200, Wire.retention(control.retention().run())));
         router.route().handler(ctx -> error(ctx, 404, "NOT_FOUND", "no admin endpoint " + ctx.request().method()
                 + " " + ctx.request().path()));
@@ -387,6 +389,46 @@ public final class AdminApi {
             throw new dev.skewgate.model.PreconditionFailedException("STALE_REVISION", "the config of site '"
                     + site.name() + "' is at revision " + site.config().revision() + ", not " + expected.get());
         }
+    }
+
+    /** The env as the API shows it: names and lengths, every value masked. */
+    private static void env(RoutingContext ctx, dev.skewgate.control.ServerEnv.Masked env) {
+        JsonArray keys = new JsonArray();
+        env.keys().forEach(k -> keys.add(new JsonObject().put("name", k.name()).put("value", "\u2022".repeat(6))
+                .put("length", k.length())));
+        json(ctx, 200, new JsonObject().put("revision", env.revision()).put("keys", keys));
+    }
+
+    /** PATCH {@code {"set":{"K":"v"},"unset":["K2"]}}. */
+    private void patchEnv(RoutingContext ctx) {
+        JsonObject body = body(ctx);
+        Map<String, String> set = new java.util.LinkedHashMap<>();
+        Object rawSet = body.getValue("set");
+        if (rawSet != null && !(rawSet instanceof JsonObject)) {
+            throw new InvalidRequestException("INVALID_FIELD", "'set' must be an object of names to string values");
+        }
+        if (rawSet instanceof JsonObject o) {
+            for (String key : o.fieldNames()) {
+                if (!(o.getValue(key) instanceof String value)) {
+                    throw new InvalidRequestException("INVALID_ENV_VALUE", "every value in 'set' must be a string");
+                }
+                set.put(key, value);
+            }
+        }
+        java.util.Set<String> unset = new java.util.LinkedHashSet<>();
+        Object rawUnset = body.getValue("unset");
+        if (rawUnset != null && !(rawUnset instanceof JsonArray)) {
+            throw new InvalidRequestException("INVALID_FIELD", "'unset' must be an array of names");
+        }
+        if (rawUnset instanceof JsonArray a) {
+            for (Object key : a) {
+                if (!(key instanceof String name)) {
+                    throw new InvalidRequestException("INVALID_ENV_KEY", "'unset' must hold names (strings)");
+                }
+                unset.add(name);
+            }
+        }
+        env(ctx, control.env().change(ctx.pathParam("site"), set, unset, actor(ctx)));
     }
 
     private static boolean force(RoutingContext ctx) {

@@ -10,8 +10,9 @@ import java.util.Set;
 
 /**
  * Every change to what is served, by capability: {@link Sites}, {@link Uploads}, {@link Lifecycle},
- * {@link ContinuousChecks}, {@link ConfigAndWebhooks}, {@link RetentionPass}. All of them change through one small
- * serialized core (per-site order; build, commit, swap, announce), which is the only writer of the routing holder.
+ * {@link ContinuousChecks}, {@link ConfigAndWebhooks}, {@link RetentionPass}; and {@link ServerEnv}, which is not
+ * served. All of them change through one small serialized core (per-site order; build, commit, swap, announce), which
+ * is the only writer of the routing holder.
  */
 public final class ControlPlane {
 
@@ -33,6 +34,7 @@ public final class ControlPlane {
     private final ContinuousChecks checks;
     private final ConfigAndWebhooks config;
     private final RetentionPass retention;
+    private final ServerEnv env;
 
     public ControlPlane(Store store, BlobStore blobs, RoutingHolder routing, SnapshotCompiler compiler, Clock clock,
                         Ports ports) {
@@ -45,6 +47,7 @@ public final class ControlPlane {
         this.lifecycle = new Lifecycle(core, sites, uploads, ports.guard(), checks, clock);
         this.checks.lifecycle(lifecycle);
         this.config = new ConfigAndWebhooks(core, sites, clock);
+        this.env = new ServerEnv(core, sites, clock);
         this.retention = new RetentionPass(core, blobs, uploads, lifecycle, running, clock);
     }
 
@@ -76,6 +79,11 @@ public final class ControlPlane {
 
     public ConfigAndWebhooks config() {
         return config;
+    }
+
+    /** Each site's server-side environment: stored and audited, never part of what the data plane serves. */
+    public ServerEnv env() {
+        return env;
     }
 
     public RetentionPass retention() {

@@ -13,8 +13,8 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Encrypts secrets kept in the database (webhook secrets) with AES-256-GCM under a key file ({@code secret-key},
- * mode 0600) in the data directory, so a copy of the database alone reveals nothing. Values read that are not
+ * Encrypts secrets kept in the database (webhook secrets, server-side environment values) with AES-256-GCM under a
+ * key file ({@code secret-key}, mode 0600) in the data directory, so a copy of the database alone reveals nothing. Values read that are not
  * encrypted are the plaintext of an older version and are returned as they are (and re-stored encrypted).
  */
 public final class SecretBox {
@@ -53,7 +53,7 @@ public final class SecretBox {
             byte[] bytes = Files.readAllBytes(file);
             if (bytes.length != 32) {
                 throw new IllegalStateException(file + " must hold 32 bytes (an AES-256 key), not " + bytes.length
-                        + "; it encrypts the webhook secrets in the database, so restore it from a backup");
+                        + "; it encrypts the webhook secrets and env values in the database, so restore it from a backup");
             }
             return new SecretBox(bytes);
         } catch (IOException e) {

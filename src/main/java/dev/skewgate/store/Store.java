@@ -2,6 +2,7 @@ package dev.skewgate.store;
 
 import dev.skewgate.model.Deployment;
 import dev.skewgate.model.DeploymentState;
+import dev.skewgate.model.EnvEntries;
 import dev.skewgate.model.EventDraft;
 import dev.skewgate.model.ManifestEntry;
 import dev.skewgate.model.Site;
@@ -32,6 +33,15 @@ public interface Store extends AutoCloseable {
 
     /** Replaces a site's runtime config; its config revision and site revision increase. */
     SiteEvent setConfig(String site, String json, EventDraft event);
+
+    /** A site's server-side environment (plaintext, for the control plane only) and its revision. */
+    EnvEntries env(String site);
+
+    /**
+     * Sets and removes keys of a site's server-side environment (values stored encrypted); its env revision increases
+     * (not the site's: the env is not a setting of what is served) and the event is appended.
+     */
+    SiteEvent setEnv(String site, java.util.Map<String, String> set, Set<String> unset, EventDraft event);
 
     /** Replaces the webhook secrets of a site (newest first). */
     void setWebhookSecrets(String site, List<String> secrets, EventDraft event);

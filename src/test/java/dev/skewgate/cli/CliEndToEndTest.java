@@ -69,6 +69,43 @@ class CliEndToEndTest {
     }
 
     @Test
+    void envSetListAndUnsetNeverPrintAValue() throws Exception {
+        gw.createSite("shop", "shop.test");
+        Path file = dir.resolve("prod.env");
+        Files.writeString(file, "# production\n\nexport DATABASE_URL=\"postgres://u:file-s3cret@db/shop\"\n"
+                + "STRIPE_KEY='sk_live_file-s3cret'\n");
+        Run set = cli("env", "set", "shop", "API_TOKEN=arg-s3cret", "--from-file", file.toString());
+        assertThat(set.code()).as(set.err()).isZero();
+        assertThat(set.out()).contains("API_TOKEN").contains("revision 1");
+
+        Run list = cli("env", "list", "shop");
+        assertThat(list.code()).as(list.err()).isZero();
+        assertThat(list.out()).contains("API_TOKEN").contains("DATABASE_URL").contains("STRIPE_KEY")
+                .contains("\u2022\u2022\u2022\u2022\u2022\u2022").contains("revision 1");
+        assertThat(gw.gateway().control().env().list("shop").keys()).extracting(k -> k.length())
+                .as("quotes stripped: lengths of arg-s3cret, postgres://u:file-s3cret@db/shop, sk_live_file-s3cret")
+                .containsExactly(10, 32, 19);
+
+        Run unset = cli("env", "unset", "shop", "STRIPE_KEY");
+        assertThat(unset.code()).as(unset.err()).isZero();
+        Run after = cli("env", "list", "shop");
+        assertThat(after.out()).doesNotContain("STRIPE_KEY").contains("DATABASE_URL").contains("revision 2");
+
+        Run reserved = cli("env", "set", "shop", "PORT=80");
+        assertThat(reserved.code()).isNotZero();
+        assertThat(reserved.err()).contains("reserved");
+
+        Files.writeString(file, "BIG=" + "x".repeat(64 * 1024) + "\n");
+        Run big = cli("env", "set", "shop", "--from-file", file.toString());
+        assertThat(big.code()).isNotZero();
+        assertThat(big.err()).contains("at most 65536 bytes");
+
+        for (Run r : java.util.List.of(set, list, unset, after, reserved, big)) {
+            assertThat(r.out() + r.err()).doesNotContain("s3cret").doesNotContain("xxxxxxxx");
+        }
+    }
+
+    @Test
     void eventsPrintsAWebhookMessagesEscapeSequencesDefused() throws Exception {
         gw.createSite("shop", "shop.test");
         gw.activate("shop", gw.deploy("shop", java.util.Map.of("index.html", "<html><head></head><body>v1</body></html>")));

@@ -98,6 +98,29 @@ public abstract class StoreContractTest {
     }
 
     @Test
+    void theServerEnvIsRevisionedReadBackAfterAReopenAndEachChangeAudited() {
+        store.createSite(site("shop", "shop.localhost"), ev("site.create"));
+        assertThat(store.env("shop")).isEqualTo(dev.skewgate.model.EnvEntries.EMPTY);
+        store.setEnv("shop", Map.of("A", "1", "B", "two"), Set.of(), EventDraft.of("env.set", "me", t0, "set A, B"));
+        store.setEnv("shop", Map.of("A", "one"), Set.of("B", "NEVER_SET"),
+                EventDraft.of("env.set", "me", t0, "set A; unset B"));
+        long siteRevision = store.site("shop").orElseThrow().revision();
+        store = reopen(store);
+        var env = store.env("shop");
+        assertThat(env.revision()).isEqualTo(2);
+        assertThat(env.values()).containsExactly(Map.entry("A", "one"));
+        assertThat(store.site("shop").orElseThrow().revision()).as("the env is not a site setting")
+                .isEqualTo(siteRevision);
+        assertThat(store.events("shop", 10)).extracting(SiteEvent::type).startsWith("env.set", "env.set");
+        assertThatThrownBy(() -> store.env("nope")).isInstanceOf(dev.skewgate.model.NotFoundException.class);
+
+        store.deleteSite("shop", ev("site.delete"));
+        store.createSite(site("shop", "shop.localhost"), ev("site.create"));
+        assertThat(store.env("shop").values()).as("a revived site does not inherit the deleted one's secrets")
+                .isEmpty();
+    }
+
+    @Test
     void callsInsideATransactionCommitTogetherAndNothingIsKeptWhenItsWorkThrows() {
         store.createSite(site("shop", "shop.localhost"), EventDraft.of("site.create", "t", t0, ""));
         store.transaction(() -> {

@@ -9,6 +9,7 @@ import dev.skewgate.model.ClientSettings;
 import dev.skewgate.model.ConflictException;
 import dev.skewgate.model.Deployment;
 import dev.skewgate.model.DeploymentState;
+import dev.skewgate.model.EnvEntries;
 import dev.skewgate.model.EventDraft;
 import dev.skewgate.model.HeaderRule;
 import dev.skewgate.model.ManifestEntry;
@@ -228,6 +229,67 @@ public final class SqliteStore implements Store {
                 if (st.executeUpdate() != 1) {
                     throw siteNotFound(site);
                 }
+            }
+            return insertEvent(site, event);
+        });
+    }
+
+    @Override
+    public synchronized EnvEntries env(String site) {
+        return query(() -> {
+            long revision = envRevision(site);
+            Map<String, String> values = new java.util.TreeMap<>();
+            try (PreparedStatement st = db.prepareStatement("SELECT name, value FROM site_env WHERE site=?")) {
+                st.setString(1, site);
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        values.put(rs.getString(1), secrets.open(rs.getString(2)));
+                    }
+                }
+            }
+            return new EnvEntries(revision, values);
+        });
+    }
+
+    /** The env revision of a site that is not deleted; not found otherwise. */
+    private long envRevision(String site) throws SQLException {
+        try (PreparedStatement st = db.prepareStatement(
+                "SELECT env_revision FROM sites WHERE name=? AND deleted_at IS NULL")) {
+            st.setString(1, site);
+            try (ResultSet rs = st.executeQuery()) {
+                if (!rs.next()) {
+                    throw siteNotFound(site);
+                }
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    @Override
+    public synchronized SiteEvent setEnv(String site, Map<String, String> set, Set<String> unset, EventDraft event) {
+        return inTransaction(() -> {
+            envRevision(site);
+            try (PreparedStatement st = db.prepareStatement(
+                    "INSERT INTO site_env (site, name, value) VALUES (?,?,?) "
+                            + "ON CONFLICT (site, name) DO UPDATE SET value=excluded.value")) {
+                for (var e : set.entrySet()) {
+                    st.setString(1, site);
+                    st.setString(2, e.getKey());
+                    st.setString(3, secrets.seal(e.getValue()));
+                    st.executeUpdate();
+                }
+            }
+            try (PreparedStatement st = db.prepareStatement("DELETE FROM site_env WHERE site=? AND name=?")) {
+                for (String name : unset) {
+                    st.setString(1, site);
+                    st.setString(2, name);
+                    st.executeUpdate();
+                }
+            }
+            try (PreparedStatement st = db.prepareStatement(
+                    "UPDATE sites SET env_revision=env_revision+1 WHERE name=?")) {
+                st.setString(1, site);
+                st.executeUpdate();
             }
             return insertEvent(site, event);
         });
@@ -597,6 +659,10 @@ public final class SqliteStore implements Store {
             }
             try (PreparedStatement st = db.prepareStatement("DELETE FROM site_hosts WHERE site=?")) {
                 st.setString(1, site);
+                st.executeUpdate();
+            }
+            try (PreparedStatement st = db.prepareStatement("DELETE FROM site_env WHERE site=?")) {
+                st.setString(1, site); // a deleted site's secrets are not kept for a revival to inherit
                 st.executeUpdate();
             }
             List<SiteEvent> retireEvents = new ArrayList<>();
