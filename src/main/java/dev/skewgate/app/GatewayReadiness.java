@@ -24,6 +24,10 @@ final class GatewayReadiness implements Readiness {
     private final Duration timeout;
     private volatile boolean stopping;
     private Future<Void> pinging; // guarded by this: the one store query in flight, shared by every probe meanwhile
+    /** Until when the store's last answer stands (System.nanoTime): probes then answer without a query or a timer. */
+    private volatile long answeredUntil = System.nanoTime();
+    private static final long ANSWER_STANDS_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+    private static final Future<Optional<String>> READY = Future.succeededFuture(Optional.empty());
 
     /** @param storePing throws when the store does not answer */
     GatewayReadiness(Vertx vertx, Runnable storePing, BooleanSupplier snapshotLoaded, Duration timeout) {
@@ -47,6 +51,11 @@ final class GatewayReadiness implements Readiness {
         if (!snapshotLoaded.getAsBoolean()) {
             return Future.succeededFuture(Optional.of("no routing snapshot loaded yet"));
         }
+        if (System.nanoTime() - answeredUntil < 0) {
+            // Probes come from every load balancer every few seconds, and anyone may send them: one store query a
+            // second answers them all.
+            return READY;
+        }
         Context caller = vertx.getOrCreateContext();
         Promise<Optional<String>> answer = Promise.promise();
         long timer = vertx.setTimer(timeout.toMillis(), id -> answer.tryComplete(
@@ -66,6 +75,7 @@ final class GatewayReadiness implements Readiness {
         }
         Future<Void> started = vertx.executeBlocking(() -> {
             storePing.run();
+            answeredUntil = System.nanoTime() + ANSWER_STANDS_NANOS;
             return null;
         }, false);
         pinging = started;

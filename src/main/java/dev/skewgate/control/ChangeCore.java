@@ -130,9 +130,7 @@ final class ChangeCore {
                 return new Built<>(written, build);
             });
             long committed = System.nanoTime();
-            compiler.adopt(result.build());
-            Optional<SiteRoute> route = result.build().route();
-            routing.update(table -> route.map(table::withSite).orElseGet(() -> table.withoutSite(site)));
+            publish(site, result.build());
             if (result.build().rebalance()) {
                 rebalancer.execute(() -> rebalance(site));
             }
@@ -160,9 +158,7 @@ final class ChangeCore {
                 SnapshotCompiler.SiteBuild build = compiler.rebalance(site);
                 commit.lock();
                 try {
-                    compiler.adopt(build);
-                    Optional<SiteRoute> route = build.route();
-                    routing.update(table -> route.map(table::withSite).orElseGet(() -> table.withoutSite(site)));
+                    publish(site, build);
                     return null;
                 } finally {
                     commit.unlock();
@@ -172,6 +168,13 @@ final class ChangeCore {
             LOG.warn("site {}: rebalancing the memory budget failed, its files stay served from disk: {}", site,
                     e.toString());
         }
+    }
+
+    /** Keeps a build and swaps its route in (or the site out); called holding the commit step. */
+    private void publish(String site, SnapshotCompiler.SiteBuild build) {
+        compiler.adopt(build);
+        Optional<SiteRoute> route = build.route();
+        routing.update(table -> route.map(table::withSite).orElseGet(() -> table.withoutSite(site)));
     }
 
     private SnapshotCompiler.SiteBuild build(String site) {

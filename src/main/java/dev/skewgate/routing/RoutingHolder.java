@@ -7,7 +7,6 @@ import java.util.function.UnaryOperator;
 public final class RoutingHolder implements Routes {
 
     private final AtomicReference<RoutingTable> current = new AtomicReference<>(RoutingTable.EMPTY);
-    private volatile boolean loaded;
 
     @Override
     public RoutingTable current() {
@@ -17,12 +16,11 @@ public final class RoutingHolder implements Routes {
     /** Publishes a new snapshot; requests that already read the old one finish on it. */
     public void swap(RoutingTable next) {
         current.set(next);
-        loaded = true;
     }
 
     /** Whether a snapshot built from the store was ever published (before that, every host is unknown). */
     public boolean loaded() {
-        return loaded;
+        return current.get() != RoutingTable.EMPTY; // every built table is a new one, even with no sites
     }
 
     /**

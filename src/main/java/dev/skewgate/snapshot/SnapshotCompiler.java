@@ -417,15 +417,19 @@ public final class SnapshotCompiler {
                     encoding, Optional.empty(), Optional.empty(), true);
         }
         return new ServedFile(e.path(), e.size(), contentType, etag(e.sha256()), lastModified, cacheControl,
-                List.copyOf(headers), budget.bytes(e, this), blobs.path(e.sha256()), encoding,
+                List.copyOf(headers), budget.bytes(e), blobs.path(e.sha256()), encoding,
                 Optional.empty(), Optional.empty(), false);
     }
 
     byte[] read(String sha256) {
+        return readBlob(blobs.path(sha256));
+    }
+
+    private static byte[] readBlob(java.nio.file.Path blob) {
         try {
-            return Files.readAllBytes(blobs.path(sha256));
+            return Files.readAllBytes(blob);
         } catch (IOException ex) {
-            throw new UncheckedIOException("blob " + sha256 + " is missing from the blob folder", ex);
+            throw new UncheckedIOException("blob " + blob.getFileName() + " is missing from the blob folder", ex);
         }
     }
 
@@ -450,27 +454,34 @@ public final class SnapshotCompiler {
             this.previous = previous;
         }
 
-        Optional<Buffer> bytes(ManifestEntry e, SnapshotCompiler compiler) {
-            java.nio.file.Path blob = blobs.path(e.sha256());
-            Buffer have = next.get(blob);
-            if (have != null) {
-                return Optional.of(have);
+        Optional<Buffer> bytes(ManifestEntry e) {
+            return claim(blobs.path(e.sha256()), e.size(), Optional.empty());
+        }
+
+        /**
+         * Memory for one blob if the budget has room: bytes this build already holds, the file's own ({@code have}),
+         * the previous build's, another site's, or the disk's.
+         */
+        private Optional<Buffer> claim(java.nio.file.Path blob, long size, Optional<Buffer> have) {
+            Buffer held = next.get(blob);
+            if (held != null) {
+                return Optional.of(held);
             }
-            if (e.size() > maxFileInMemory) {
+            if (size > maxFileInMemory) {
                 return Optional.empty();
             }
-            if (e.size() > left) {
+            if (size > left) {
                 refused++;
                 return Optional.empty();
             }
-            Buffer buffer = previous.get(blob);
+            Buffer buffer = have.orElse(previous.get(blob));
             if (buffer == null) {
                 buffer = sharedByAnotherSite(blob);
             }
             if (buffer == null) {
-                buffer = Buffer.buffer(compiler.read(e.sha256()));
+                buffer = Buffer.buffer(readBlob(blob));
             }
-            left -= e.size();
+            left -= size;
             next.put(blob, buffer);
             return Optional.of(buffer);
         }
@@ -515,7 +526,7 @@ public final class SnapshotCompiler {
             }
             Optional<ServedFile> br = f.brotli().map(this::place);
             Optional<ServedFile> gz = f.gzip().map(this::place);
-            Optional<Buffer> bytes = take(f);
+            Optional<Buffer> bytes = claim(f.blob(), f.length(), f.bytes());
             boolean same = bytes.isPresent() == f.bytes().isPresent() && br.equals(f.brotli()) && gz.equals(f.gzip());
             if (same) {
                 return f;
@@ -524,34 +535,6 @@ public final class SnapshotCompiler {
                     f.headers(), bytes, f.blob(), f.contentEncoding(), br, gz, false);
         }
 
-        /** Memory for one compiled file if the budget has room: its own bytes, another copy held, or the disk's. */
-        private Optional<Buffer> take(ServedFile f) {
-            Buffer have = next.get(f.blob());
-            if (have != null) {
-                return Optional.of(have);
-            }
-            if (f.length() > maxFileInMemory) {
-                return Optional.empty();
-            }
-            if (f.length() > left) {
-                refused++;
-                return Optional.empty();
-            }
-            Buffer buffer = f.bytes().orElse(previous.get(f.blob()));
-            if (buffer == null) {
-                buffer = sharedByAnotherSite(f.blob());
-            }
-            if (buffer == null) {
-                try {
-                    buffer = Buffer.buffer(Files.readAllBytes(f.blob()));
-                } catch (IOException ex) {
-                    throw new UncheckedIOException("a blob is missing from the blob folder", ex);
-                }
-            }
-            left -= f.length();
-            next.put(f.blob(), buffer);
-            return Optional.of(buffer);
-        }
 
         /** Counts the bytes a reused route holds in memory (they stay, whatever the budget says now). */
         void keep(DeploymentRoute route) {
