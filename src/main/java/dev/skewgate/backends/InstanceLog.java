@@ -55,8 +55,14 @@ public final class InstanceLog {
     private final Path raw;
     private final Path logDir;
     private final Path log;
+    private static final long PERIOD_NANOS = 200_000_000L;
     private byte[] carry = new byte[0];
     private long logSize = -1;
+    private long periodStart = System.nanoTime();
+    private long periodBytes;
+    private boolean flooding;
+    private long floodSkipped;
+    private byte[] floodTail = new byte[0];
 
     public InstanceLog(int index, Path raw, Path logDir) {
         this.index = index;
@@ -89,59 +95,92 @@ public final class InstanceLog {
      * changing right before truncating, so the window is the few microseconds between that size check and
      * ftruncate(2); a rename-based rotation would need the process to reopen its output, which it cannot.
      *
+     * <p>A flood (more than 8 MiB new within one 200 ms period) is not copied: from then on, until a period
+     * with less, each tick only keeps the last 1 MiB and truncates, and at the end of the period the log gets
+     * {@code [skewgate: N bytes of output skipped]} and those last lines. {@link LogPump} ticks a flooding file
+     * every few milliseconds so the raw file stays small too.
+     *
      * @return the raw bytes consumed
      */
     synchronized long pumpOnce() {
-        byte[] fresh;
-        long skipped = 0;
-        long consumed;
+        long now = System.nanoTime();
+        if (now - periodStart >= PERIOD_NANOS) {
+            endPeriod();
+            periodStart = now;
+        }
         try (FileChannel ch = FileChannel.open(raw, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long size = ch.size();
             if (size == 0) {
                 return 0;
             }
+            if (flooding || periodBytes + size > FLOOD_BYTES) {
+                if (!flooding) {
+                    flooding = true;
+                    floodSkipped += carry.length; // the unfinished line is cut, not shown half
+                    carry = new byte[0];
+                }
+                int keep = (int) Math.min(size, FLOOD_KEEP);
+                ByteArrayOutputStream got = new ByteArrayOutputStream(keep);
+                readFrom(ch, size - keep, size, got);
+                long end = ch.size();
+                ch.truncate(0);
+                floodSkipped += (end - keep) + Math.max(0, floodTail.length + keep - FLOOD_KEEP);
+                floodTail = lastBytes(concat(floodTail, got.toByteArray(), 0), FLOOD_KEEP);
+                periodBytes += end;
+                return end;
+            }
             ByteArrayOutputStream got = new ByteArrayOutputStream();
             long pos = 0;
-            if (size > FLOOD_BYTES) {
-                pos = size - FLOOD_KEEP;
-                skipped = pos + carry.length;
-                carry = new byte[0];
-            }
-            // Read until the file stops growing (bounded: a writer faster than us is a flood, cut below).
+            // Read until the file stops growing (bounded: a writer faster than us is a flood, next tick).
             while (true) {
                 pos += readFrom(ch, pos, size, got);
-                long now = ch.size();
-                if (now == pos || got.size() > FLOOD_BYTES) {
+                long grown = ch.size();
+                if (grown == pos || got.size() > FLOOD_BYTES) {
                     break;
                 }
-                size = now;
+                size = grown;
             }
             ch.truncate(0);
-            consumed = pos;
-            fresh = got.toByteArray();
+            periodBytes += pos;
+            writeLines(concat(carry, got.toByteArray(), 0), true);
+            return pos;
         } catch (NoSuchFileException e) {
             return 0;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot pump " + raw, e);
         }
-        if (fresh.length > FLOOD_BYTES) {
-            skipped += fresh.length - FLOOD_KEEP;
-            fresh = java.util.Arrays.copyOfRange(fresh, fresh.length - FLOOD_KEEP, fresh.length);
-        }
-        int from = 0;
-        if (skipped > 0) {
+    }
+
+    /** Whether this file is flooding: the pump then ticks it every few milliseconds. */
+    synchronized boolean flooding() {
+        return flooding;
+    }
+
+    /** Ends a 200 ms period: a flood in it is written as the skip line and its last lines. */
+    synchronized void endPeriod() {
+        if (flooding) {
+            byte[] data = floodTail;
             // The kept part starts mid-line: drop up to the first newline so no line is shown cut at its start.
-            int nl = indexOf(fresh, 0, (byte) '\n');
-            from = nl < 0 ? fresh.length : nl + 1;
-            skipped += from;
+            int nl = indexOf(data, 0, (byte) '\n');
+            int from = nl < 0 ? data.length : nl + 1;
+            long skipped = floodSkipped + from;
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            appendLine(out, STAMP.format(Instant.now()),
+                    ("[skewgate: " + skipped + " bytes of output skipped]").getBytes(StandardCharsets.UTF_8), 0, -1);
+            write(out);
+            writeLines(java.util.Arrays.copyOfRange(data, from, data.length), true);
+            floodTail = new byte[0];
+            floodSkipped = 0;
+            // Still flooding if this period brought more than the limit; the next one decides again.
+            flooding = periodBytes > FLOOD_BYTES;
         }
-        byte[] data = concat(carry, fresh, from);
+        periodBytes = 0;
+    }
+
+    /** Writes the complete lines of {@code data} with one timestamp; keeps the unfinished rest as the carry. */
+    private void writeLines(byte[] data, boolean keepCarry) {
         String stamp = STAMP.format(Instant.now());
-        ByteArrayOutputStream out = new ByteArrayOutputStream(data.length + 256);
-        if (skipped > 0) {
-            appendLine(out, stamp, ("[skewgate: " + skipped + " bytes of output skipped]").getBytes(StandardCharsets.UTF_8),
-                    0, -1);
-        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(data.length + 256, 1 << 20));
         int start = 0;
         for (int nl; (nl = indexOf(data, start, (byte) '\n')) >= 0; start = nl + 1) {
             appendLine(out, stamp, data, start, nl);
@@ -150,16 +189,20 @@ public final class InstanceLog {
             }
         }
         carry = java.util.Arrays.copyOfRange(data, start, data.length);
-        if (carry.length > MAX_CARRY) {
+        if (carry.length > MAX_CARRY || !keepCarry && carry.length > 0) {
             appendLine(out, stamp, carry, 0, carry.length);
             carry = new byte[0];
         }
         write(out);
-        return consumed;
+    }
+
+    private static byte[] lastBytes(byte[] b, int n) {
+        return b.length <= n ? b : java.util.Arrays.copyOfRange(b, b.length - n, b.length);
     }
 
     /** Writes an unfinished last line (the process is gone, no newline will come). */
     synchronized void flushCarry() {
+        endPeriod();
         if (carry.length > 0) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             appendLine(out, STAMP.format(Instant.now()), carry, 0, carry.length);

@@ -17,6 +17,7 @@ public final class LogPump {
     private static final Logger LOG = LoggerFactory.getLogger(LogPump.class);
     private static final LogPump SHARED = new LogPump(Duration.ofMillis(200));
 
+    private static final long FLOOD_TICK_MS = 1;
     private final Duration tick;
     private final Set<InstanceLog> logs = ConcurrentHashMap.newKeySet();
     private Thread thread;
@@ -51,16 +52,19 @@ public final class LogPump {
 
     private void run() {
         while (true) {
+            boolean flood = false;
             for (InstanceLog log : logs) {
                 try {
                     log.pumpOnce();
+                    flood |= log.flooding();
                 } catch (RuntimeException e) {
                     // A full disk or a removed directory must not stop the pump for every other instance.
                     LOG.warn("log pump: {}", e.toString());
                 }
             }
             try {
-                Thread.sleep(tick.toMillis());
+                // A flooding file is emptied every few ms so the raw file stays small (its bytes are skipped).
+                Thread.sleep(flood ? FLOOD_TICK_MS : tick.toMillis());
             } catch (InterruptedException e) {
                 return;
             }
