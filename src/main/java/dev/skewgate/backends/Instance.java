@@ -99,6 +99,8 @@ public final class Instance {
     private ScheduledFuture<?> pending;
     private ScheduledFuture<?> watcher;
     private boolean stopping;
+    /** A process of ours may run in group {@code pid}; false once it exited and its group was killed. */
+    private boolean groupLive;
     private CompletableFuture<Void> stopped;
     private int lastStatus = -1;
 
@@ -248,7 +250,7 @@ public final class Instance {
     public long rssBytes() {
         long p;
         synchronized (this) {
-            p = state == State.STOPPED ? -1 : pid;
+            p = groupLive ? pid : -1;
         }
         return p > 1 ? ProcessGroups.rssBytes(p) : 0;
     }
@@ -314,6 +316,7 @@ public final class Instance {
         pid = s.pid();
         startTicks = s.startTicks();
         process = s.process();
+        groupLive = true;
         startedAt = Instant.now();
         envRevision = spec.envRevision();
         lastStatus = -1;
@@ -328,6 +331,7 @@ public final class Instance {
         pid = r.pid();
         startTicks = r.startTicks();
         process = null;
+        groupLive = true;
         startedAt = parseInstant(r.startedAt());
         envRevision = r.envRevision();
         pump.register(log);
@@ -449,7 +453,10 @@ public final class Instance {
             state = State.STOPPING;
             cancelTimers();
         }
-        killAndWait(pid);
+        killAndWait(pidForStop());
+        synchronized (this) {
+            groupLive = false;
+        }
         pump.unregister(log);
         List<String> tail = log.tail(20);
         cleanUp();
@@ -487,6 +494,8 @@ public final class Instance {
                 // The leader is gone but children of it may live on (and hold the port we restart on).
                 ProcessGroups.signalGroup(pid, "KILL");
             }
+            // From here on the group id is not ours to signal: once empty, its number may be handed out again.
+            groupLive = false;
             Instant now = Instant.now();
             if (Duration.between(startedAt, now).compareTo(timing.resetAfter()) >= 0) {
                 nextBackoff = timing.backoffBase();
@@ -576,16 +585,17 @@ public final class Instance {
         cleanUp();
         synchronized (this) {
             state = State.STOPPED;
+            groupLive = false;
         }
         stopped.complete(null);
     }
 
     private synchronized long pidForStop() {
-        return pid;
+        return groupLive ? pid : -1;
     }
 
     private void cleanUp() {
-        deleteQuietly(spec.recordFile());
+        deleteRecordIfOurs();
         ports.release(port);
         synchronized (this) {
             state = State.STOPPED;
@@ -666,6 +676,23 @@ public final class Instance {
             // Without a record a restarted gateway cannot adopt this process; it still runs and is supervised.
             LOG.warn("cannot write instance record {}: {}", file, e.toString());
         }
+    }
+
+    /** The record may name the new instance of this index already (a restart's overlap): then it stays. */
+    private void deleteRecordIfOurs() {
+        Path file = spec.recordFile();
+        try {
+            if (Files.exists(file) && JSON.readValue(file.toFile(), Record.class).pid() != pidForRecord()) {
+                return;
+            }
+        } catch (IOException e) {
+            // unreadable: ours to delete
+        }
+        deleteQuietly(file);
+    }
+
+    private synchronized long pidForRecord() {
+        return pid;
     }
 
     private void cancelTimers() {

@@ -71,9 +71,17 @@ public final class InstanceLog {
         this.log = logDir.resolve(index + ".log");
     }
 
-    /** The log of the instance {@code spec} describes. */
+    /** One object per raw file, so two instances of one index (a restart's overlap) never pump it twice. */
+    private static final Map<Path, InstanceLog> CANONICAL = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The log of the instance {@code spec} describes (the same object for every instance of that index). */
     public static InstanceLog of(InstanceSpec spec) {
-        return new InstanceLog(spec.index(), spec.rawOutput(), spec.logDir());
+        return CANONICAL.computeIfAbsent(spec.rawOutput().toAbsolutePath().normalize(),
+                p -> new InstanceLog(spec.index(), spec.rawOutput(), spec.logDir()));
+    }
+
+    static void forget(InstanceLog log) {
+        CANONICAL.remove(log.raw.toAbsolutePath().normalize(), log);
     }
 
     public int index() {

@@ -1,7 +1,7 @@
 package dev.skewgate.backends;
 
 import java.time.Duration;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,7 +19,8 @@ public final class LogPump {
 
     private static final long FLOOD_TICK_MS = 1;
     private final Duration tick;
-    private final Set<InstanceLog> logs = ConcurrentHashMap.newKeySet();
+    /** Each log with how many instances use it: an old and a new instance of one index overlap in a restart. */
+    private final Map<InstanceLog, Integer> logs = new ConcurrentHashMap<>();
     private Thread thread;
 
     LogPump(Duration tick) {
@@ -33,7 +34,7 @@ public final class LogPump {
 
     /** Starts pumping {@code log}; raw output already there (written while the gateway was down) is pumped too. */
     public void register(InstanceLog log) {
-        logs.add(log);
+        logs.merge(log, 1, Integer::sum);
         synchronized (this) {
             if (thread == null) {
                 thread = new Thread(this::run, "skewgate-log-pump");
@@ -43,17 +44,27 @@ public final class LogPump {
         }
     }
 
-    /** Stops pumping {@code log} after moving what it wrote last, including an unfinished last line. */
+    /**
+     * Stops pumping {@code log} for one user; when it was the last, moves what was written last, including an
+     * unfinished last line. Otherwise just pumps it once, so an exiting process's last words are in the log.
+     */
     public void unregister(InstanceLog log) {
-        logs.remove(log);
+        boolean[] last = {false};
+        logs.computeIfPresent(log, (k, n) -> {
+            last[0] = n == 1;
+            return n == 1 ? null : n - 1;
+        });
         log.pumpOnce();
-        log.flushCarry();
+        if (last[0]) {
+            log.flushCarry();
+            InstanceLog.forget(log);
+        }
     }
 
     private void run() {
         while (true) {
             boolean flood = false;
-            for (InstanceLog log : logs) {
+            for (InstanceLog log : logs.keySet()) {
                 try {
                     log.pumpOnce();
                     flood |= log.flooding();

@@ -39,6 +39,7 @@ final class Fixture implements AutoCloseable {
               if (req.url === '/health') { hits++; res.writeHead(mode === 'unhealthy' ? 500 : 200); res.end('ok'); return; }
               if (req.url === '/hits') { res.end(String(hits)); return; }
               if (req.url === '/env') { res.end(JSON.stringify(process.env)); return; }
+              if (req.url === '/say') { console.log('said by ' + port); res.end('said'); return; }
               if (req.url === '/pid') { res.end(String(process.pid)); return; }
               if (req.url === '/crash') { res.end('bye'); console.log('crash requested'); setTimeout(() => process.exit(1), 5); return; }
               res.end('hello from ' + port);

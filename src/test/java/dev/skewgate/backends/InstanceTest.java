@@ -171,6 +171,23 @@ class InstanceTest {
         assertThat(failure(i).reason()).isEqualTo("stopped before it was ready");
     }
 
+    @Test
+    void aNewInstanceOfTheSameIndexKeepsItsRecordAndLogWhenTheOldOneStops() throws Exception {
+        // A rolling restart of a single instance overlaps the old and the new process of index 1.
+        Instance old = f.launch(f.spec(1, "node server.js"), Fixture.QUICK);
+        old.ready().get(10, TimeUnit.SECONDS);
+        Instance fresh = f.launch(f.spec(1, "node server.js"), Fixture.QUICK);
+        fresh.ready().get(10, TimeUnit.SECONDS);
+        assertThat(fresh.port()).isNotEqualTo(old.port());
+        old.stop(() -> 0).get(5, TimeUnit.SECONDS);
+        Path record = f.spec(1, "x").recordFile();
+        assertThat(new ObjectMapper().readTree(record.toFile()).get("pid").asLong()).isEqualTo(fresh.pid());
+        Fixture.get(fresh.port(), "/say");
+        Fixture.await("still pumped", Duration.ofSeconds(3), () -> InstanceLog.read(f.spec(1, "x").logDir(),
+                java.util.OptionalInt.of(1), java.util.Optional.empty(), 10).stream()
+                .anyMatch(l -> l.endsWith("[1] said by " + fresh.port())));
+    }
+
     private static StartFailure failure(Instance i) {
         ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
                 () -> i.ready().get(10, TimeUnit.SECONDS));
