@@ -34,6 +34,12 @@ final class Fixture implements AutoCloseable {
               require('child_process').spawn(process.execPath, ['child.js'], {stdio: 'inherit'});
             }
             if (mode === 'crash-soon') setTimeout(() => { console.log('crashing'); process.exit(1); }, 300);
+            if (mode === 'crash-six-times') {
+              const fs = require('fs');
+              const n = fs.existsSync('crashes') ? Number(fs.readFileSync('crashes', 'utf8')) : 0;
+              if (n < 6) setTimeout(() => { fs.writeFileSync('crashes', String(n + 1)); process.exit(1); }, 300);
+            }
+            if (mode === 'syntax') { console.error('SyntaxError: Unexpected token'); process.exit(1); }
             const port = Number(mode === 'elsewhere' ? process.env.OTHER_PORT : process.env.PORT);
             http.createServer((req, res) => {
               if (req.url === '/health') { hits++; res.writeHead(mode === 'unhealthy' ? 500 : 200); res.end('ok'); return; }

@@ -88,6 +88,15 @@ class InstanceTest {
     }
 
     @Test
+    void exitBeforeReadyNamesTheStatusAndShowsTheError() throws Exception {
+        Instance i = f.launch(f.spec(1, "node server.js syntax"), Fixture.QUICK);
+        StartFailure e = failure(i);
+        assertThat(e.reason()).isEqualTo("exited with status 1 before it was ready");
+        assertThat(e.logTail()).containsExactly("SyntaxError: Unexpected token");
+        assertThat(i.logTail(20)).containsExactly("SyntaxError: Unexpected token");
+    }
+
+    @Test
     void listeningOnAnotherPortIsNamedInTheFailure() throws Exception {
         int other = Fixture.freePort();
         Map<String, String> env = new HashMap<>(Fixture.baseEnv());

@@ -77,4 +77,19 @@ class SupervisionTest {
         assertThat(f.events.count("failing")).as("raised once").isEqualTo(1);
         assertThat(i.logTail(3)).contains("crashing");
     }
+
+    @Test
+    void theFailingMarkClearsAfterARestartStaysUpLongEnough() throws Exception {
+        // Crashes six times, then stays up; "long enough" is scaled from 60 s to 500 ms.
+        Instance.Timing timing = new Instance.Timing(Duration.ofMillis(10), 1.5, Duration.ofMillis(100),
+                Duration.ofSeconds(30), Duration.ofSeconds(60), 5, Duration.ofMillis(500), Duration.ofMillis(50));
+        Instance i = f.launch(f.spec(1, "node server.js crash-six-times"), Fixture.QUICK, timing);
+        i.ready().get(10, TimeUnit.SECONDS);
+        Fixture.await("failing", Duration.ofSeconds(10), () -> f.events.count("failing") == 1);
+        Fixture.await("up after the sixth crash", Duration.ofSeconds(10), () -> f.events.count("ready") == 7);
+        assertThat(i.state()).isEqualTo(Instance.State.READY);
+        assertThat(i.failingSince()).as("set until it ran 500 ms").isPresent();
+        Fixture.await("mark cleared", Duration.ofSeconds(3), () -> i.failingSince().isEmpty());
+        assertThat(i.restarts()).isEqualTo(6);
+    }
 }
