@@ -18,6 +18,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
@@ -26,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -72,7 +74,7 @@ public final class InstanceLog {
     }
 
     /** One object per raw file, so two instances of one index (a restart's overlap) never pump it twice. */
-    private static final Map<Path, InstanceLog> CANONICAL = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<Path, InstanceLog> CANONICAL = new ConcurrentHashMap<>();
 
     /** The log of the instance {@code spec} describes (the same object for every instance of that index). */
     public static InstanceLog of(InstanceSpec spec) {
@@ -100,8 +102,10 @@ public final class InstanceLog {
      * Moves new complete lines from the raw file into the log and truncates the raw file (copy-truncate). The
      * process keeps writing with O_APPEND, so after the truncate its writes land at the new end (offset 0). The
      * race: bytes written between our last read and the truncate are lost. We re-read until the size stops
-     * changing right before truncating, so the window is the few microseconds between that size check and
-     * ftruncate(2); a rename-based rotation would need the process to reopen its output, which it cannot.
+     * changing, and bytes that still arrive before the truncate are counted in a
+     * {@code [skewgate: N bytes of output skipped]} line; only what lands between that last size check and
+     * ftruncate(2) itself (microseconds) goes unnoticed. A rename-based rotation would need the process to
+     * reopen its output, which it cannot.
      *
      * <p>A flood (more than 8 MiB new within one 200 ms period) is not copied: from then on, until a period
      * with less, each tick only keeps the last 1 MiB and truncates, and at the end of the period the log gets
@@ -148,10 +152,15 @@ public final class InstanceLog {
                 }
                 size = grown;
             }
+            long end = ch.size();
             ch.truncate(0);
-            periodBytes += pos;
+            periodBytes += end;
             writeLines(concat(carry, got.toByteArray(), 0), true);
-            return pos;
+            if (end > pos) {
+                // Written between our last read and the truncate: lost, but not silently.
+                writeSkipped(end - pos);
+            }
+            return end;
         } catch (NoSuchFileException e) {
             return 0;
         } catch (IOException e) {
@@ -172,11 +181,8 @@ public final class InstanceLog {
             int nl = indexOf(data, 0, (byte) '\n');
             int from = nl < 0 ? data.length : nl + 1;
             long skipped = floodSkipped + from;
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            appendLine(out, STAMP.format(Instant.now()),
-                    ("[skewgate: " + skipped + " bytes of output skipped]").getBytes(StandardCharsets.UTF_8), 0, -1);
-            write(out);
-            writeLines(java.util.Arrays.copyOfRange(data, from, data.length), true);
+            writeSkipped(skipped);
+            writeLines(Arrays.copyOfRange(data, from, data.length), true);
             floodTail = new byte[0];
             floodSkipped = 0;
             // Still flooding if this period brought more than the limit; the next one decides again.
@@ -196,7 +202,7 @@ public final class InstanceLog {
                 write(out);
             }
         }
-        carry = java.util.Arrays.copyOfRange(data, start, data.length);
+        carry = Arrays.copyOfRange(data, start, data.length);
         if (carry.length > MAX_CARRY || !keepCarry && carry.length > 0) {
             appendLine(out, stamp, carry, 0, carry.length);
             carry = new byte[0];
@@ -204,8 +210,15 @@ public final class InstanceLog {
         write(out);
     }
 
+    private void writeSkipped(long bytes) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        appendLine(out, STAMP.format(Instant.now()),
+                ("[skewgate: " + bytes + " bytes of output skipped]").getBytes(StandardCharsets.UTF_8), 0, -1);
+        write(out);
+    }
+
     private static byte[] lastBytes(byte[] b, int n) {
-        return b.length <= n ? b : java.util.Arrays.copyOfRange(b, b.length - n, b.length);
+        return b.length <= n ? b : Arrays.copyOfRange(b, b.length - n, b.length);
     }
 
     /** Writes an unfinished last line (the process is gone, no newline will come). */

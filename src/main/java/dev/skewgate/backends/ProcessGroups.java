@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -221,9 +220,8 @@ public final class ProcessGroups {
             String[] f = s.substring(s.lastIndexOf(')') + 2).trim().split(" ");
             // f[0] is field 3 (state), so field N is f[N - 3].
             return Optional.of(new Stat(f[0].charAt(0), Long.parseLong(f[2]), Long.parseLong(f[19])));
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
         } catch (IOException | RuntimeException e) {
+            // Gone (NoSuchFileException), or exiting while we read: either way not a live process.
             return Optional.empty();
         }
     }
