@@ -130,13 +130,20 @@ public final class DeployCommand implements Callable<Integer> {
             }
             List<Map<String, Object>> entries = new ArrayList<>();
             for (BuildScanner.BackendFile f : scanned.files()) {
-                entries.add(Map.of("path", f.found().path(), "sha256", f.found().sha256(), "size", f.found().size(),
-                        "mode", f.mode()));
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("path", f.found().path());
+                entry.put("sha256", f.found().sha256());
+                entry.put("size", f.found().size());
+                entry.put("mode", f.mode());
+                entries.add(entry);
                 // A blob both folders hold (a shared LICENSE, say) is uploaded once: the gateway names blobs by sha256.
                 bySha.putIfAbsent(f.found().sha256(), f.found());
             }
             for (BuildScanner.Link l : scanned.links()) {
-                entries.add(Map.of("path", l.path(), "link", l.target()));
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("path", l.path());
+                entry.put("link", l.target());
+                entries.add(entry);
             }
             backend.put("files", entries);
             body.put("backend", backend);
