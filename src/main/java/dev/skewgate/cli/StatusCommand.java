@@ -27,8 +27,15 @@ public final class StatusCommand implements Callable<Integer> {
         out.println("site " + s.path("name").asText() + " (" + String.join(", ", SiteCommand.texts(s.path("hosts")))
                 + ")  live: " + (s.path("activeDeployment").isNull() ? "none" : s.path("activeDeployment").asText()));
         for (JsonNode alert : status.path("alerts")) {
-            out.println("ALERT: " + alert.path("message").asText() + (text(alert.path("lastClient")).isEmpty() ? ""
-                    : " (latest from " + alert.path("lastClient").asText() + ")"));
+            String hint = "";
+            if (alert.path("kind").asText("").equals("BACKEND_FAILING") && !text(alert.path("deployment")).isEmpty()) {
+                hint = " (why: skewgate logs " + site + " " + alert.path("deployment").asText()
+                        + (text(alert.path("instance")).isEmpty() ? "" : " --instance " + alert.path("instance").asText())
+                        + ")";
+            } else if (!text(alert.path("lastClient")).isEmpty()) {
+                hint = " (latest from " + alert.path("lastClient").asText() + ")";
+            }
+            out.println("ALERT: " + alert.path("message").asText() + hint);
         }
         out.println();
         // The BACKEND column only when a deployment has a backend Skewgate runs: a static site's table stays as it was.
