@@ -67,7 +67,7 @@ public final class DeployCommand implements Callable<Integer> {
     /** What a deploy sends: the body of the POST, and every blob it may have to upload, by sha256. */
     record Plan(Map<String, Object> body, Map<String, BuildScanner.Found> bySha, List<BuildScanner.Found> files,
                 java.util.Optional<BuildScanner.Backend> backend) {
-        long bytes() {
+        long frontendBytes() {
             return files.stream().mapToLong(BuildScanner.Found::size).sum();
         }
     }
@@ -93,8 +93,8 @@ public final class DeployCommand implements Callable<Integer> {
             addIf(managedOnly, idleStop != null, "--idle-stop");
             addIf(managedOnly, autoRollback != null, "--auto-rollback");
             if (!managedOnly.isEmpty()) {
-                throw new CliException(String.join(", ", managedOnly) + " set(s) a backend that Skewgate runs: give "
-                        + "its folder with --backend-dir DIR");
+                throw new CliException(String.join(", ", managedOnly) + (managedOnly.size() == 1 ? " is a setting"
+                        : " are settings") + " of a backend that Skewgate runs: give its folder with --backend-dir DIR");
             }
         }
         if (instances != null && (instances < 1 || instances > MAX_INSTANCES)) {
@@ -187,7 +187,7 @@ public final class DeployCommand implements Callable<Integer> {
         Plan plan = plan();
         List<BuildScanner.Found> files = plan.files();
         Map<String, BuildScanner.Found> bySha = plan.bySha();
-        long total = plan.bytes();
+        long total = plan.frontendBytes();
         AdminClient admin = client.client();
         Map<String, Object> body = plan.body();
         JsonNode siteJson = admin.get("/v1/sites/" + site);

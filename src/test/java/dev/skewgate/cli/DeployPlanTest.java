@@ -119,8 +119,8 @@ class DeployPlanTest {
     @ParameterizedTest(name = "{0}: {2}")
     @CsvSource(delimiter = '|', textBlock = """
             --backend http://127.0.0.1:9001 --backend-dir SERVER | exclude each other                  | both kinds of backend
-            --run node                                           | --run set(s) a backend              | --run without a folder
-            --instances 2 --kill-timeout 5s                      | --instances, --kill-timeout set(s)  | settings without a folder
+            --run node                                           | --run is a setting of a backend     | --run without a folder
+            --instances 2 --kill-timeout 5s                      | --instances, --kill-timeout are settings | settings without a folder
             --backend-dir SERVER --instances 0                   | between 1 and 16, not 0             | no instance
             --backend-dir SERVER --instances 17                  | between 1 and 16, not 17            | over the bound
             --backend-dir SERVER --instances -1                  | between 1 and 16, not -1            | negative
