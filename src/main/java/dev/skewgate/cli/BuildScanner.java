@@ -76,7 +76,8 @@ final class BuildScanner {
      * Reads a backend folder: every regular file ({@code node_modules} included, {@code .git} skipped) and every
      * symbolic link, recorded as a link and not followed. The gateway materializes the folder as it is, so what
      * could reach outside it is refused here, before anything is sent: a link with an absolute target or one that
-     * climbs out of the folder (judged lexically from the link's own folder), and devices,
+     * climbs out of the folder (from the link's own folder, judged both lexically and
+     * following the folder's other links on the way), and devices,
      * FIFOs and sockets (no content to upload; a FIFO would also block the reader).
      */
     static Backend scanBackend(Path folder) throws IOException {
@@ -134,12 +135,58 @@ final class BuildScanner {
         }
         Path folder = root.relativize(link).getParent();
         Path resolved = (folder == null ? target : folder.resolve(target)).normalize();
-        if (resolved.startsWith("..")) {
+        java.util.ArrayDeque<String> from = new java.util.ArrayDeque<>();
+        if (folder != null) {
+            folder.forEach(part -> from.addLast(part.toString()));
+        }
+        if (resolved.startsWith("..") || !staysInside(root, from, written, 0)) {
             throw new CliException("cannot deploy the link " + rel + " -> " + written + " in the backend folder: it "
                     + "points outside the folder; copy what it points to into the folder instead");
         }
         return written;
     }
+
+    /**
+     * Whether a relative target, read from the folder {@code at}, stays in the folder when every link on its way is
+     * followed as the kernel will on the gateway's copy. Lexically alone, {@code x -> l/../secret} looks inside, but
+     * with {@code l -> .} it is the parent's {@code secret}. Links too deep to follow end in ELOOP there, reaching
+     * nothing, so they count as inside.
+     */
+    private static boolean staysInside(Path root, java.util.Deque<String> at, String target, int depth) {
+        if (depth > MAX_LINK_DEPTH) {
+            return true;
+        }
+        for (String part : target.split("/")) {
+            if (part.isEmpty() || part.equals(".")) {
+                continue;
+            }
+            if (part.equals("..")) {
+                if (at.isEmpty()) {
+                    return false;
+                }
+                at.removeLast();
+                continue;
+            }
+            at.addLast(part);
+            Path here = root.resolve(String.join("/", at));
+            if (Files.isSymbolicLink(here)) {
+                at.removeLast();
+                String next;
+                try {
+                    next = Files.readSymbolicLink(here).toString();
+                } catch (IOException e) {
+                    return false;
+                }
+                if (next.startsWith("/") || !staysInside(root, at, next, depth + 1)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Linux's bound on links followed in one path lookup (ELOOP past it). */
+    private static final int MAX_LINK_DEPTH = 40;
 
     private static boolean ownerExecutable(Path file) throws IOException {
         try {

@@ -90,6 +90,34 @@ class BackendScanTest {
                 .hasMessageContaining(target.startsWith("/") ? "absolute path" : "points outside the folder");
     }
 
+    @ParameterizedTest(name = "{0} -> {1} with {2} -> {3}: {4}")
+    @CsvSource(delimiter = '|', textBlock = """
+            sneak      | here/../secret     | here         | .             | through a link to its own folder, then up
+            sub/sneak  | up/../../x         | sub/up       | ..            | a link to the parent, then up twice
+            hop        | sub/jump/../x      | sub/jump     | ..            | down, through a link up to the top, then up
+            """)
+    void aLinkLeavingTheFolderThroughAnotherLinkIsRefused(String link, String target, String via, String viaTarget,
+                                                          String why) throws IOException {
+        Path root = server();
+        Files.createDirectories(root.resolve("sub"));
+        Files.createSymbolicLink(root.resolve(via), Path.of(viaTarget));
+        Files.createSymbolicLink(root.resolve(link), Path.of(target));
+        assertThatThrownBy(() -> BuildScanner.scanBackend(root)).isInstanceOf(CliException.class)
+                .hasMessageContaining("the link " + link + " -> " + target).hasMessageContaining("points outside");
+    }
+
+    @Test
+    void linksThroughLinksThatStayInsideAndLoopsAreKept() throws IOException {
+        Path root = server();
+        Files.createDirectories(root.resolve("sub/deep"));
+        Files.createSymbolicLink(root.resolve("lib"), Path.of("sub/deep"));
+        Files.createSymbolicLink(root.resolve("main.js"), Path.of("lib/../deep/x.js"));
+        Files.createSymbolicLink(root.resolve("loop-a"), Path.of("loop-b"));
+        Files.createSymbolicLink(root.resolve("loop-b"), Path.of("loop-a/x"));
+        assertThat(BuildScanner.scanBackend(root).links()).extracting(BuildScanner.Link::path)
+                .contains("lib", "main.js", "loop-a", "loop-b");
+    }
+
     @ParameterizedTest(name = "{0} -> {1}: {2}")
     @CsvSource(delimiter = '|', textBlock = """
             sub/up            | ../index.js             | up to the top folder is still inside
