@@ -76,9 +76,8 @@ final class BuildScanner {
      * Reads a backend folder: every regular file ({@code node_modules} included, {@code .git} skipped) and every
      * symbolic link, recorded as a link and not followed. The gateway materializes the folder as it is, so what
      * could reach outside it is refused here, before anything is sent: a link with an absolute target or one that
-     * climbs out of the folder (from the link's own folder, judged both lexically and
-     * following the folder's other links on the way), and devices,
-     * FIFOs and sockets (no content to upload; a FIFO would also block the reader).
+     * climbs out of the folder (from the link's own folder, judged both lexically and following the folder's other
+     * links on the way), and devices, FIFOs and sockets (no content to upload; a FIFO would also block the reader).
      */
     static Backend scanBackend(Path folder) throws IOException {
         if (!Files.isDirectory(folder)) {
