@@ -62,6 +62,33 @@ public final class AdminClient {
         }
     }
 
+    /**
+     * GETs a text answer and hands it over line by line as it arrives (a followed log is one answer that never
+     * ends), until the server closes it. A non-2xx answer is the usual JSON error, reported as for every call.
+     */
+    public void streamLines(String path, java.util.function.Consumer<String> line) {
+        // No request timeout: the JDK's would cut a followed stream that is quiet for long. Connecting still has one.
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base + path))
+                .header("Authorization", "Bearer " + token)
+                .header("X-Skewgate-Actor", actor)
+                .header("Accept", "text/plain")
+                .GET().build();
+        HttpResponse<java.io.InputStream> response = exchange(request, HttpResponse.BodyHandlers.ofInputStream());
+        try (java.io.InputStream in = response.body()) {
+            if (response.statusCode() >= 300) {
+                answer(response.statusCode(), in.readAllBytes());
+                return;
+            }
+            java.io.BufferedReader reader = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(in, java.nio.charset.StandardCharsets.UTF_8));
+            for (String l = reader.readLine(); l != null; l = reader.readLine()) {
+                line.accept(l);
+            }
+        } catch (IOException e) {
+            throw new CliException("the answer from " + base + " broke off: " + e.getMessage());
+        }
+    }
+
     private HttpRequest.Builder request(String path) {
         return HttpRequest.newBuilder(URI.create(base + path))
                 .timeout(Duration.ofMinutes(10))
@@ -70,10 +97,13 @@ public final class AdminClient {
     }
 
     private JsonNode send(HttpRequest.Builder builder) {
-        HttpRequest request = builder.build();
-        HttpResponse<byte[]> response;
+        HttpResponse<byte[]> response = exchange(builder.build(), HttpResponse.BodyHandlers.ofByteArray());
+        return answer(response.statusCode(), response.body());
+    }
+
+    private <T> HttpResponse<T> exchange(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
         try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            return http.send(request, handler);
         } catch (ConnectException e) {
             throw new CliException("cannot reach the admin API at " + base + ": is 'skewgate serve' running? "
                     + "(use --admin-url for another address)");
@@ -83,14 +113,18 @@ public final class AdminClient {
             Thread.currentThread().interrupt();
             throw new CliException("interrupted");
         }
+    }
+
+    /** The JSON of a 2xx answer; any other status becomes a {@link CliException} with the API's message and code. */
+    private static JsonNode answer(int status, byte[] bytes) {
         JsonNode body;
         try {
-            body = response.body().length == 0 ? JSON.createObjectNode() : JSON.readTree(response.body());
+            body = bytes.length == 0 ? JSON.createObjectNode() : JSON.readTree(bytes);
         } catch (IOException e) {
-            throw new CliException("the admin API answered " + response.statusCode() + " with a body that is not JSON");
+            throw new CliException("the admin API answered " + status + " with a body that is not JSON");
         }
-        if (response.statusCode() >= 300) {
-            String message = body.path("message").asText("HTTP " + response.statusCode());
+        if (status >= 300) {
+            String message = body.path("message").asText("HTTP " + status);
             String code = body.path("error").asText("");
             throw new CliException(message + (code.isEmpty() ? "" : " (" + code + ")"), code);
         }

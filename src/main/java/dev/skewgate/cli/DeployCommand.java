@@ -1,6 +1,7 @@
 package dev.skewgate.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,8 +20,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code skewgate deploy DIR --site S}: sends the manifest, uploads only the blobs the gateway lacks, finalizes,
- * and optionally activates. Deploying an unchanged build uploads nothing.
+ * {@code skewgate deploy DIR --site S [--backend-dir SERVER --run CMD ...]}: sends the manifest (and the backend
+ * folder's, for a backend the gateway runs), uploads only the blobs the gateway lacks, finalizes, and optionally
+ * activates. Deploying an unchanged build uploads nothing.
  */
 @Command(name = "deploy", mixinStandardHelpOptions = true,
         description = "Upload a build folder as a new immutable deployment.")
@@ -37,33 +39,159 @@ public final class DeployCommand implements Callable<Integer> {
             + "(repeatable; default: the site's default backend).") List<String> backends;
     @Option(names = "--quiet-lint", description = "Do not warn about absolute URLs to other hosts in the build.")
     boolean quietLint;
-    @Option(names = "--health", defaultValue = "/", description = "Health path of the backend, answering 2xx when ready, "
-            + "e.g. /api/health. Default: ${DEFAULT-VALUE}") String health;
+    @Option(names = "--health", description = "Health path of the backend, answering 2xx when ready, e.g. /api/health. "
+            + "Default: the site's backend default, else /") String health;
+    @Option(names = "--backend-dir", paramLabel = "DIR", description = "A backend folder (e.g. ./server, node_modules "
+            + "included) that the gateway runs for this deployment only; excludes --backend.") Path backendDir;
+    @Option(names = "--run", paramLabel = "CMD", description = "How to start the backend, run by /bin/sh in its folder "
+            + "with PORT set, e.g. \"node index.js\". Default: the site's backend default.") String run;
+    @Option(names = "--instances", paramLabel = "N", description = "Backend processes, 1 to " + MAX_INSTANCES
+            + ". Default: the site's backend default, else 1") Integer instances;
+    @Option(names = "--env-file", paramLabel = "PATH", description = "A dotenv file of variables for this deployment's "
+            + "backend only, over the site's env (at most 64 KiB).") Path envFile;
+    @Option(names = "--release", paramLabel = "CMD", description = "Run once in the new backend's folder before its "
+            + "instances start, e.g. \"npm run migrate\"; a failure refuses the activation.") String release;
+    @Option(names = "--max-memory", paramLabel = "SIZE", description = "Restart an instance gracefully when its RSS "
+            + "is over this, e.g. 512M.") String maxMemory;
+    @Option(names = "--kill-timeout", paramLabel = "DURATION", description = "How long an instance may finish its "
+            + "requests after SIGTERM before SIGKILL. Default: the site's backend default, else 10s") String killTimeout;
+    @Option(names = "--idle-stop", paramLabel = "DURATION", description = "Stop a previous deployment's backend after "
+            + "this long without requests or open tabs, e.g. 10m; its next pinned request starts it again.")
+    String idleStop;
+    @Option(names = "--auto-rollback", negatable = true, description = "Roll the site back when this active "
+            + "deployment's backend crash-loops. Default: the site's backend default, else off") Boolean autoRollback;
 
-    @Override
-    public Integer call() throws Exception {
-        var out = spec.commandLine().getOut();
-        AdminClient admin = client.client();
+    /** The most instances one deployment may run; the gateway holds the same bound. */
+    static final int MAX_INSTANCES = 16;
+
+    /** What a deploy sends: the body of the POST, and every blob it may have to upload, by sha256. */
+    record Plan(Map<String, Object> body, Map<String, BuildScanner.Found> bySha, List<BuildScanner.Found> files,
+                java.util.Optional<BuildScanner.Backend> backend) {
+        long frontendBytes() {
+            return files.stream().mapToLong(BuildScanner.Found::size).sum();
+        }
+    }
+
+    /**
+     * Checks the options and reads both folders into the POST body, before anything is sent: a mistake in the
+     * flags or a refused file in the backend folder costs no request.
+     */
+    Plan plan() throws java.io.IOException {
+        boolean external = backends != null && !backends.isEmpty();
+        if (external && backendDir != null) {
+            throw new CliException("--backend URL (a backend you run) and --backend-dir DIR (one Skewgate runs) "
+                    + "exclude each other: give one of them");
+        }
+        if (backendDir == null) {
+            List<String> managedOnly = new ArrayList<>();
+            addIf(managedOnly, run != null, "--run");
+            addIf(managedOnly, instances != null, "--instances");
+            addIf(managedOnly, envFile != null, "--env-file");
+            addIf(managedOnly, release != null, "--release");
+            addIf(managedOnly, maxMemory != null, "--max-memory");
+            addIf(managedOnly, killTimeout != null, "--kill-timeout");
+            addIf(managedOnly, idleStop != null, "--idle-stop");
+            addIf(managedOnly, autoRollback != null, "--auto-rollback");
+            if (!managedOnly.isEmpty()) {
+                throw new CliException(String.join(", ", managedOnly) + (managedOnly.size() == 1 ? " is a setting"
+                        : " are settings") + " of a backend that Skewgate runs: give its folder with --backend-dir DIR");
+            }
+        }
+        if (instances != null && (instances < 1 || instances > MAX_INSTANCES)) {
+            throw new CliException("--instances must be between 1 and " + MAX_INSTANCES + ", not " + instances);
+        }
+        Map<String, String> env = envFile == null ? Map.of() : readEnvFile(envFile);
         List<BuildScanner.Found> files = BuildScanner.scan(dir);
         Map<String, Object> body = new LinkedHashMap<>();
         List<Map<String, Object>> manifest = new ArrayList<>();
         Map<String, BuildScanner.Found> bySha = new HashMap<>();
-        long total = 0;
         for (BuildScanner.Found f : files) {
             manifest.add(Map.of("path", f.path(), "sha256", f.sha256(), "size", f.size()));
             bySha.putIfAbsent(f.sha256(), f);
-            total += f.size();
         }
         body.put("files", manifest);
-        if (backends != null && !backends.isEmpty()) {
-            body.put("backend", Map.of("upstreams", backends, "healthPath", health));
+        java.util.Optional<BuildScanner.Backend> managed = java.util.Optional.empty();
+        if (external) {
+            body.put("backend", Map.of("upstreams", backends, "healthPath", health == null ? "/" : health));
+        } else if (backendDir != null) {
+            BuildScanner.Backend scanned = BuildScanner.scanBackend(backendDir);
+            managed = java.util.Optional.of(scanned);
+            Map<String, Object> backend = new LinkedHashMap<>();
+            putIf(backend, "run", run);
+            putIf(backend, "instances", instances);
+            putIf(backend, "healthPath", health);
+            putIf(backend, "release", release);
+            putIf(backend, "maxMemory", maxMemory);
+            putIf(backend, "killTimeout", killTimeout);
+            putIf(backend, "idleStop", idleStop);
+            putIf(backend, "autoRollback", autoRollback);
+            if (!env.isEmpty()) {
+                backend.put("env", env);
+            }
+            List<Map<String, Object>> entries = new ArrayList<>();
+            for (BuildScanner.BackendFile f : scanned.files()) {
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("path", f.found().path());
+                entry.put("sha256", f.found().sha256());
+                entry.put("size", f.found().size());
+                entry.put("mode", f.mode());
+                entries.add(entry);
+                // A blob both folders hold (a shared LICENSE, say) is uploaded once: the gateway names blobs by sha256.
+                bySha.putIfAbsent(f.found().sha256(), f.found());
+            }
+            for (BuildScanner.Link l : scanned.links()) {
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("path", l.path());
+                entry.put("link", l.target());
+                entries.add(entry);
+            }
+            backend.put("files", entries);
+            body.put("backend", backend);
         }
         body.put("message", message == null ? "" : message);
         if (gitSha != null && !gitSha.isBlank()) {
             body.put("gitSha", gitSha);
         }
+        return new Plan(body, bySha, files, managed);
+    }
+
+    private static Map<String, String> readEnvFile(Path file) {
+        try {
+            // Checked before reading: a mistaken --env-file pointing at a big file is refused without loading it.
+            long size = Files.size(file);
+            if (size > DotEnv.MAX_BYTES) {
+                throw new CliException(file + " is " + size + " bytes; an env file may be at most " + DotEnv.MAX_BYTES
+                        + " bytes (64 KiB)");
+            }
+            return DotEnv.parse(Files.readAllBytes(file), file.toString());
+        } catch (java.io.IOException e) {
+            throw new CliException("cannot read the env file " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static void addIf(List<String> out, boolean given, String flag) {
+        if (given) {
+            out.add(flag);
+        }
+    }
+
+    private static void putIf(Map<String, Object> out, String key, Object value) {
+        if (value != null) {
+            out.put(key, value);
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        var out = spec.commandLine().getOut();
+        Plan plan = plan();
+        List<BuildScanner.Found> files = plan.files();
+        Map<String, BuildScanner.Found> bySha = plan.bySha();
+        long total = plan.frontendBytes();
+        AdminClient admin = client.client();
+        Map<String, Object> body = plan.body();
         JsonNode siteJson = admin.get("/v1/sites/" + site);
-        if (backends == null || backends.isEmpty()) {
+        if (!body.containsKey("backend")) {
             warnIfTheApiWouldLoseItsBackend(admin, siteJson);
         }
         if (!quietLint) {
@@ -78,8 +206,11 @@ public final class DeployCommand implements Callable<Integer> {
         JsonNode created = admin.post("/v1/sites/" + site + "/deployments", body);
         String id = created.path("deployment").path("id").asText();
         List<String> missing = SiteCommand.texts(created.path("missing"));
-        out.println("deployment " + id + ": " + Table.count(files.size(), "file") + " (" + Table.bytes(total) + "), "
-                + missing.size() + " to upload (" + Table.bytes(created.path("missingBytes").asLong()) + ")");
+        String backendPart = plan.backend().map(b -> " + backend " + Table.count(b.files().size(), "file")
+                + (b.links().isEmpty() ? "" : ", " + Table.count(b.links().size(), "link")) + " (" + Table.bytes(b.bytes())
+                + ")").orElse("");
+        out.println("deployment " + id + ": " + Table.count(files.size(), "file") + " (" + Table.bytes(total) + ")"
+                + backendPart + ", " + missing.size() + " to upload (" + Table.bytes(created.path("missingBytes").asLong()) + ")");
         out.flush();
         upload(admin, id, missing, bySha, created.path("missingBytes").asLong(), out);
         admin.post("/v1/deployments/" + id + "/finalize", Map.of());
@@ -140,11 +271,14 @@ public final class DeployCommand implements Callable<Integer> {
             return;
         }
         var err = spec.commandLine().getErr();
-        err.println("warning: this deployment has no backend, but the live one (" + active + ") uses "
-                + String.join(", ", SiteCommand.texts(live.path("upstreams"))) + ": once it is live, "
-                + String.join(", ", SiteCommand.texts(siteJson.path("apiPrefixes"))) + " will answer 502. Pass --backend URL "
-                + "--health PATH, or give the site a default backend (skewgate site update " + site
-                + " --default-backend URL --default-health PATH).");
+        boolean managed = live.path("managed").asBoolean(false);
+        String uses = managed ? "a backend Skewgate runs (" + live.path("run").asText() + ")"
+                : String.join(", ", SiteCommand.texts(live.path("upstreams")));
+        err.println("warning: this deployment has no backend, but the live one (" + active + ") uses " + uses
+                + ": once it is live, " + String.join(", ", SiteCommand.texts(siteJson.path("apiPrefixes")))
+                + " will answer 502. " + (managed ? "Pass --backend-dir DIR (and --run CMD unless the site has a "
+                + "default), or " : "Pass --backend URL --health PATH, or ") + "give the site a default backend "
+                + "(skewgate site update " + site + " --default-backend URL --default-health PATH).");
         err.flush();
     }
 

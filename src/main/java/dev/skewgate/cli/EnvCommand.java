@@ -116,7 +116,8 @@ public final class EnvCommand {
     private static void report(picocli.CommandLine.Model.CommandSpec spec, String what, JsonNode answer) {
         var out = spec.commandLine().getOut();
         out.println(Terminal.clean(what) + ": env of revision " + answer.path("revision").asLong() + ", "
-                + answer.path("keys").size() + " key(s). Nothing uses it yet: managed backends will receive it.");
+                + answer.path("keys").size() + " key(s). Backends Skewgate runs get it on their next deployment, or now with "
+                + "'skewgate restart SITE DEPLOYMENT'.");
         out.flush();
     }
 }

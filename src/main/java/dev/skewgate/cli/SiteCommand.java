@@ -54,6 +54,23 @@ public final class SiteCommand {
                 + "twice in a row after a switch (default off).") Boolean autoRollback;
         @Option(names = "--retire-when-idle", description = "Retire a previous deployment once it has had no requests and "
                 + "no open tabs for this long, e.g. 30m ('' turns it off).") String retireWhenIdle;
+        @Option(names = "--run", paramLabel = "CMD", description = "Default start command of backends deployed with "
+                + "--backend-dir, e.g. \"node index.js\" ('' removes it).") String run;
+        @Option(names = "--instances", paramLabel = "N", description = "Default number of backend processes, 1 to "
+                + DeployCommand.MAX_INSTANCES + " ('' removes it: 1).") String instances;
+        @Option(names = "--health", paramLabel = "PATH", description = "Default health path of backends deployed with "
+                + "--backend-dir, e.g. /api/health ('' removes it: /). For --default-backend see --default-health.")
+        String health;
+        @Option(names = "--release", paramLabel = "CMD", description = "Default release command, run once before a new "
+                + "backend's instances start ('' removes it).") String release;
+        @Option(names = "--max-memory", paramLabel = "SIZE", description = "Default RSS bound of a backend instance, "
+                + "e.g. 512M ('' removes it).") String maxMemory;
+        @Option(names = "--kill-timeout", paramLabel = "DURATION", description = "Default time between SIGTERM and "
+                + "SIGKILL for a backend instance, e.g. 15s ('' removes it: 10s).") String killTimeout;
+        @Option(names = "--idle-stop", paramLabel = "DURATION", description = "Stop a previous deployment's backend "
+                + "after this long without requests or open tabs, e.g. 10m ('' turns it off).") String idleStop;
+        @Option(names = "--backend-auto-rollback", negatable = true, description = "Roll back when the active "
+                + "deployment's backend crash-loops (default off).") Boolean backendAutoRollback;
         @Option(names = "--wildcard-sample", description = "Name to check for a wildcard host, as WILDCARD=NAME, e.g. "
                 + "'*.example.com=www.example.com' (repeatable).") Map<String, String> wildcardSamples;
 
@@ -126,7 +143,49 @@ public final class SiteCommand {
             if (!checks.isEmpty()) {
                 body.put("checks", checks);
             }
+            Map<String, Object> backend = backendDefaults();
+            if (!backend.isEmpty()) {
+                body.put("backendDefaults", backend);
+            }
             return body;
+        }
+
+        /** The managed-backend defaults as a merge patch: '' becomes null, which removes the value. */
+        private Map<String, Object> backendDefaults() {
+            Map<String, Object> backend = new LinkedHashMap<>();
+            removableText(backend, "run", run);
+            if (instances != null) {
+                backend.put("instances", instances.isEmpty() ? null : instances(instances));
+            }
+            removableText(backend, "healthPath", health);
+            removableText(backend, "release", release);
+            removableText(backend, "maxMemory", maxMemory);
+            removableText(backend, "killTimeout", killTimeout);
+            removableText(backend, "idleStop", idleStop);
+            if (backendAutoRollback != null) {
+                backend.put("autoRollback", backendAutoRollback);
+            }
+            return backend;
+        }
+
+        private static void removableText(Map<String, Object> out, String key, String value) {
+            if (value != null) {
+                out.put(key, value.isEmpty() ? null : value);
+            }
+        }
+
+        private static int instances(String text) {
+            int n;
+            try {
+                n = Integer.parseInt(text.strip());
+            } catch (NumberFormatException e) {
+                throw new CliException("--instances must be a number between 1 and " + DeployCommand.MAX_INSTANCES
+                        + " (or '' to remove the default)");
+            }
+            if (n < 1 || n > DeployCommand.MAX_INSTANCES) {
+                throw new CliException("--instances must be between 1 and " + DeployCommand.MAX_INSTANCES + ", not " + n);
+            }
+            return n;
         }
     }
 
@@ -247,6 +306,10 @@ public final class SiteCommand {
             JsonNode b = s.path("defaultBackend");
             out.println("backend:      " + (b.isNull() || b.isMissingNode() ? "none by default (per deployment: deploy --backend)"
                     : String.join(", ", texts(b.path("upstreams"))) + " (health " + b.path("healthPath").asText() + ")"));
+            JsonNode m = s.path("backendDefaults");
+            if (m.isObject() && !managedDefaults(m).isEmpty()) {
+                out.println("run backends: " + managedDefaults(m) + " (defaults of deploy --backend-dir)");
+            }
             JsonNode k = s.path("checks");
             out.println("checks:       " + k.path("readinessProbes").asInt() + " readiness probes (within "
                     + k.path("readinessTimeout").asText() + "), synthetic " + (k.path("synthetic").asBoolean() ? "on" : "off")
@@ -258,6 +321,24 @@ public final class SiteCommand {
             out.flush();
             return 0;
         }
+    }
+
+    /** The site's managed-backend defaults in words: only the ones that are set. */
+    static String managedDefaults(JsonNode m) {
+        List<String> parts = new ArrayList<>();
+        String[][] named = {{"run", "run "}, {"instances", "instances "}, {"healthPath", "health "},
+                {"release", "release "}, {"maxMemory", "max memory "}, {"killTimeout", "kill timeout "},
+                {"idleStop", "idle stop "}};
+        for (String[] n : named) {
+            JsonNode v = m.path(n[0]);
+            if (!v.isNull() && !v.isMissingNode()) {
+                parts.add(n[1] + (n[0].equals("maxMemory") && v.isNumber() ? Table.bytes(v.asLong()) : v.asText()));
+            }
+        }
+        if (m.path("autoRollback").asBoolean(false)) {
+            parts.add("auto-rollback on");
+        }
+        return String.join(", ", parts);
     }
 
     static List<String> texts(JsonNode array) {

@@ -1,13 +1,18 @@
 package dev.skewgate.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code skewgate status SITE}: which version is live and what else is still served. */
+/**
+ * {@code skewgate status SITE}: which version is live, what else is still served, and the processes of each backend
+ * Skewgate runs.
+ */
 @Command(name = "status", mixinStandardHelpOptions = true, description = "Show a site's deployments and which one is live.")
 public final class StatusCommand implements Callable<Integer> {
     @Mixin ClientOptions client;
@@ -22,11 +27,28 @@ public final class StatusCommand implements Callable<Integer> {
         out.println("site " + s.path("name").asText() + " (" + String.join(", ", SiteCommand.texts(s.path("hosts")))
                 + ")  live: " + (s.path("activeDeployment").isNull() ? "none" : s.path("activeDeployment").asText()));
         for (JsonNode alert : status.path("alerts")) {
-            out.println("ALERT: " + alert.path("message").asText() + " (latest from " + alert.path("lastClient").asText() + ")");
+            String hint = "";
+            if (alert.path("kind").asText("").equals("BACKEND_FAILING") && !text(alert.path("deployment")).isEmpty()) {
+                hint = " (why: skewgate logs " + site + " " + alert.path("deployment").asText()
+                        + (text(alert.path("instance")).isEmpty() ? "" : " --instance " + alert.path("instance").asText())
+                        + ")";
+            } else if (!text(alert.path("lastClient")).isEmpty()) {
+                hint = " (latest from " + alert.path("lastClient").asText() + ")";
+            }
+            out.println("ALERT: " + alert.path("message").asText() + hint);
         }
         out.println();
-        Table table = new Table("ID", "STATE", "CREATED", "GIT", "MESSAGE", "FILES", "SIZE", "TABS", "REQ/MIN",
-                "LAST REQUEST");
+        // The BACKEND column only when a deployment has a backend Skewgate runs: a static site's table stays as it was.
+        boolean managed = false;
+        for (JsonNode d : status.path("deployments")) {
+            managed |= !text(d.path("backendState")).isEmpty() || d.path("instances").size() > 0;
+        }
+        List<String> header = new ArrayList<>(List.of("ID", "STATE", "CREATED", "GIT", "MESSAGE", "FILES", "SIZE", "TABS",
+                "REQ/MIN", "LAST REQUEST"));
+        if (managed) {
+            header.add("BACKEND");
+        }
+        Table table = new Table(header.toArray(String[]::new));
         for (JsonNode d : status.path("deployments")) {
             String message = d.path("message").asText();
             if (message.length() > 32) {
@@ -36,12 +58,27 @@ public final class StatusCommand implements Callable<Integer> {
             String perMinute = retired ? d.path("requestsAfterRetirementLast5Minutes").asLong() + " in 5m!"
                     : Long.toString(d.path("requestsLastMinute").asLong());
             String git = d.path("gitSha").asText("");
-            table.row(d.path("id").asText(), d.path("state").asText(), Table.time(d.path("createdAt").asText()),
-                    git.isEmpty() || git.equals("null") ? "-" : git.substring(0, Math.min(7, git.length())), message, Integer.toString(d.path("files").asInt()), Table.bytes(d.path("bytes").asLong()),
+            List<String> row = new ArrayList<>(List.of(d.path("id").asText(), d.path("state").asText(),
+                    Table.time(d.path("createdAt").asText()),
+                    git.isEmpty() || git.equals("null") ? "-" : git.substring(0, Math.min(7, git.length())), message,
+                    Integer.toString(d.path("files").asInt()), Table.bytes(d.path("bytes").asLong()),
                     Integer.toString(d.path("openTabs").asInt() + d.path("webSockets").asInt()), perMinute,
-                    Table.time(d.path("lastRequest").asText()));
+                    Table.time(d.path("lastRequest").asText())));
+            if (managed) {
+                row.add(text(d.path("backendState")).isEmpty() ? "-" : d.path("backendState").asText());
+            }
+            table.row(row.toArray(String[]::new));
         }
         table.print(out);
+        for (JsonNode d : status.path("deployments")) {
+            if (d.path("instances").size() > 0) {
+                out.println();
+                out.println("instances of " + d.path("id").asText() + " (" + d.path("state").asText()
+                        + (text(d.path("backendState")).isEmpty() ? "" : ", backend " + d.path("backendState").asText())
+                        + "):");
+                instanceTable(d.path("instances")).print(out);
+            }
+        }
         JsonNode checks = status.path("checks");
         if (checks.size() > 0) {
             out.println();
@@ -53,5 +90,29 @@ public final class StatusCommand implements Callable<Integer> {
             t.print(out);
         }
         return 0;
+    }
+
+    /** One row per backend instance, as {@code status} and {@code restart} print them. */
+    static Table instanceTable(JsonNode instances) {
+        Table t = new Table("INSTANCE", "PID", "PORT", "STATE", "UPTIME", "RESTARTS", "RSS", "ENV", "LAST EXIT");
+        for (JsonNode i : instances) {
+            t.row(i.path("index").asText(), orDash(i.path("pid")), orDash(i.path("port")), i.path("state").asText(),
+                    i.path("uptimeSeconds").isNumber() ? Table.duration(i.path("uptimeSeconds").asLong()) : "-",
+                    Integer.toString(i.path("restarts").asInt()),
+                    i.path("rssBytes").isNumber() ? Table.bytes(i.path("rssBytes").asLong()) : "-",
+                    i.path("envRevision").isNumber() ? "rev " + i.path("envRevision").asLong() : "-",
+                    orDash(i.path("lastExit")));
+        }
+        return t;
+    }
+
+    private static String orDash(JsonNode value) {
+        String text = text(value);
+        return text.isEmpty() ? "-" : text;
+    }
+
+    /** The node's text, or empty for null and missing ones. */
+    private static String text(JsonNode value) {
+        return value.isNull() || value.isMissingNode() ? "" : value.asText();
     }
 }

@@ -63,6 +63,20 @@ final class Table {
         return String.format("%.1f GiB", n / 1024.0 / 1024 / 1024);
     }
 
+    /** A length of time in its two largest units: 45s, 3m12s, 5h04m, 2d03h. */
+    static String duration(long seconds) {
+        if (seconds < 60) {
+            return seconds + "s";
+        }
+        if (seconds < 3600) {
+            return seconds / 60 + "m" + String.format("%02d", seconds % 60) + "s";
+        }
+        if (seconds < 86400) {
+            return seconds / 3600 + "h" + String.format("%02d", seconds / 60 % 60) + "m";
+        }
+        return seconds / 86400 + "d" + String.format("%02d", seconds / 3600 % 24) + "h";
+    }
+
     /** An ISO instant shortened to minutes, in UTC: 2026-11-22 16:40Z. */
     static String time(String iso) {
         if (iso == null || iso.isEmpty() || iso.equals("null")) {

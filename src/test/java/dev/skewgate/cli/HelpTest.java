@@ -68,6 +68,35 @@ class HelpTest {
         assertThat(r.out()).contains("Usage: skewgate", "Commands:");
     }
 
+    /** The managed-backend flags are where a user looks for them. */
+    @ParameterizedTest(name = "skewgate {0} --help names {1}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', textBlock = """
+            deploy      | --backend-dir --run --instances --health --env-file --release --max-memory --kill-timeout --idle-stop --[no-]auto-rollback
+            site update | --run --instances --health --default-health --release --max-memory --kill-timeout --idle-stop --[no-]backend-auto-rollback
+            site create | --run --instances --health --release --kill-timeout
+            """)
+    void managedBackendFlagsAreInTheHelp(String command, String flags) {
+        List<String> args = new ArrayList<>(List.of(command.split(" ")));
+        args.add("--help");
+        Run r = run(args);
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains(flags.split(" "));
+    }
+
+    /**
+     * {@code logs} and {@code restart} answer {@code --help} on their own too: the walk above covers them once the
+     * main command lists them (they are in its {@code subcommands}).
+     */
+    @ParameterizedTest(name = "{0} --help")
+    @org.junit.jupiter.params.provider.ValueSource(classes = {LogsCommand.class, RestartCommand.class})
+    void newCommandsAnswerHelp(Class<?> type) throws Exception {
+        StringWriter out = new StringWriter();
+        CommandLine cli = new CommandLine(type.getDeclaredConstructor().newInstance());
+        cli.setOut(new PrintWriter(out, true));
+        assertThat(cli.execute("--help")).isZero();
+        assertThat(out.toString()).contains("Usage: " + cli.getCommandName(), "--admin-url");
+    }
+
     static Stream<List<String>> groups() {
         CommandLine root = new CommandLine(new Main());
         return commandPaths().filter(p -> {
