@@ -65,6 +65,19 @@ public final class ProcessGroups {
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
         pb.redirectErrorStream(true);
         Process p = pb.start();
+        // Until setsid(1) has run setsid(2) the child is still in the gateway's group: a group signal sent then would
+        // miss it (and members() would not list it). That takes microseconds; wait for it, bounded.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (p.isAlive() && System.nanoTime() < deadline
+                && stat(p.pid()).map(st -> st.pgrp != p.pid()).orElse(false)) {
+            Thread.onSpinWait();
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         // The shell may already have exited (and been reaped) for a command that fails at once: -1 then, and
         // alive() says false, which is the truth.
         return new Started(p.pid(), startTicks(p.pid()), p);
