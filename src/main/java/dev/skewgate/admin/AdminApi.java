@@ -108,6 +108,14 @@ public final class AdminApi {
                 .put("message", "keep this secret: it is shown once; the previous secret stays valid until the next rotation")));
         concurrently(router.get("/v1/sites/:site/env"), ctx -> env(ctx, control.env().list(ctx.pathParam("site"))));
         concurrently(router.patch("/v1/sites/:site/env"), this::patchEnv);
+        concurrently(router.get("/v1/deployments/:id/logs"), ctx -> logs(ctx, control.sites().deployment(ctx.pathParam("id"))));
+        concurrently(router.get("/v1/sites/:site/logs"), ctx -> logs(ctx, activeOf(ctx.pathParam("site"))));
+        concurrently(router.post("/v1/deployments/:id/restart"), ctx -> {
+            JsonArray instances = new JsonArray();
+            control.backends().restart(control.sites().deployment(ctx.pathParam("id")).id())
+                    .forEach(i -> instances.add(BackendWire.instance(i)));
+            json(ctx, 200, new JsonObject().put("deployment", ctx.pathParam("id")).put("instances", instances));
+        });
         concurrently(router.post("/v1/retention/run"), ctx -> json(ctx, 200, Wire.retention(control.retention().run())));
         router.route().handler(ctx -> error(ctx, 404, "NOT_FOUND", "no admin endpoint " + ctx.request().method()
                 + " " + ctx.request().path()));
@@ -248,7 +256,8 @@ public final class AdminApi {
                 Optional.ofNullable(typed(body, "message", String.class)).orElse(""),
                 Optional.ofNullable(typed(body, "gitSha", String.class)),
                 actor(ctx),
-                SiteSettingsWire.backend(body, "backend"));
+                BackendWire.isManaged(body) ? Optional.empty() : SiteSettingsWire.backend(body, "backend"),
+                BackendWire.isManaged(body) ? Optional.of(BackendWire.request(body)) : Optional.empty());
         NewDeployment created = control.uploads().begin(ctx.pathParam("site"), manifest, meta);
         json(ctx, 201, new JsonObject()
                 .put("deployment", Wire.deployment(created.deployment()))
@@ -454,6 +463,19 @@ public final class AdminApi {
                     .put("requestsLastMinute", activity.requestsLastMinute())
                     .put("requestsLast5Minutes", activity.requestsLast5Minutes())
                     .put("lastRequest", activity.lastRequest().map(Object::toString).orElse(null));
+            if (d.backend().filter(dev.skewgate.model.Backend::isManaged).isPresent()) {
+                String state = control.backends().state(d.id()).orElse("stopped");
+                JsonArray instances = new JsonArray();
+                for (var i : control.backends().instances(d.id())) {
+                    instances.add(BackendWire.instance(i));
+                }
+                row.put("backendState", state).put("instances", instances);
+                if (state.equals("failing")) {
+                    alerts.add(new JsonObject().put("kind", "BACKEND_FAILING").put("deployment", d.id())
+                            .put("message", "the backend of " + d.id() + " is crash-looping: see skewgate logs "
+                                    + name + " " + d.id()));
+                }
+            }
             if (d.state() == dev.skewgate.model.DeploymentState.RETIRED || d.state() == dev.skewgate.model.DeploymentState.PURGED) {
                 long late = activity.requestsAfterRetirementLast5Minutes();
                 row.put("requestsAfterRetirementLast5Minutes", late);
@@ -478,6 +500,70 @@ public final class AdminApi {
                 .put("openClients", new JsonObject(new java.util.TreeMap<>(open)))
                 .put("alerts", alerts)
                 .put("checks", checks));
+    }
+
+    private Deployment activeOf(String site) {
+        String active = control.sites().get(site).activeDeployment().orElseThrow(() -> new dev.skewgate.model.ConflictException(
+                "NO_ACTIVE_DEPLOYMENT", "site '" + site + "' has no active deployment; name the deployment"));
+        return control.sites().deployment(active);
+    }
+
+    /** Followers of a log at once: each holds a worker thread while it follows. */
+    private final java.util.concurrent.Semaphore followers = new java.util.concurrent.Semaphore(8);
+
+    /** A deployment's backend logs as text, one line each; with follow=true, new lines stream until the client leaves. */
+    private void logs(RoutingContext ctx, Deployment d) {
+        if (d.backend().filter(dev.skewgate.model.Backend::isManaged).isEmpty()) {
+            throw new dev.skewgate.model.ConflictException("NOT_MANAGED", "deployment " + d.id()
+                    + " has no backend the gateway runs, so it has no logs here");
+        }
+        java.util.OptionalInt instance = java.util.OptionalInt.empty();
+        String rawInstance = ctx.request().getParam("instance");
+        if (rawInstance != null) {
+            try {
+                instance = java.util.OptionalInt.of(Integer.parseInt(rawInstance));
+            } catch (NumberFormatException e) {
+                throw new InvalidRequestException("INVALID_INSTANCE", "instance must be a number, e.g. 1");
+            }
+        }
+        int lines = 200;
+        String rawLines = ctx.request().getParam("lines");
+        if (rawLines != null) {
+            try {
+                lines = Math.max(1, Math.min(100_000, Integer.parseInt(rawLines)));
+            } catch (NumberFormatException e) {
+                throw new InvalidRequestException("INVALID_LINES", "lines must be a number, e.g. 200");
+            }
+        }
+        String rawSince = ctx.request().getParam("since");
+        Optional<java.time.Instant> since = rawSince == null ? Optional.empty()
+                : Optional.of(java.time.Instant.now().minus(dev.skewgate.model.Durations.parse(rawSince)));
+        boolean follow = "true".equals(ctx.request().getParam("follow"));
+        var response = ctx.response();
+        List<String> past = control.backends().logs(d.site(), d.id(), instance, since, lines);
+        response.putHeader("content-type", "text/plain; charset=utf-8").putHeader("cache-control", "no-store");
+        if (!follow) {
+            StringBuilder text = new StringBuilder();
+            past.forEach(l -> text.append(l).append('\n'));
+            response.setStatusCode(200).end(text.toString());
+            return;
+        }
+        if (!followers.tryAcquire()) {
+            throw new dev.skewgate.model.ConflictException("TOO_MANY_FOLLOWERS", "8 log followers are connected already");
+        }
+        try {
+            java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
+            response.setChunked(true).setStatusCode(200);
+            response.closeHandler(v -> gone.set(true));
+            past.forEach(l -> response.write(l + "\n"));
+            control.backends().follow(d.site(), d.id(), instance, line -> response.write(line + "\n"),
+                    () -> gone.get() || response.closed());
+            if (!response.closed()) {
+                response.end();
+            }
+        } finally {
+            followers.release();
+        }
     }
 
     private void events(RoutingContext ctx) {

@@ -61,7 +61,8 @@ final class SiteSettingsWire {
                         .put("interval", Durations.format(s.checks().interval()))
                         .put("autoRollback", s.checks().autoRollback())
                         .put("retireWhenIdle", s.checks().retireWhenIdle().map(Durations::format).orElse(null))
-                        .put("wildcardSamples", new JsonObject(new TreeMap<>(s.checks().wildcardSamples()))));
+                        .put("wildcardSamples", new JsonObject(new TreeMap<>(s.checks().wildcardSamples()))))
+                .put("backendDefaults", BackendWire.write(s.backendDefaults()));
     }
 
     /** Settings with the patch applied to {@code current}'s wire form; types are checked here, rules by the control plane. */
@@ -101,7 +102,8 @@ final class SiteSettingsWire {
                         duration(checks, "interval").orElse(k.interval()),
                         or(typed(checks, "autoRollback", Boolean.class), k.autoRollback()),
                         duration(checks, "retireWhenIdle"),
-                        samples));
+                        samples),
+                BackendWire.defaults(optionalObject(body, "backendDefaults")));
     }
 
     private static <T> T or(T value, T fallback) {

@@ -52,7 +52,7 @@ final class Wire {
     }
 
     static JsonObject backend(dev.skewgate.model.Backend b) {
-        return new JsonObject().put("upstreams", new JsonArray(b.upstreams())).put("healthPath", b.healthPath());
+        return BackendWire.write(b);
     }
 
     static JsonObject file(ManifestEntry f) {

@@ -3,6 +3,7 @@ package dev.skewgate.app;
 import dev.skewgate.admin.AdminApi;
 import dev.skewgate.admin.AdminServer;
 import dev.skewgate.admin.AdminToken;
+import dev.skewgate.backends.Supervisor;
 import dev.skewgate.checks.Prober;
 import dev.skewgate.config.ServeSettings;
 import dev.skewgate.control.ControlPlane;
@@ -57,6 +58,7 @@ public final class Gateway implements AutoCloseable {
     private TrafficMeter traffic;
     private WebSocketTunnels tunnels;
     private GatewayReadiness readiness;
+    private Supervisor backends;
     private int edgePort = -1;
     private int adminPort = -1;
     private boolean closed;
@@ -86,17 +88,24 @@ public final class Gateway implements AutoCloseable {
         AdminToken token = AdminToken.loadOrCreate(settings.dataDir());
         RoutingHolder routing = new RoutingHolder();
         BrowserSdk sdk = BrowserSdk.load();
-        SnapshotCompiler compiler = new SnapshotCompiler(store, blobs, settings.maxFileInMemory(),
-                settings.memoryBudget(), sdk.versionedPath());
-        vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         push = new PushHub();
         traffic = new TrafficMeter();
         tunnels = new WebSocketTunnels();
+        backends = new Supervisor(store, blobs, settings.dataDir(), running());
+        SnapshotCompiler compiler = new SnapshotCompiler(store, blobs, settings.maxFileInMemory(),
+                settings.memoryBudget(), sdk.versionedPath(), backends);
+        vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         String checkSecret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
         Prober prober = new Prober(vertx, () -> edgePort, settings.edgeHost(), checkSecret, Clock.systemUTC());
         control = new ControlPlane(store, blobs, routing, compiler, Clock.systemUTC(),
-                new ControlPlane.Ports(this::announce, prober, running()));
+                new ControlPlane.Ports(this::announce, prober, running(), backends));
         control.start();
+        ControlPlane plane = control;
+        backends.rollbackWith((site, why) -> {
+            LOG.warn("site {}: rolling back: {}", site, why);
+            plane.lifecycle().rollback(site, java.util.Optional.empty(), "skewgate (crash loop)");
+        });
+        backends.start();
 
         NotifyWebhook webhook = new NotifyWebhook(vertx,
                 (site, version, message, delivery, expires) -> control.config().notifyExternalOnce(site, version,
@@ -259,6 +268,10 @@ public final class Gateway implements AutoCloseable {
                 LOG.warn("the HTTP servers did not stop cleanly: {}", e.toString());
             }
             vertx = null;
+        }
+        if (backends != null) {
+            backends.close(!settings.keepBackends());
+            backends = null;
         }
         if (store != null) {
             store.close();

@@ -6,6 +6,8 @@ import dev.skewgate.cli.EnvCommand;
 import dev.skewgate.cli.WebhookCommand;
 import dev.skewgate.cli.DeployCommand;
 import dev.skewgate.cli.EventsCommand;
+import dev.skewgate.cli.LogsCommand;
+import dev.skewgate.cli.RestartCommand;
 import dev.skewgate.cli.PromoteCommand;
 import dev.skewgate.cli.RetireCommand;
 import dev.skewgate.cli.RollbackCommand;
@@ -20,7 +22,7 @@ import picocli.CommandLine.Command;
         description = "A gateway that keeps running clients safe across deployments.",
         subcommands = {ServeCommand.class, DemoCommand.class, SiteCommand.class, DeployCommand.class, ActivateCommand.class,
                 RollbackCommand.class, RetireCommand.class, PromoteCommand.class, StatusCommand.class,
-                EventsCommand.class, ConfigCommand.class, EnvCommand.class, WebhookCommand.class, CommandLine.HelpCommand.class})
+                EventsCommand.class, ConfigCommand.class, EnvCommand.class, WebhookCommand.class, LogsCommand.class, RestartCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

@@ -56,6 +56,10 @@ public final class ServeCommand implements Callable<Integer> {
                     + "so a load balancer takes the gateway out first. Default: ${DEFAULT-VALUE}")
     String shutdownDelay;
 
+    @Option(names = "--keep-backends", description = "On a graceful stop, leave the backend processes the gateway "
+            + "runs running; the next start adopts them (for upgrading the gateway itself). Default: stop them.")
+    boolean keepBackends;
+
     @Option(names = "--shutdown-grace", defaultValue = "30s",
             description = "How long in-flight requests may take once the gateway stopped accepting. "
                     + "Default: ${DEFAULT-VALUE}")
@@ -111,7 +115,7 @@ public final class ServeCommand implements Callable<Integer> {
                 memoryBudgetMb << 20, Durations.parse(retentionInterval), base.edgeInstances(),
                 Durations.parse(upstreamTimeout), proxies, Durations.parse(webSocketDrain), Durations.parse(shutdownDelay),
                 Durations.parse(shutdownGrace),
-                limits);
+                limits, keepBackends);
         CountDownLatch stop = ListenOptions.stopSignal();
         Gateway gateway = Gateway.start(settings);
         Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "skewgate-shutdown"));

@@ -20,6 +20,8 @@ import java.util.List;
  *                      accepting connections: time for a load balancer to take it out of rotation
  * @param shutdownGrace how long in-flight requests may take to finish once it stopped accepting
  * @param limits connection caps and slow-client timeouts of the edge
+ * @param keepBackends leave managed backend instances running on a graceful stop (the next start adopts them), for
+ *                     restarting the gateway itself without restarting every backend; off: a stop leaves nothing
  */
 public record ServeSettings(
         String edgeHost,
@@ -36,7 +38,8 @@ public record ServeSettings(
         Duration webSocketDrain,
         Duration shutdownDelay,
         Duration shutdownGrace,
-        EdgeLimits limits) {
+        EdgeLimits limits,
+        boolean keepBackends) {
 
     public static final long DEFAULT_MAX_FILE_IN_MEMORY = 1L << 20;
     public static final long DEFAULT_MEMORY_BUDGET = 256L << 20;
@@ -46,32 +49,41 @@ public record ServeSettings(
         return new ServeSettings("0.0.0.0", edgePort, "127.0.0.1", adminPort, dataDir, DEFAULT_MAX_FILE_IN_MEMORY,
                 DEFAULT_MEMORY_BUDGET, Duration.ofMinutes(1), Runtime.getRuntime().availableProcessors(),
                 Duration.ofSeconds(60), List.of(), Duration.ofSeconds(30), Duration.ZERO, Duration.ofSeconds(30),
-                EdgeLimits.DEFAULTS);
+                EdgeLimits.DEFAULTS, false);
     }
 
     /** The same settings trusting these proxy addresses. */
     public ServeSettings withTrustedProxies(List<String> proxies) {
         return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
                 retentionInterval, edgeInstances, upstreamTimeout, proxies, webSocketDrain, shutdownDelay, shutdownGrace,
-                limits);
+                limits, keepBackends);
     }
 
     /** The same settings with other proxy timings (tests use short ones). */
     public ServeSettings withProxyTimings(Duration upstream, Duration drain) {
         return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
-                retentionInterval, edgeInstances, upstream, trustedProxies, drain, shutdownDelay, shutdownGrace, limits);
+                retentionInterval, edgeInstances, upstream, trustedProxies, drain, shutdownDelay, shutdownGrace, limits,
+                keepBackends);
     }
 
     /** The same settings with other edge limits (tests use small ones). */
     public ServeSettings withLimits(EdgeLimits edgeLimits) {
         return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
                 retentionInterval, edgeInstances, upstreamTimeout, trustedProxies, webSocketDrain, shutdownDelay,
-                shutdownGrace, edgeLimits);
+                shutdownGrace, edgeLimits, keepBackends);
+    }
+
+    /** The same settings keeping (or not) managed backends running across a graceful stop. */
+    public ServeSettings withKeepBackends(boolean keep) {
+        return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
+                retentionInterval, edgeInstances, upstreamTimeout, trustedProxies, webSocketDrain, shutdownDelay,
+                shutdownGrace, limits, keep);
     }
 
     /** The same settings with another graceful stop (tests use a delay to watch readiness turn 503). */
     public ServeSettings withShutdown(Duration delay, Duration grace) {
         return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
-                retentionInterval, edgeInstances, upstreamTimeout, trustedProxies, webSocketDrain, delay, grace, limits);
+                retentionInterval, edgeInstances, upstreamTimeout, trustedProxies, webSocketDrain, delay, grace, limits,
+                keepBackends);
     }
 }

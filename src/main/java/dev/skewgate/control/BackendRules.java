@@ -50,13 +50,18 @@ public final class BackendRules {
             }
             upstreams.add(scheme + "://" + (uri.getRawAuthority().toLowerCase(Locale.ROOT)));
         }
-        String health = backend.healthPath() == null || backend.healthPath().isBlank() ? "/" : backend.healthPath().trim();
+        return new Backend(List.copyOf(new java.util.LinkedHashSet<>(upstreams)), health(backend.healthPath()));
+    }
+
+    /** A plain absolute path such as /api/health; blank means "/". */
+    static String health(String path) {
+        String health = path == null || path.isBlank() ? "/" : path.trim();
         if (!health.startsWith("/") || health.contains("..") || health.contains("\\") || health.length() > 1024
                 || health.chars().anyMatch(c -> c <= 0x20 || c == 0x7f)) {
             throw new InvalidRequestException("INVALID_HEALTH_PATH",
-                    "health path '" + backend.healthPath() + "' must be a plain absolute path such as /api/health");
+                    "health path '" + path + "' must be a plain absolute path such as /api/health");
         }
-        return new Backend(List.copyOf(new java.util.LinkedHashSet<>(upstreams)), health);
+        return health;
     }
 
     private static InvalidRequestException bad(String message) {

@@ -41,6 +41,8 @@ final class ChangeCore {
     private final SnapshotCompiler compiler;
     private final RoutingHolder routing;
     private final Announcer announcer;
+    /** Told the site of each committed change (the backend supervisor starts and stops instances from it). */
+    private final java.util.function.Consumer<String> committed;
     /** One lock per site name ever changed on this gateway: a few bytes each, only admins (with the token) add them. */
     private final Map<String, ReentrantLock> siteLocks = new ConcurrentHashMap<>();
     /** Commits and swaps in one order, so a host name that moves between two sites is never served by both. */
@@ -52,7 +54,9 @@ final class ChangeCore {
         return t;
     });
 
-    ChangeCore(Store store, SnapshotCompiler compiler, RoutingHolder routing, Announcer announcer) {
+    ChangeCore(Store store, SnapshotCompiler compiler, RoutingHolder routing, Announcer announcer,
+               java.util.function.Consumer<String> committed) {
+        this.committed = committed;
         this.store = store;
         this.compiler = compiler;
         this.routing = routing;
@@ -131,6 +135,11 @@ final class ChangeCore {
             });
             long committed = System.nanoTime();
             publish(site, result.build());
+            try {
+                this.committed.accept(site);
+            } catch (RuntimeException e) {
+                LOG.warn("site {}: telling the backend supervisor of a change failed: {}", site, e.toString());
+            }
             if (result.build().rebalance()) {
                 rebalancer.execute(() -> rebalance(site));
             }

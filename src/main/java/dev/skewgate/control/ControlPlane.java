@@ -20,9 +20,14 @@ public final class ControlPlane {
      * What the control plane talks to outside itself: the push channel it announces changes on, the checks a switch
      * must pass, and the port that says what is running.
      */
-    public record Ports(Announcer announcer, SwitchGuard guard, Running running) {
+    public record Ports(Announcer announcer, SwitchGuard guard, Running running, BackendProcesses backends) {
         /** Nothing connected: for tools and tests that run a control plane without an edge. */
-        public static final Ports NONE = new Ports(Announcer.NONE, SwitchGuard.NONE, Running.NONE);
+        public static final Ports NONE = new Ports(Announcer.NONE, SwitchGuard.NONE, Running.NONE,
+                BackendProcesses.NONE);
+
+        public Ports(Announcer announcer, SwitchGuard guard, Running running) {
+            this(announcer, guard, running, BackendProcesses.NONE);
+        }
     }
 
     private final ChangeCore core;
@@ -35,16 +40,18 @@ public final class ControlPlane {
     private final ConfigAndWebhooks config;
     private final RetentionPass retention;
     private final ServerEnv env;
+    private final BackendProcesses backends;
 
     public ControlPlane(Store store, BlobStore blobs, RoutingHolder routing, SnapshotCompiler compiler, Clock clock,
                         Ports ports) {
-        this.core = new ChangeCore(store, compiler, routing, ports.announcer());
+        this.core = new ChangeCore(store, compiler, routing, ports.announcer(), ports.backends()::changed);
+        this.backends = ports.backends();
         this.own = new OwnAddresses(store);
         this.running = ports.running();
         this.checks = new ContinuousChecks(core, ports.guard(), clock);
         this.sites = new Sites(core, own, clock, checks);
         this.uploads = new Uploads(core, blobs, sites, own, clock);
-        this.lifecycle = new Lifecycle(core, sites, uploads, ports.guard(), checks, clock);
+        this.lifecycle = new Lifecycle(core, sites, uploads, ports.guard(), checks, ports.backends(), clock);
         this.checks.lifecycle(lifecycle);
         this.config = new ConfigAndWebhooks(core, sites, clock);
         this.env = new ServerEnv(core, sites, clock);
@@ -84,6 +91,11 @@ public final class ControlPlane {
     /** Each site's server-side environment: stored and audited, never part of what the data plane serves. */
     public ServerEnv env() {
         return env;
+    }
+
+    /** The processes of managed backends: their state, instances, logs and restarts. */
+    public BackendProcesses backends() {
+        return backends;
     }
 
     public RetentionPass retention() {

@@ -39,9 +39,12 @@ public final class Lifecycle {
     private final SwitchGuard guard;
     private final ContinuousChecks checks;
     private final Clock clock;
+    private final BackendProcesses backends;
     private final Map<String, ActivationProgress> activations = new ConcurrentHashMap<>();
 
-    Lifecycle(ChangeCore core, Sites sites, Uploads uploads, SwitchGuard guard, ContinuousChecks checks, Clock clock) {
+    Lifecycle(ChangeCore core, Sites sites, Uploads uploads, SwitchGuard guard, ContinuousChecks checks,
+              BackendProcesses backends, Clock clock) {
+        this.backends = backends;
         this.core = core;
         this.store = core.store();
         this.sites = sites;
@@ -118,7 +121,13 @@ public final class Lifecycle {
         Instant since = clock.instant();
         Consumer<String> progress = step -> activations.put(site.name(), new ActivationProgress(d.id(), step, since));
         try {
-            if (backend.isPresent()) {
+            if (backend.isPresent() && backend.get().isManaged()) {
+                progress.accept("starting the backend's instances");
+                Optional<BackendProcesses.NotReady> notReady = backends.prepare(site, d, progress);
+                if (notReady.isPresent()) {
+                    throw new ConflictException(notReady.get().code(), notReady.get().message() + "; " + liveNote(site));
+                }
+            } else if (backend.isPresent()) {
                 progress.accept("probing the backend's health path");
                 Optional<String> notReady = guard.notReady(site, backend.get(), progress);
                 if (notReady.isPresent()) {

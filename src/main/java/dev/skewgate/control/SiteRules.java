@@ -68,7 +68,7 @@ public final class SiteRules {
             throw new InvalidRequestException("INVALID_CHECKS", "the check interval must be 0 (off) or at least 5s");
         }
         return new SiteSettings(hosts, prefixes, s.spa(), s.entryPoint(), retention, s.headerRules(), client,
-                s.defaultBackend(), checks);
+                s.defaultBackend(), checks, ManagedRules.checkDefaults(s.backendDefaults()));
     }
 
     private static Map<String, String> samples(Map<String, String> raw) {

@@ -1,6 +1,7 @@
 package dev.skewgate.control;
 
 import dev.skewgate.model.Backend;
+import dev.skewgate.model.BackendDefaults;
 import dev.skewgate.model.CheckSettings;
 import dev.skewgate.model.ClientSettings;
 import dev.skewgate.model.HeaderRule;
@@ -22,11 +23,13 @@ public record SiteSettings(
         List<HeaderRule> headerRules,
         ClientSettings client,
         Optional<Backend> defaultBackend,
-        CheckSettings checks) {
+        CheckSettings checks,
+        BackendDefaults backendDefaults) {
 
     /** A new site's settings before its request changes any (it must still add host names). */
     public static final SiteSettings DEFAULT = new SiteSettings(List.of(), List.of("/api/"), true, "index.html",
-            Retention.DEFAULT, List.of(), ClientSettings.DEFAULT, Optional.empty(), CheckSettings.DEFAULT);
+            Retention.DEFAULT, List.of(), ClientSettings.DEFAULT, Optional.empty(), CheckSettings.DEFAULT,
+            BackendDefaults.NONE);
 
     public SiteSettings {
         hosts = List.copyOf(hosts);
@@ -37,24 +40,25 @@ public record SiteSettings(
     /** The same settings with these host names. */
     public SiteSettings withHosts(List<String> names) {
         return new SiteSettings(names, apiPrefixes, spa, entryPoint, retention, headerRules, client, defaultBackend,
-                checks);
+                checks, backendDefaults);
     }
 
     /** What a site is set to now. */
     public static SiteSettings of(Site s) {
         return new SiteSettings(s.hosts(), s.apiPrefixes(), s.spa(), s.entryPoint(), s.retention(), s.headerRules(),
-                s.client(), s.defaultBackend(), s.checks());
+                s.client(), s.defaultBackend(), s.checks(), s.backendDefaults());
     }
 
     /** A new site of this name with these settings: no config, no secrets, nothing live, revision 1. */
     public Site newSite(String name, java.time.Instant createdAt) {
         return new Site(name, hosts, apiPrefixes, spa, entryPoint, retention, headerRules, client,
-                dev.skewgate.model.RuntimeConfig.EMPTY, List.of(), defaultBackend, checks, Optional.empty(), 1, createdAt);
+                dev.skewgate.model.RuntimeConfig.EMPTY, List.of(), defaultBackend, checks, backendDefaults, Optional.empty(), 1,
+                createdAt);
     }
 
     /** The site with these settings; its identity, config, secrets and active pointer unchanged. */
     public Site applyTo(Site s) {
         return new Site(s.name(), hosts, apiPrefixes, spa, entryPoint, retention, headerRules, client, s.config(),
-                s.webhookSecrets(), defaultBackend, checks, s.activeDeployment(), s.revision(), s.createdAt());
+                s.webhookSecrets(), defaultBackend, checks, backendDefaults, s.activeDeployment(), s.revision(), s.createdAt());
     }
 }

@@ -71,7 +71,8 @@ public final class Sites {
             return s;
         }
         return new SiteSettings(s.hosts(), s.apiPrefixes(), s.spa(), s.entryPoint(), s.retention(), s.headerRules(),
-                s.client(), Optional.of(own.check(s.defaultBackend().get())), s.checks());
+                s.client(), Optional.of(own.check(s.defaultBackend().get())), s.checks(),
+                s.backendDefaults());
     }
 
     /**

@@ -1,6 +1,8 @@
 package dev.skewgate.control;
 
 import dev.skewgate.model.Backend;
+import dev.skewgate.model.BackendFile;
+import dev.skewgate.model.Site;
 import dev.skewgate.model.ConflictException;
 import dev.skewgate.model.Deployment;
 import dev.skewgate.model.DeploymentIds;
@@ -57,21 +59,33 @@ public final class Uploads {
 
     /** Stores the manifest of a new deployment and answers which blobs still have to be uploaded. */
     public NewDeployment begin(String siteName, List<ManifestEntry> manifest, DeploymentMeta meta) {
-        sites.get(siteName);
+        Site site = sites.get(siteName);
+        if (meta.backend().isPresent() && meta.managed().isPresent()) {
+            throw new InvalidRequestException("INVALID_BACKEND", "a deployment brings either a backend folder to run "
+                    + "or the upstream URLs of one running elsewhere, not both");
+        }
         List<ManifestEntry> typed = new ArrayList<>(manifest.size());
         for (ManifestEntry e : ManifestRules.check(manifest)) {
             typed.add(new ManifestEntry(e.path(), e.sha256(), e.size(), ContentTypes.forPath(e.path())));
         }
         long total = typed.stream().mapToLong(ManifestEntry::size).sum();
-        Optional<Backend> backend = meta.backend().map(own::check);
+        Optional<Backend> backend = meta.managed().isPresent()
+                ? Optional.of(ManagedRules.resolve(meta.managed().get(), site.backendDefaults()))
+                : meta.backend().map(own::check);
+        List<BackendFile> folder = meta.managed().map(ManagedRequest::files).orElse(List.of());
         Deployment d = new Deployment(DeploymentIds.next(), siteName, DeploymentState.UPLOADING, clock.instant(),
                 Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), meta.message(), meta.gitSha(),
                 meta.author(), typed.size(), total, Optional.empty(), backend);
         Map<String, Long> sizes = new HashMap<>();
         typed.forEach(e -> sizes.put(e.sha256(), e.size()));
+        folder.stream().filter(f -> !f.isLink()).forEach(f -> sizes.put(f.sha256(), f.size()));
         return referencing(() -> {
             // An uploading deployment is not in the snapshot: no change to commit, only the manifest to keep.
-            store.insertDeployment(d, typed);
+            if (meta.managed().isPresent()) {
+                store.insertDeployment(d, typed, folder, meta.managed().get().env());
+            } else {
+                store.insertDeployment(d, typed);
+            }
             uploading.put(d.id(), sizes);
             List<String> missing = new ArrayList<>();
             long missingBytes = 0;
@@ -97,6 +111,11 @@ public final class Uploads {
             sizes = new HashMap<>();
             for (ManifestEntry e : store.files(deploymentId)) {
                 sizes.put(e.sha256(), e.size());
+            }
+            for (BackendFile f : store.backendFiles(deploymentId)) {
+                if (!f.isLink()) {
+                    sizes.put(f.sha256(), f.size());
+                }
             }
             uploading.put(deploymentId, sizes);
         }
@@ -131,8 +150,9 @@ public final class Uploads {
                 throw new ConflictException("ALREADY_FINALIZED", "deployment " + deploymentId + " is already "
                         + d.state().wire());
             }
-            List<String> missing = files.stream().map(ManifestEntry::sha256).distinct()
-                    .filter(sha -> !blobs.has(sha)).toList();
+            List<String> missing = java.util.stream.Stream.concat(files.stream().map(ManifestEntry::sha256),
+                            store.backendFiles(deploymentId).stream().filter(f -> !f.isLink()).map(BackendFile::sha256))
+                    .distinct().filter(sha -> !blobs.has(sha)).toList();
             if (!missing.isEmpty()) {
                 throw new ConflictException("BLOBS_MISSING", missing.size() + " blob(s) of deployment " + deploymentId
                         + " have not been uploaded yet, e.g. " + missing.get(0));

@@ -8,6 +8,7 @@ import java.util.Optional;
  * One web app in one environment: its host names, how its files are served, and which deployment is live.
  *
  * @param defaultBackend the backend of deployments that bring none of their own
+ * @param backendDefaults what a deployment bringing its backend as a folder takes for each setting it leaves out
  * @param webhookSecrets HMAC secrets accepted by the deploy webhook, newest first (two during a rotation)
  * @param revision increases with every change to the site or its active pointer; the admin API's ETag
  */
@@ -24,6 +25,7 @@ public record Site(
         List<String> webhookSecrets,
         Optional<Backend> defaultBackend,
         CheckSettings checks,
+        BackendDefaults backendDefaults,
         Optional<String> activeDeployment,
         long revision,
         Instant createdAt) {

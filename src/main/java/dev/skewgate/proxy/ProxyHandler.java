@@ -4,6 +4,7 @@ import dev.skewgate.http.DataPlaneErrors;
 import dev.skewgate.http.Headers;
 import dev.skewgate.routing.BackendRoute;
 import dev.skewgate.routing.DeploymentRoute;
+import dev.skewgate.routing.InstancePool;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -22,6 +23,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.HostAndPort;
 import java.net.ConnectException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -43,6 +45,9 @@ public final class ProxyHandler {
     public static final String CHECK_HEADER = "x-skewgate-check";
     private static final Set<String> NOT_FORWARDED = Set.of(CHECK_HEADER, "host");
     private static final Logger LOG = LoggerFactory.getLogger(ProxyHandler.class);
+    /** Attempts of one request to a managed backend whose instance refused the connection (it crashed or restarts). */
+    private static final int MANAGED_ATTEMPTS = 4;
+    private static final long RESTART_NOTICE_MS = 150;
 
     private final Vertx vertx;
     private final HttpClient client;
@@ -88,7 +93,12 @@ public final class ProxyHandler {
     /** @param failed the upstream that refused this request's first attempt, or null on the first attempt */
     private void send(Exchange x, BackendRoute backend, boolean upgrade, BackendRoute.Upstream failed) {
         HttpServerRequest request = x.request;
-        BackendRoute.Upstream upstream = health.pick(backend.upstreams(), failed);
+        List<BackendRoute.Upstream> upstreams = backend.current();
+        if (upstreams.isEmpty()) {
+            waitForInstance(x, backend, upgrade, 0);
+            return;
+        }
+        BackendRoute.Upstream upstream = health.pick(upstreams, failed);
         HostAndPort authority = request.authority();
         MultiMap headers = HttpHeaders.headers();
         HopByHop.copy(request.headers(), headers, NOT_FORWARDED);
@@ -115,8 +125,17 @@ public final class ProxyHandler {
         client.request(options).onComplete(created -> {
             if (created.failed()) {
                 health.failed(upstream);
-                if (failed == null && backend.upstreams().size() > 1 && x.clientFailure == null) {
-                    send(x, backend, upgrade, upstream); // nothing was sent yet: safe to retry
+                // Nothing was sent yet: safe to retry, on another upstream when there is one. An instance the gateway
+                // runs may have just crashed: with no other one, wait for it (or its restart) to be ready again.
+                boolean another = upstreams.size() > 1;
+                boolean managed = backend.pool().isPresent();
+                if (x.clientFailure == null && x.attempts < (managed ? MANAGED_ATTEMPTS : 1) && (another || managed)) {
+                    x.attempts++;
+                    if (another) {
+                        send(x, backend, upgrade, upstream);
+                    } else {
+                        waitForInstance(x, backend, upgrade, RESTART_NOTICE_MS);
+                    }
                 } else {
                     fail(x, created.cause(), upstream);
                 }
@@ -124,6 +143,7 @@ public final class ProxyHandler {
             }
             health.succeeded(upstream);
             HttpClientRequest out = created.result();
+            backend.pool().ifPresent(pool -> x.count(pool, upstream));
             x.upstream(out, upstream);
             // Failures reach the response future or the exchange; without a handler Vert.x logs each as an ERROR.
             out.exceptionHandler(e -> LOG.debug("upstream request to {}: {}", upstream.origin(), e.toString()));
@@ -137,6 +157,15 @@ public final class ProxyHandler {
             }
             out.response().onComplete(ar -> {
                 if (ar.failed()) {
+                    if (retryable(x, ar.cause(), upstreams.size() > 1 || backend.pool().isPresent())) {
+                        // The connection broke before any answer (a pooled connection to an instance that just died):
+                        // a bodiless idempotent request can go again elsewhere, as nginx's proxy_next_upstream does.
+                        health.failed(upstream);
+                        x.attempts++;
+                        x.uncount();
+                        send(x, backend, upgrade, upstream);
+                        return;
+                    }
                     fail(x, ar.cause(), upstream);
                 } else {
                     relay(x, ar.result(), false);
@@ -168,6 +197,56 @@ public final class ProxyHandler {
             });
             request.resume();
         });
+    }
+
+    /**
+     * No instance of a managed backend answers now (it sleeps, starts or restarts): the request waits, paused, until
+     * one is ready, bounded by the site's readiness timeout; then it is sent, or answered 503 saying why.
+     *
+     * @param delayMs how long to let the supervisor notice a crash first (a refused connection), 0 otherwise
+     */
+    private void waitForInstance(Exchange x, BackendRoute backend, boolean upgrade, long delayMs) {
+        HttpServerRequest request = x.request;
+        if (backend.pool().isEmpty()) {
+            DataPlaneErrors.json(request, 502, "NO_BACKEND", "deployment " + x.deployment.id() + " has no upstream");
+            return;
+        }
+        Context context = vertx.getOrCreateContext();
+        Runnable await = () -> backend.pool().get().awaitReady().whenComplete((v, error) -> context.runOnContext(n -> {
+            if (x.clientFailure != null) {
+                return; // the client left while it waited
+            }
+            if (error != null || backend.current().isEmpty()) {
+                String why = error == null ? "no instance is ready" : String.valueOf(
+                        error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                                ? error.getCause().getMessage() : error.getMessage());
+                DataPlaneErrors.json(request, 503, "BACKEND_UNAVAILABLE", "the backend of deployment "
+                        + x.deployment.id() + " is not ready: " + why, why);
+                return;
+            }
+            send(x, backend, upgrade, null);
+        }));
+        if (delayMs > 0) {
+            vertx.setTimer(delayMs, id -> await.run());
+        } else {
+            await.run();
+        }
+    }
+
+    /**
+     * Whether a request whose upstream connection failed before the response head may be sent again: idempotent, no
+     * body, the client still there, not a timeout (a slow backend may be working on it), and another try left.
+     */
+    private static boolean retryable(Exchange x, Throwable cause, boolean elsewhere) {
+        HttpServerRequest request = x.request;
+        HttpMethod m = request.method();
+        boolean idempotent = m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.OPTIONS;
+        String length = request.getHeader("content-length");
+        boolean bodiless = (length == null || length.equals("0")) && !request.headers().contains("transfer-encoding");
+        boolean timeout = cause instanceof TimeoutException || String.valueOf(cause).toLowerCase(java.util.Locale.ROOT)
+                .contains("timeout");
+        return elsewhere && idempotent && bodiless && !timeout && x.clientFailure == null
+                && !request.response().headWritten() && x.attempts < MANAGED_ATTEMPTS;
     }
 
     private void relay(Exchange x, HttpClientResponse in, boolean closeAfter) {
@@ -243,6 +322,7 @@ public final class ProxyHandler {
 
     private void fail(Exchange x, Throwable cause, BackendRoute.Upstream upstream) {
         HttpServerRequest request = x.request;
+        x.uncount();
         if (x.clientFailure != null) {
             LOG.debug("{} {}: client went away or its body broke ({}); upstream request aborted", request.method(),
                     request.uri(), x.clientFailure.toString());
@@ -289,6 +369,10 @@ public final class ProxyHandler {
         volatile long lastData;
         long timer = -1;
         boolean finished;
+        /** Retries after a refused connection (a managed instance restarting). */
+        int attempts;
+        private InstancePool pool;
+        private BackendRoute.Upstream counted;
         private Vertx vertx;
 
         Exchange(HttpServerRequest request, DeploymentRoute deployment) {
@@ -360,7 +444,23 @@ public final class ProxyHandler {
             request.connection().close();
         }
 
+        /** Counts this request as in flight on a managed instance until it ends. */
+        void count(InstancePool pool, BackendRoute.Upstream upstream) {
+            uncount();
+            this.pool = pool;
+            this.counted = upstream;
+            pool.begin(upstream);
+        }
+
+        void uncount() {
+            if (counted != null) {
+                pool.end(counted);
+                counted = null;
+            }
+        }
+
         void finish() {
+            uncount();
             finished = true;
             if (timer >= 0 && vertx != null) {
                 vertx.cancelTimer(timer);

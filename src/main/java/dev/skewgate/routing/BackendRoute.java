@@ -3,12 +3,15 @@ package dev.skewgate.routing;
 import java.net.URI;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
-/** A deployment's effective backend in the snapshot: its upstreams, parsed once, and its health path. */
-public record BackendRoute(List<Upstream> upstreams, String healthPath) {
+/**
+ * A deployment's effective backend in the snapshot: its health path, and either fixed upstreams (parsed once) or the
+ * pool of instances the gateway runs for it ({@link InstancePool}), whose addresses change while the snapshot does not.
+ */
+public record BackendRoute(List<Upstream> upstreams, String healthPath, Optional<InstancePool> pool) {
 
-    /**
-     * One upstream origin.
+    /** One upstream origin.
      *
      * @param address where to connect, built once per snapshot instead of per request
      */
@@ -24,9 +27,24 @@ public record BackendRoute(List<Upstream> upstreams, String healthPath) {
             }
             return new Upstream(origin, host, port, tls, io.vertx.core.net.SocketAddress.inetSocketAddress(port, host));
         }
+
+        /** A managed instance on this machine's loopback. */
+        public static Upstream loopback(int port) {
+            return parse("http://127.0.0.1:" + port);
+        }
     }
 
     public static BackendRoute of(dev.skewgate.model.Backend backend) {
-        return new BackendRoute(backend.upstreams().stream().map(Upstream::parse).toList(), backend.healthPath());
+        return new BackendRoute(backend.upstreams().stream().map(Upstream::parse).toList(), backend.healthPath(),
+                Optional.empty());
+    }
+
+    public static BackendRoute managed(String healthPath, InstancePool pool) {
+        return new BackendRoute(List.of(), healthPath, Optional.of(pool));
+    }
+
+    /** The upstreams to use for a request now. */
+    public List<Upstream> current() {
+        return pool.isPresent() ? pool.get().ready() : upstreams;
     }
 }

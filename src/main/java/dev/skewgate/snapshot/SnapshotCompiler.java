@@ -12,6 +12,7 @@ import dev.skewgate.policy.ContentTypes;
 import dev.skewgate.policy.Globs;
 import dev.skewgate.policy.HtmlInjector;
 import dev.skewgate.routing.BackendRoute;
+import dev.skewgate.routing.InstancePool;
 import dev.skewgate.routing.DeploymentRoute;
 import dev.skewgate.routing.GatewayDocuments;
 import dev.skewgate.routing.Pin;
@@ -60,6 +61,7 @@ public final class SnapshotCompiler {
     /** HTML bigger than this is served without injected tags (from disk) rather than read whole into memory. */
     static final long MAX_INJECTED_HTML = 8L << 20;
 
+    private final Pools pools;
     private final Store store;
     private final BlobStore blobs;
     private final long maxFileInMemory;
@@ -78,11 +80,45 @@ public final class SnapshotCompiler {
      * @param sdkPath the browser SDK's versioned path ({@code /_skewgate/client.js?v=...}) for the injected script tag
      */
     public SnapshotCompiler(Store store, BlobStore blobs, long maxFileInMemory, long memoryBudget, String sdkPath) {
+        this(store, blobs, maxFileInMemory, memoryBudget, sdkPath, Pools.NONE);
+    }
+
+    /** @param pools the instance pool of each deployment whose backend the gateway runs */
+    public SnapshotCompiler(Store store, BlobStore blobs, long maxFileInMemory, long memoryBudget, String sdkPath,
+                            Pools pools) {
+        this.pools = pools;
         this.store = store;
         this.blobs = blobs;
         this.maxFileInMemory = maxFileInMemory;
         this.memoryBudget = memoryBudget;
         this.sdkPath = sdkPath;
+    }
+
+    /** Where a managed deployment's {@link InstancePool} comes from: the same object every time for one deployment. */
+    public interface Pools {
+        /** No managed backends: their routes have a pool that never has an instance. */
+        Pools NONE = deployment -> new InstancePool() {
+            @Override
+            public java.util.List<BackendRoute.Upstream> ready() {
+                return java.util.List.of();
+            }
+
+            @Override
+            public java.util.concurrent.CompletionStage<Void> awaitReady() {
+                return java.util.concurrent.CompletableFuture.failedFuture(
+                        new IllegalStateException("this gateway runs no backend processes"));
+            }
+
+            @Override
+            public void begin(BackendRoute.Upstream upstream) {
+            }
+
+            @Override
+            public void end(BackendRoute.Upstream upstream) {
+            }
+        };
+
+        InstancePool pool(String deployment);
     }
 
     /** The first snapshot: every site the store holds, adopted at once. */
@@ -376,7 +412,9 @@ public final class SnapshotCompiler {
         return new DeploymentRoute(d.id(), Map.copyOf(files), Optional.ofNullable(files.get(entry)),
                 Optional.ofNullable(files.get("/404.html")),
                 Pin.COOKIE + "=" + d.id() + "; Path=/; HttpOnly; SameSite=Lax",
-                d.backend().or(site::defaultBackend).map(BackendRoute::of), d.state() == DeploymentState.STAGED);
+                d.backend().or(site::defaultBackend).map(b -> b.isManaged()
+                        ? BackendRoute.managed(b.healthPath(), pools.pool(d.id())) : BackendRoute.of(b)),
+                d.state() == DeploymentState.STAGED);
     }
 
     private Optional<ServedFile> variant(Site site, ManifestEntry compressed, ManifestEntry base, String encoding,

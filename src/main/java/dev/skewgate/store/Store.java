@@ -9,6 +9,7 @@ import dev.skewgate.model.Site;
 import dev.skewgate.model.SiteEvent;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -59,7 +60,26 @@ public interface Store extends AutoCloseable {
     /** Stores a deployment in state {@code uploading} and its manifest. */
     void insertDeployment(Deployment deployment, List<ManifestEntry> files);
 
-    /** Stores a complete deployment (state {@code staged}) with its manifest and event: used by promote. */
+    /**
+     * The same, for a deployment that brings its backend as a folder: its manifest and its own environment (plaintext
+     * here, stored encrypted) in the same transaction.
+     */
+    void insertDeployment(Deployment deployment, List<ManifestEntry> files, List<dev.skewgate.model.BackendFile> backend,
+                          Map<String, String> env);
+
+    /** A deployment's backend folder manifest (empty without a managed backend), ordered by path. */
+    List<dev.skewgate.model.BackendFile> backendFiles(String deploymentId);
+
+    /** A deployment's own environment, decrypted (empty without one). */
+    Map<String, String> deploymentEnv(String deploymentId);
+
+    /** When the deployment's release command succeeded, if it did. */
+    Optional<Instant> releasedAt(String deploymentId);
+
+    void markReleased(String deploymentId, Instant at);
+
+    /** Stores a complete deployment (state {@code staged}) with its manifest and event: used by promote (which
+     * also copies the source's backend folder manifest and environment). */
     SiteEvent insertStaged(Deployment deployment, List<ManifestEntry> files, EventDraft event);
 
     /** Moves an uploading deployment to staged. */

@@ -180,6 +180,45 @@ public final class TestGateway implements AutoCloseable {
         return id;
     }
 
+    /**
+     * Deploys a build with a backend folder for the gateway to run: {@code backend} maps paths to contents (a path
+     * ending in {@code @x} is executable, without the marker), {@code settings} holds run, instances, healthPath and
+     * the other managed settings of the wire.
+     */
+    public String deployManaged(String site, Map<String, String> frontend, Map<String, String> backend,
+                                Map<String, Object> settings) {
+        List<Map<String, Object>> manifest = new ArrayList<>();
+        List<Map<String, Object>> folder = new ArrayList<>();
+        Map<String, byte[]> bySha = new LinkedHashMap<>();
+        frontend.forEach((path, text) -> {
+            byte[] content = text.getBytes(StandardCharsets.UTF_8);
+            String sha = sha256(content);
+            manifest.add(Map.of("path", path, "sha256", sha, "size", content.length));
+            bySha.put(sha, content);
+        });
+        backend.forEach((path, text) -> {
+            byte[] content = text.getBytes(StandardCharsets.UTF_8);
+            String sha = sha256(content);
+            boolean exec = path.endsWith("@x");
+            folder.add(Map.of("path", exec ? path.substring(0, path.length() - 2) : path, "sha256", sha,
+                    "size", content.length, "mode", exec ? "exec" : "file"));
+            bySha.put(sha, content);
+        });
+        Map<String, Object> b = new LinkedHashMap<>(settings);
+        b.put("files", folder);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("files", manifest);
+        body.put("message", "test");
+        body.put("backend", b);
+        Answer created = ok("POST", "/v1/sites/" + site + "/deployments", body);
+        String id = created.body().path("deployment").path("id").asText();
+        for (JsonNode sha : created.body().path("missing")) {
+            ok("PUT", "/v1/deployments/" + id + "/blobs/" + sha.asText(), bySha.get(sha.asText()));
+        }
+        ok("POST", "/v1/deployments/" + id + "/finalize", Map.of());
+        return id;
+    }
+
     public void activate(String site, String id) {
         ok("POST", "/v1/sites/" + site + "/activate", Map.of("deployment", id));
     }

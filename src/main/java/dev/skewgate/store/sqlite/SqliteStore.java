@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.skewgate.model.Backend;
+import dev.skewgate.model.BackendFile;
 import dev.skewgate.model.CheckSettings;
 import dev.skewgate.model.ClientSettings;
 import dev.skewgate.model.ConflictException;
@@ -164,15 +165,15 @@ public final class SqliteStore implements Store {
                     ? "UPDATE sites SET name=?, api_prefixes=?, spa=?, entry_point=?, skew_window_ms=?, keep_previous=?, "
                     + "purge_after_ms=?, header_rules=?, inject_sdk=?, update_strategy=?, poll_interval_ms=?, api_origins=?, "
                     + "config_alias=?, active_deployment=?, revision=revision+?, created_at=?, config=?, config_revision=?, "
-                    + "webhook_secrets=?, default_backend=?, checks=?, deleted_at=NULL WHERE name=?"
+                    + "webhook_secrets=?, default_backend=?, checks=?, backend_defaults=?, deleted_at=NULL WHERE name=?"
                     : "INSERT INTO sites (name, api_prefixes, spa, entry_point, "
                     + "skew_window_ms, keep_previous, purge_after_ms, header_rules, inject_sdk, update_strategy, "
                     + "poll_interval_ms, api_origins, config_alias, active_deployment, revision, created_at, config, "
-                    + "config_revision, webhook_secrets, default_backend, checks) "
-                    + "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+                    + "config_revision, webhook_secrets, default_backend, checks, backend_defaults) "
+                    + "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
             try (PreparedStatement st = db.prepareStatement(statement)) {
                 if (deleted) {
-                    st.setString(22, site.name());
+                    st.setString(23, site.name());
                 }
                 st.setString(1, site.name());
                 bindSettings(st, 2, site);
@@ -182,8 +183,9 @@ public final class SqliteStore implements Store {
                 st.setString(17, site.config().json());
                 st.setLong(18, site.config().revision());
                 st.setString(19, sealed(site.webhookSecrets()));
-                st.setString(20, site.defaultBackend().map(SqliteStore::toJson).orElse(null));
+                st.setString(20, site.defaultBackend().map(BackendJson::write).orElse(null));
                 st.setString(21, checksJson(site.checks()));
+                st.setString(22, BackendJson.write(site.backendDefaults()));
                 st.executeUpdate();
             }
             insertHosts(site);
@@ -197,12 +199,13 @@ public final class SqliteStore implements Store {
             try (PreparedStatement st = db.prepareStatement("UPDATE sites SET api_prefixes=?, spa=?, entry_point=?, "
                     + "skew_window_ms=?, keep_previous=?, purge_after_ms=?, header_rules=?, inject_sdk=?, "
                     + "update_strategy=?, poll_interval_ms=?, api_origins=?, config_alias=?, default_backend=?, checks=?, "
-                    + "revision=revision+1 WHERE name=? AND revision=?")) {
+                    + "backend_defaults=?, revision=revision+1 WHERE name=? AND revision=?")) {
                 bindSettings(st, 1, site);
-                st.setString(13, site.defaultBackend().map(SqliteStore::toJson).orElse(null));
+                st.setString(13, site.defaultBackend().map(BackendJson::write).orElse(null));
                 st.setString(14, checksJson(site.checks()));
-                st.setString(15, site.name());
-                st.setLong(16, expectedRevision);
+                st.setString(15, BackendJson.write(site.backendDefaults()));
+                st.setString(16, site.name());
+                st.setLong(17, expectedRevision);
                 if (st.executeUpdate() != 1) {
                     Site current = site(site.name()).orElseThrow(() -> siteNotFound(site.name()));
                     throw new PreconditionFailedException("STALE_REVISION", "site '" + site.name() + "' is at revision "
@@ -375,7 +378,7 @@ public final class SqliteStore implements Store {
             try (PreparedStatement st = db.prepareStatement("SELECT name, api_prefixes, spa, entry_point, skew_window_ms, "
                     + "keep_previous, purge_after_ms, header_rules, active_deployment, revision, created_at, inject_sdk, "
                     + "update_strategy, poll_interval_ms, api_origins, config_alias, config, config_revision, "
-                    + "webhook_secrets, default_backend, checks FROM sites WHERE name=? AND deleted_at IS NULL")) {
+                    + "webhook_secrets, default_backend, checks, backend_defaults FROM sites WHERE name=? AND deleted_at IS NULL")) {
                 st.setString(1, name);
                 try (ResultSet rs = st.executeQuery()) {
                     if (!rs.next()) {
@@ -396,6 +399,7 @@ public final class SqliteStore implements Store {
                             unsealed(rs.getString(19)),
                             backend(rs.getString(20)),
                             checks(rs.getString(21)),
+                            BackendJson.defaults(rs.getString(22)),
                             Optional.ofNullable(rs.getString(9)),
                             rs.getLong(10),
                             Instant.ofEpochMilli(rs.getLong(11))));
@@ -424,9 +428,123 @@ public final class SqliteStore implements Store {
     }
 
     @Override
+    public synchronized void insertDeployment(Deployment d, List<ManifestEntry> files, List<BackendFile> backend,
+                                              Map<String, String> env) {
+        inTransaction(() -> {
+            insertDeploymentRows(d, files);
+            try (PreparedStatement st = db.prepareStatement(
+                    "INSERT INTO backend_files (deployment, path, kind, sha256, size, link) VALUES (?,?,?,?,?,?)")) {
+                for (BackendFile f : backend) {
+                    st.setString(1, d.id());
+                    st.setString(2, f.path());
+                    st.setString(3, f.isLink() ? "l" : f.executable() ? "x" : "f");
+                    st.setString(4, f.isLink() ? null : f.sha256());
+                    st.setLong(5, f.size());
+                    st.setString(6, f.link().orElse(null));
+                    st.addBatch();
+                }
+                st.executeBatch();
+            }
+            try (PreparedStatement st = db.prepareStatement(
+                    "INSERT INTO deployment_env (deployment, name, value) VALUES (?,?,?)")) {
+                for (Map.Entry<String, String> e : env.entrySet()) {
+                    st.setString(1, d.id());
+                    st.setString(2, e.getKey());
+                    st.setString(3, secrets.seal(e.getValue()));
+                    st.addBatch();
+                }
+                st.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public synchronized List<BackendFile> backendFiles(String deploymentId) {
+        return query(() -> {
+            List<BackendFile> out = new ArrayList<>();
+            try (PreparedStatement st = db.prepareStatement(
+                    "SELECT path, kind, sha256, size, link FROM backend_files WHERE deployment=? ORDER BY path")) {
+                st.setString(1, deploymentId);
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        String kind = rs.getString(2);
+                        out.add(kind.equals("l") ? BackendFile.link(rs.getString(1), rs.getString(5))
+                                : BackendFile.file(rs.getString(1), rs.getString(3), rs.getLong(4), kind.equals("x")));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public synchronized Map<String, String> deploymentEnv(String deploymentId) {
+        return query(() -> {
+            Map<String, String> out = new java.util.TreeMap<>();
+            try (PreparedStatement st = db.prepareStatement("SELECT name, value FROM deployment_env WHERE deployment=?")) {
+                st.setString(1, deploymentId);
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        out.put(rs.getString(1), secrets.open(rs.getString(2)));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public synchronized Optional<Instant> releasedAt(String deploymentId) {
+        return query(() -> {
+            try (PreparedStatement st = db.prepareStatement("SELECT released_at FROM deployments WHERE id=?")) {
+                st.setString(1, deploymentId);
+                try (ResultSet rs = st.executeQuery()) {
+                    return rs.next() ? instant(rs, 1) : Optional.<Instant>empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public synchronized void markReleased(String deploymentId, Instant at) {
+        inTransaction(() -> {
+            try (PreparedStatement st = db.prepareStatement("UPDATE deployments SET released_at=? WHERE id=?")) {
+                st.setLong(1, at.toEpochMilli());
+                st.setString(2, deploymentId);
+                st.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /** A purged or abandoned deployment's backend manifest and environment go with its frontend manifest. */
+    private void deleteBackendRows(String deploymentId) throws SQLException {
+        for (String table : List.of("backend_files", "deployment_env")) {
+            try (PreparedStatement st = db.prepareStatement("DELETE FROM " + table + " WHERE deployment=?")) {
+                st.setString(1, deploymentId);
+                st.executeUpdate();
+            }
+        }
+    }
+
+    @Override
     public synchronized SiteEvent insertStaged(Deployment d, List<ManifestEntry> files, EventDraft event) {
         return inTransaction(() -> {
             insertDeploymentRows(d, files);
+            if (d.promotedFrom().isPresent()) {
+                for (String copy : List.of(
+                        "INSERT INTO backend_files (deployment, path, kind, sha256, size, link) "
+                                + "SELECT ?, path, kind, sha256, size, link FROM backend_files WHERE deployment=?",
+                        "INSERT INTO deployment_env (deployment, name, value) "
+                                + "SELECT ?, name, value FROM deployment_env WHERE deployment=?")) {
+                    try (PreparedStatement st = db.prepareStatement(copy)) {
+                        st.setString(1, d.id());
+                        st.setString(2, d.promotedFrom().get());
+                        st.executeUpdate();
+                    }
+                }
+            }
             return insertEvent(d.site(), event);
         });
     }
@@ -448,7 +566,7 @@ public final class SqliteStore implements Store {
             st.setInt(12, d.fileCount());
             st.setLong(13, d.totalBytes());
             st.setString(14, d.promotedFrom().orElse(null));
-            st.setString(15, d.backend().map(SqliteStore::toJson).orElse(null));
+            st.setString(15, d.backend().map(BackendJson::write).orElse(null));
             st.executeUpdate();
         }
         try (PreparedStatement st = db.prepareStatement(
@@ -691,6 +809,7 @@ public final class SqliteStore implements Store {
     @Override
     public synchronized void purge(String deploymentId) {
         inTransaction(() -> {
+            deleteBackendRows(deploymentId);
             try (PreparedStatement st = db.prepareStatement("DELETE FROM deployment_files WHERE deployment=?")) {
                 st.setString(1, deploymentId);
                 st.executeUpdate();
@@ -711,6 +830,7 @@ public final class SqliteStore implements Store {
                 st.setString(1, deploymentId);
                 st.executeUpdate();
             }
+            deleteBackendRows(deploymentId);
             try (PreparedStatement st = db.prepareStatement("DELETE FROM deployments WHERE id=? AND state='uploading'")) {
                 st.setString(1, deploymentId);
                 st.executeUpdate();
@@ -723,7 +843,8 @@ public final class SqliteStore implements Store {
     public synchronized Set<String> referencedBlobs() {
         return query(() -> {
             Set<String> out = new HashSet<>();
-            try (PreparedStatement st = db.prepareStatement("SELECT DISTINCT sha256 FROM deployment_files");
+            try (PreparedStatement st = db.prepareStatement("SELECT sha256 FROM deployment_files UNION "
+                    + "SELECT sha256 FROM backend_files WHERE sha256 IS NOT NULL");
                  ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
                     out.add(rs.getString(1));
@@ -947,7 +1068,7 @@ public final class SqliteStore implements Store {
     }
 
     private static Optional<Backend> backend(String json) {
-        return json == null ? Optional.empty() : Optional.of(fromJson(json, new TypeReference<Backend>() { }));
+        return BackendJson.backend(json);
     }
 
     private static String checksJson(CheckSettings c) {

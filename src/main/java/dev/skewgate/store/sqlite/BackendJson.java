@@ -1,0 +1,120 @@
+package dev.skewgate.store.sqlite;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.skewgate.model.Backend;
+import dev.skewgate.model.BackendDefaults;
+import dev.skewgate.model.ManagedBackend;
+import dev.skewgate.store.StoreFailure;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+
+/**
+ * The JSON columns of backends and backend defaults, written by hand rather than by Jackson's record binding so that
+ * the stored form is plain (no Optional wrappers) and a column written before a field existed still reads.
+ */
+final class BackendJson {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private BackendJson() {
+    }
+
+    static String write(Backend b) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("upstreams", b.upstreams());
+        m.put("healthPath", b.healthPath());
+        b.managed().ifPresent(x -> {
+            Map<String, Object> k = new LinkedHashMap<>();
+            k.put("run", x.run());
+            k.put("instances", x.instances());
+            k.put("release", x.release().orElse(null));
+            k.put("maxMemoryBytes", x.maxMemoryBytes().isPresent() ? x.maxMemoryBytes().getAsLong() : null);
+            k.put("killTimeoutMs", x.killTimeout().toMillis());
+            k.put("idleStopMs", x.idleStop().map(Duration::toMillis).orElse(null));
+            k.put("autoRollback", x.autoRollback());
+            k.put("fileCount", x.fileCount());
+            k.put("totalBytes", x.totalBytes());
+            k.put("envKeys", x.envKeys());
+            m.put("managed", k);
+        });
+        return text(m);
+    }
+
+    @SuppressWarnings("unchecked")
+    static Optional<Backend> backend(String json) {
+        if (json == null) {
+            return Optional.empty();
+        }
+        Map<String, Object> m = map(json);
+        List<String> upstreams = m.get("upstreams") instanceof List<?> l ? (List<String>) l : List.of();
+        String health = m.get("healthPath") instanceof String s ? s : "/";
+        Optional<ManagedBackend> managed = Optional.empty();
+        if (m.get("managed") instanceof Map<?, ?> raw) {
+            Map<String, Object> k = (Map<String, Object>) raw;
+            managed = Optional.of(new ManagedBackend(
+                    (String) k.get("run"),
+                    ((Number) k.get("instances")).intValue(),
+                    Optional.ofNullable((String) k.get("release")),
+                    k.get("maxMemoryBytes") instanceof Number n ? OptionalLong.of(n.longValue()) : OptionalLong.empty(),
+                    Duration.ofMillis(((Number) k.get("killTimeoutMs")).longValue()),
+                    k.get("idleStopMs") instanceof Number n ? Optional.of(Duration.ofMillis(n.longValue())) : Optional.empty(),
+                    Boolean.TRUE.equals(k.get("autoRollback")),
+                    k.get("fileCount") instanceof Number n ? n.intValue() : 0,
+                    k.get("totalBytes") instanceof Number n ? n.longValue() : 0,
+                    k.get("envKeys") instanceof List<?> l ? (List<String>) l : List.of()));
+        }
+        return Optional.of(new Backend(upstreams, health, managed));
+    }
+
+    static String write(BackendDefaults d) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        d.run().ifPresent(v -> m.put("run", v));
+        d.instances().ifPresent(v -> m.put("instances", v));
+        d.healthPath().ifPresent(v -> m.put("healthPath", v));
+        d.release().ifPresent(v -> m.put("release", v));
+        d.maxMemoryBytes().ifPresent(v -> m.put("maxMemoryBytes", v));
+        d.killTimeout().ifPresent(v -> m.put("killTimeoutMs", v.toMillis()));
+        d.idleStop().ifPresent(v -> m.put("idleStopMs", v.toMillis()));
+        d.autoRollback().ifPresent(v -> m.put("autoRollback", v));
+        return text(m);
+    }
+
+    static BackendDefaults defaults(String json) {
+        if (json == null) {
+            return BackendDefaults.NONE;
+        }
+        Map<String, Object> m = map(json);
+        return new BackendDefaults(
+                Optional.ofNullable((String) m.get("run")),
+                m.get("instances") instanceof Number n ? OptionalInt.of(n.intValue()) : OptionalInt.empty(),
+                Optional.ofNullable((String) m.get("healthPath")),
+                Optional.ofNullable((String) m.get("release")),
+                m.get("maxMemoryBytes") instanceof Number n ? OptionalLong.of(n.longValue()) : OptionalLong.empty(),
+                m.get("killTimeoutMs") instanceof Number n ? Optional.of(Duration.ofMillis(n.longValue())) : Optional.empty(),
+                m.get("idleStopMs") instanceof Number n ? Optional.of(Duration.ofMillis(n.longValue())) : Optional.empty(),
+                Optional.ofNullable((Boolean) m.get("autoRollback")));
+    }
+
+    private static Map<String, Object> map(String json) {
+        try {
+            return JSON.readValue(json, new TypeReference<Map<String, Object>>() { });
+        } catch (JsonProcessingException e) {
+            throw new StoreFailure("corrupt JSON column: " + e.getMessage(), e);
+        }
+    }
+
+    private static String text(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("plain maps are always serializable", e);
+        }
+    }
+}
