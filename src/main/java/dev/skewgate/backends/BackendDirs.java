@@ -35,7 +35,7 @@ final class BackendDirs {
     private final BlobStore blobs;
 
     BackendDirs(Path root, BlobStore blobs) {
-        this.root = root;
+        this.root = root.toAbsolutePath().normalize();
         this.blobs = blobs;
     }
 

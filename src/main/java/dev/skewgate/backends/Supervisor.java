@@ -85,9 +85,10 @@ public final class Supervisor implements BackendProcesses, SnapshotCompiler.Pool
 
     public Supervisor(Store store, BlobStore blobs, Path dataDir, Running running) {
         this.store = store;
-        this.dataDir = dataDir;
+        // Absolute: a backend's working directory and the folder checks must not depend on the gateway's cwd
+        this.dataDir = dataDir.toAbsolutePath().normalize();
         this.running = running;
-        this.dirs = new BackendDirs(dataDir.resolve("backends"), blobs);
+        this.dirs = new BackendDirs(this.dataDir.resolve("backends"), blobs);
         AtomicInteger n = new AtomicInteger();
         this.scheduler = Executors.newScheduledThreadPool(2, r -> daemon(r, "skewgate-instances-" + n.incrementAndGet()));
         this.workers = Executors.newCachedThreadPool(r -> daemon(r, "skewgate-backend-" + n.incrementAndGet()));
