@@ -422,7 +422,13 @@ public final class Supervisor implements BackendProcesses, SnapshotCompiler.Pool
         Duration timeout = readiness(g.site == null ? "" : g.site).timeout();
         if (g.phase == Phase.SLEEPING || g.phase == Phase.STOPPED) {
             Optional<Deployment> d = store.deployment(g.deployment);
-            if (d.isPresent() && d.get().state().servable()) {
+            Optional<String> release = d.flatMap(x -> x.backend()).flatMap(Backend::managed)
+                    .flatMap(ManagedBackend::release);
+            if (d.isPresent() && d.get().state() == DeploymentState.STAGED && release.isPresent()
+                    && store.releasedAt(d.get().id()).isEmpty()) {
+                // A preview must not run a migration: the release command runs when someone activates the version.
+                g.failWaiters("its release command has not run yet (it runs when the deployment is activated)");
+            } else if (d.isPresent() && d.get().state().servable()) {
                 g.site = d.get().site();
                 LOG.info("deployment {}: a request arrived while it {}; starting it", g.deployment,
                         g.phase == Phase.SLEEPING ? "slept" : "was stopped");

@@ -292,6 +292,25 @@ class ManagedBackendTest {
     }
 
     @Test
+    void aPreviewOfAStagedVersionStartsItsBackendButNeverItsReleaseCommand() throws Exception {
+        String v1 = deploy("v1", Map.of("instances", 1));
+        gw.activate("shop", v1);
+        String preview = deploy("preview", Map.of("instances", 1));
+        assertThat(api("/api/whoami", "X-Skewgate-Deployment", preview).path("version").asText())
+                .as("a pinned request starts a staged version").isEqualTo("preview");
+
+        Path marker = dir.resolve("migrated");
+        String migrating = deploy("migrating", Map.of("instances", 1, "release", "touch '" + marker + "'"));
+        HttpResponse<byte[]> r = gw.get("shop.localhost", "/api/whoami", "X-Skewgate-Deployment", migrating);
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(TestGateway.text(r)).contains("BACKEND_UNAVAILABLE", "release command has not run");
+        assertThat(marker).as("a preview request ran no migration").doesNotExist();
+        gw.activate("shop", migrating);
+        assertThat(marker).exists();
+        assertThat(api("/api/whoami").path("version").asText()).isEqualTo("migrating");
+    }
+
+    @Test
     void anIdleVersionSleepsAndItsNextPinnedRequestWakesIt() throws Exception {
         String v1 = deploy("v1", Map.of("idleStop", "10s", "instances", 1));
         gw.activate("shop", v1);
