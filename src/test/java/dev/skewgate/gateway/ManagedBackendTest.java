@@ -246,6 +246,28 @@ class ManagedBackendTest {
     }
 
     @Test
+    void anEnvChangeReachesTheBackendOnlyWithARollingRestartThatFailsNoRequest() throws Exception {
+        gw.ok("PATCH", "/v1/sites/shop/env", Map.of("set", Map.of("SECRET", "one")));
+        String v1 = deploy("v1", Map.of());
+        gw.activate("shop", v1);
+        List<Long> before = pids(instancesOf(v1));
+        gw.ok("PATCH", "/v1/sites/shop/env", Map.of("set", Map.of("SECRET", "three")));
+        assertThat(api("/api/whoami").path("secretLength").asInt()).as("not under a running process").isEqualTo(3);
+
+        Load load = new Load(gw);
+        Thread.sleep(200);
+        gw.ok("POST", "/v1/deployments/" + v1 + "/restart", Map.of());
+        Thread.sleep(200);
+        load.stop();
+        System.out.println("rolling restart under load: " + load.ok + " requests ok, failures " + load.failures);
+        assertThat(load.failures).isEmpty();
+        assertThat(load.ok.get()).isPositive();
+        assertThat(api("/api/whoami").path("secretLength").asInt()).isEqualTo(5);
+        assertThat(pids(instancesOf(v1))).hasSize(2).doesNotContainAnyElementsOf(before);
+        assertThat(before).noneMatch(ManagedBackendTest::alive);
+    }
+
+    @Test
     void killingOneOfTwoInstancesFailsNoRequestThatWasNotOnItAndItIsBackWithinTwoSeconds() throws Exception {
         String v1 = deploy("v1", Map.of());
         gw.activate("shop", v1);
