@@ -471,9 +471,9 @@ public final class AdminApi {
                 }
                 row.put("backendState", state).put("instances", instances);
                 if (state.equals("failing")) {
+                    String why = control.backends().problem(d.id()).orElse("it is crash-looping");
                     alerts.add(new JsonObject().put("kind", "BACKEND_FAILING").put("deployment", d.id())
-                            .put("message", "the backend of " + d.id() + " is crash-looping: see skewgate logs "
-                                    + name + " " + d.id()));
+                            .put("message", "the backend of " + d.id() + " is failing: " + why));
                 }
             }
             if (d.state() == dev.skewgate.model.DeploymentState.RETIRED || d.state() == dev.skewgate.model.DeploymentState.PURGED) {
@@ -524,6 +524,12 @@ public final class AdminApi {
                 instance = java.util.OptionalInt.of(Integer.parseInt(rawInstance));
             } catch (NumberFormatException e) {
                 throw new InvalidRequestException("INVALID_INSTANCE", "instance must be a number, e.g. 1");
+            }
+            int count = d.backend().flatMap(dev.skewgate.model.Backend::managed).orElseThrow().instances();
+            if (instance.getAsInt() < 1 || instance.getAsInt() > count) {
+                throw new dev.skewgate.model.NotFoundException("NO_SUCH_INSTANCE", "deployment " + d.id() + " has "
+                        + (count == 1 ? "1 instance (1)" : count + " instances (1 to " + count + ")") + ", not "
+                        + instance.getAsInt());
             }
         }
         int lines = 200;

@@ -103,7 +103,15 @@ final class BackendWire {
     }
 
     private static Optional<Duration> duration(JsonObject b, String field) {
-        return Optional.ofNullable(typed(b, field, String.class)).map(Durations::parse);
+        return Optional.ofNullable(typed(b, field, String.class)).map(text -> {
+            try {
+                return Durations.parse(text);
+            } catch (InvalidRequestException e) {
+                // Name the setting in both the API's and the CLI's words: "killTimeout (--kill-timeout): ..."
+                throw new InvalidRequestException(e.code(), field + " (--" + field.replaceAll("([A-Z])", "-$1")
+                        .toLowerCase(java.util.Locale.ROOT) + "): " + e.getMessage());
+            }
+        });
     }
 
     /** A site's defaults as the wire shows them: every member, null where unset. */

@@ -41,6 +41,12 @@ public final class Main {
             commandLine.getErr().println("error: " + e.getMessage());
             return 1;
         });
+        // A bad flag or value: one line naming it and where the help is, exit 1 (as every other error), not the usage.
+        cli.setParameterExceptionHandler((e, args2) -> {
+            CommandLine c = e.getCommandLine();
+            c.getErr().println("error: " + e.getMessage() + " (see '" + c.getCommandSpec().qualifiedName() + " --help')");
+            return 1;
+        });
         // A group ("skewgate", "skewgate site") run without a subcommand prints its usage: the list of what it has.
         cli.setExecutionStrategy(parseResult -> {
             CommandLine last = parseResult.asCommandLineList().get(parseResult.asCommandLineList().size() - 1);

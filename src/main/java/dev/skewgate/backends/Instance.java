@@ -45,6 +45,10 @@ import org.slf4j.LoggerFactory;
 public final class Instance {
 
     private static final Logger LOG = LoggerFactory.getLogger(Instance.class);
+    /** Definitive answers in a row before a start fails (as the readiness probes of external backends). */
+    static final int DEFINITIVE_TRIES = 3;
+    /** A process that refuses on PORT this long after its start while it listens elsewhere listens on the wrong port. */
+    static final Duration WRONG_PORT_AFTER = Duration.ofSeconds(2);
     private static final HttpClient HTTP = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2))
@@ -104,6 +108,9 @@ public final class Instance {
     private boolean groupLive;
     private CompletableFuture<Void> stopped;
     private int lastStatus = -1;
+    /** Answers in a row that waiting cannot change (a redirect, 401/403, 404/405/410): the health path is wrong. */
+    private int definitive;
+    private long launchedNanos;
 
     private Instance(InstanceSpec spec, Readiness readiness, PortAllocator ports, InstanceEvents events,
                      ScheduledExecutorService scheduler, Timing timing, int port) {
@@ -304,7 +311,7 @@ public final class Instance {
             Files.createDirectories(spec.runDir());
             Files.createDirectories(spec.logDir());
             pump.register(log);
-            s = ProcessGroups.start(spec.run(), spec.dir(), env, spec.rawOutput());
+            s = ProcessGroups.start(execIfSimple(spec.run()), spec.dir(), env, spec.rawOutput());
         } catch (IOException | UncheckedIOException e) {
             String why = "could not be started: " + e.getMessage();
             if (firstStart) {
@@ -321,6 +328,8 @@ public final class Instance {
         startedAt = Instant.now();
         envRevision = spec.envRevision();
         lastStatus = -1;
+        definitive = 0;
+        launchedNanos = System.nanoTime();
         writeRecord();
         s.process().onExit().thenRun(() -> later(() -> exited(gen), 0));
         long deadline = System.nanoTime() + readiness.timeout().toNanos();
@@ -375,6 +384,23 @@ public final class Instance {
             }
             if (resp != null) {
                 lastStatus = resp.statusCode();
+                definitive = isDefinitive(lastStatus) ? definitive + 1 : 0;
+            }
+        }
+        if (resp != null && isDefinitive(resp.statusCode()) && definitiveTimes() >= DEFINITIVE_TRIES) {
+            notReady(gen, "answered GET " + spec.healthPath() + " on PORT=" + port + " with HTTP " + resp.statusCode()
+                    + " " + DEFINITIVE_TRIES + " times in a row" + (resp.statusCode() / 100 == 3
+                    ? " (a redirect: the health path must answer 2xx itself)"
+                    : " (is " + spec.healthPath() + " the backend's health path? deploy with --health PATH)"));
+            return;
+        }
+        boolean refusedNow = err != null && (err instanceof ConnectException || err.getCause() instanceof ConnectException);
+        if (refusedNow && System.nanoTime() - launchedNanos() > WRONG_PORT_AFTER.toNanos()) {
+            Set<Integer> others = new TreeSet<>(ProcessGroups.listeningPorts(pidForStop()));
+            if (!others.isEmpty() && !others.contains(port)) {
+                notReady(gen, "listens on " + String.join(", ", others.stream().map(String::valueOf).toList())
+                        + ", not on PORT=" + port + " (read the PORT environment variable)");
+                return;
             }
         }
         if (resp != null && resp.statusCode() / 100 == 2) {
@@ -409,6 +435,46 @@ public final class Instance {
         }
         ready.complete(null);
         events.ready(this);
+    }
+
+    /**
+     * {@code exec RUN} when RUN is one simple command (no shell operators, quotes, expansions or assignments): the
+     * program then replaces the shell, so the pid shown is the program's and signals reach it directly. Anything
+     * else runs under the shell as written (the whole process group is still signalled).
+     */
+    static String execIfSimple(String run) {
+        String trimmed = run.trim();
+        if (trimmed.isEmpty() || trimmed.matches("(?s).*[;&|<>()`$\\\\'\"*?~#{}\\[\\]\n].*")) {
+            return run;
+        }
+        String first = trimmed.split("\\s+")[0];
+        if (first.contains("=") || java.util.Set.of("exec", "cd", "export", "set", "if", "for", "while", "case", ".",
+                "ulimit", "umask", "!", "eval", "trap").contains(first)) {
+            return run;
+        }
+        return "exec " + trimmed;
+    }
+
+    /** A refused or wrong answer, or a wrong port, that no wait would change: the start fails now, not at the timeout. */
+    private static boolean isDefinitive(int status) {
+        return status / 100 == 3 || status == 401 || status == 403 || status == 404 || status == 405 || status == 410;
+    }
+
+    private synchronized int definitiveTimes() {
+        return definitive;
+    }
+
+    private synchronized long launchedNanos() {
+        return launchedNanos;
+    }
+
+    private void notReady(long gen, String why) {
+        String reason = isFirstStart() ? why : "did not become ready again: " + why;
+        if (isFirstStart()) {
+            failStart(gen, reason);
+        } else {
+            crashed(gen, reason);
+        }
     }
 
     private void neverReady(long gen) {

@@ -59,6 +59,9 @@ public final class Supervisor implements BackendProcesses, SnapshotCompiler.Pool
     static final Duration RELEASE_TIMEOUT = Duration.ofMinutes(10);
     /** A staged deployment started for its activation checks or a preview, then left alone, stops after this. */
     static final Duration STAGED_IDLE = Duration.ofMinutes(10);
+    /** Memory replacements within the window that show instances start over their bound: replacing stops. */
+    static final int MEMORY_LOOP_REPLACEMENTS = 3;
+    static final Duration MEMORY_LOOP_WINDOW = Duration.ofMinutes(5);
     private static final int TAIL_LINES = 20;
     /** What a backend inherits from the gateway's own environment; everything else comes from the site and deploy. */
     private static final List<String> INHERITED = List.of("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL",
@@ -351,6 +354,7 @@ public final class Supervisor implements BackendProcesses, SnapshotCompiler.Pool
         ProcessGroups.Result result;
         try {
             Files.createDirectories(out.getParent());
+            Files.deleteIfExists(out); // a retry's tail shows this attempt only
             result = ProcessGroups.runOnce(command, dir, env, out, RELEASE_TIMEOUT);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -360,10 +364,15 @@ public final class Supervisor implements BackendProcesses, SnapshotCompiler.Pool
                     + e.getMessage());
         }
         if (result.timedOut()) {
+            Optional.ofNullable(groups.get(d.id())).ifPresent(x -> x.releaseFailed = true);
             throw new Refused("RELEASE_FAILED", "the release command '" + command + "' of " + d.id()
                     + " did not finish within " + Durations.format(RELEASE_TIMEOUT) + withTail(result.tail()));
         }
         int code = result.exitCode().orElse(-1);
+        Group g = groups.get(d.id());
+        if (g != null) {
+            g.releaseFailed = result.timedOut() || code != 0;
+        }
         if (code != 0) {
             throw new Refused("RELEASE_FAILED", "the release command '" + command + "' of " + d.id()
                     + " exited with status " + code + (code == 127 ? " (command not found)" : "")
@@ -427,7 +436,8 @@ public final class Supervisor implements BackendProcesses, SnapshotCompiler.Pool
             if (d.isPresent() && d.get().state() == DeploymentState.STAGED && release.isPresent()
                     && store.releasedAt(d.get().id()).isEmpty()) {
                 // A preview must not run a migration: the release command runs when someone activates the version.
-                g.failWaiters("its release command has not run yet (it runs when the deployment is activated)");
+                g.failWaiters(g.releaseFailed ? "its release command failed; it runs again when the deployment is "
+                        + "activated" : "its release command has not run yet (it runs when the deployment is activated)");
             } else if (d.isPresent() && d.get().state().servable()) {
                 g.site = d.get().site();
                 LOG.info("deployment {}: a request arrived while it {}; starting it", g.deployment,
@@ -516,13 +526,9 @@ public final class Supervisor implements BackendProcesses, SnapshotCompiler.Pool
      * out of the pool, drains and stops it: a replacement that never leaves the deployment without an instance.
      */
     private void replace(Group g, Instance old, Map<String, String> env, String why) {
-        Set<Integer> used = new TreeSet<>();
-        g.instances.forEach(i -> used.add(i.index()));
-        int index = 1;
-        while (used.contains(index)) {
-            index++;
-        }
-        Instance fresh = Instance.launch(spec(g, index, env), readiness(g.site), ports, events(g), scheduler);
+        // The replacement keeps the number (and so the log file) of the one it replaces; for the moment both run,
+        // Instance keeps their run records and log registrations apart.
+        Instance fresh = Instance.launch(spec(g, old.index(), env), readiness(g.site), ports, events(g), scheduler);
         try {
             fresh.ready().join();
         } catch (CompletionException e) {
@@ -539,8 +545,8 @@ public final class Supervisor implements BackendProcesses, SnapshotCompiler.Pool
         g.instances.remove(old);
         g.draining.remove(old);
         refresh(g);
-        LOG.info("deployment {}: instance {} replaced by instance {} on port {} ({})", g.deployment, old.index(),
-                fresh.index(), fresh.port(), why);
+        LOG.info("deployment {}: instance {} replaced (port {} -> {}; {})", g.deployment, old.index(), old.port(),
+                fresh.port(), why);
     }
 
     // ---- watching: idleness, memory ----
@@ -604,9 +610,24 @@ public final class Supervisor implements BackendProcesses, SnapshotCompiler.Pool
             g.lock.lock();
             try {
                 if (g.instances.contains(i) && g.phase == Phase.RUNNING) {
+                    long now = System.currentTimeMillis();
+                    g.memoryReplacements.removeIf(t -> now - t > MEMORY_LOOP_WINDOW.toMillis());
+                    if (g.memoryReplacements.size() >= MEMORY_LOOP_REPLACEMENTS) {
+                        // Fresh instances reach the bound at once: replacing them again only churns. Say so, once.
+                        String why = "its instances go over --max-memory " + (max >> 20) + " MiB right after they "
+                                + "start (" + (rss >> 20) + " MiB): " + MEMORY_LOOP_REPLACEMENTS + " replacements in "
+                                + Durations.format(MEMORY_LOOP_WINDOW) + "; no more until it is raised (deploy again "
+                                + "with a higher --max-memory) or the gateway restarts";
+                        if (g.problem == null) {
+                            LOG.error("deployment {}: {}", g.deployment, why);
+                        }
+                        g.problem = why;
+                        return;
+                    }
                     replace(g, i, currentEnv(g.site, g.deployment), "memory " + (rss >> 20) + " MiB over "
                             + (max >> 20) + " MiB");
                     g.memoryRestarts++;
+                    g.memoryReplacements.add(now);
                 }
             } catch (RuntimeException e) {
                 LOG.warn("deployment {}: replacing instance {} failed: {}", g.deployment, i.index(), e.getMessage());
@@ -636,6 +657,7 @@ public final class Supervisor implements BackendProcesses, SnapshotCompiler.Pool
 
             @Override
             public void failing(Instance instance, String why) {
+                g.problem = "instance " + instance.index() + " is crash-looping: " + why;
                 LOG.error("deployment {}: instance {} is crash-looping ({}); it keeps being retried", g.deployment,
                         instance.index(), why);
                 Optional<Deployment> d = store.deployment(g.deployment);
@@ -680,8 +702,20 @@ public final class Supervisor implements BackendProcesses, SnapshotCompiler.Pool
             return Optional.empty();
         }
         boolean failing = g.instances.stream().anyMatch(i -> i.state() == Instance.State.FAILING
-                || i.failingSince().isPresent());
+                || i.failingSince().isPresent()) || g.problem != null && !g.problem.contains("crash-looping");
         return Optional.of(failing ? "failing" : g.phase.name().toLowerCase());
+    }
+
+    @Override
+    public Optional<String> problem(String deployment) {
+        Group g = groups.get(deployment);
+        if (g == null || g.problem == null) {
+            return Optional.empty();
+        }
+        boolean crashLoop = g.problem.contains("crash-looping");
+        boolean stillFailing = g.instances.stream().anyMatch(i -> i.state() == Instance.State.FAILING
+                || i.failingSince().isPresent());
+        return crashLoop && !stillFailing ? Optional.empty() : Optional.of(g.problem);
     }
 
     @Override
@@ -777,6 +811,12 @@ public final class Supervisor implements BackendProcesses, SnapshotCompiler.Pool
         volatile long runningSince;
         volatile Optional<String> startError = Optional.empty();
         volatile int memoryRestarts;
+        /** When instances were last replaced for their memory, within {@link #MEMORY_LOOP_WINDOW}. */
+        final java.util.Deque<Long> memoryReplacements = new java.util.concurrent.ConcurrentLinkedDeque<>();
+        /** Why the backend is failing, for the status; cleared when it runs well again. */
+        volatile String problem;
+        /** Whether the last run of its release command failed. */
+        volatile boolean releaseFailed;
         private CompletableFuture<Void> waiter = new CompletableFuture<>();
 
         Group(String deployment, Supervisor supervisor) {

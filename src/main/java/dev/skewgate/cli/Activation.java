@@ -15,7 +15,7 @@ import java.util.concurrent.TimeoutException;
  */
 final class Activation {
 
-    private static final Set<String> REFUSED = Set.of("BACKEND_NOT_READY", "SYNTHETIC_CHECK_FAILED");
+    private static final Set<String> REFUSED = Set.of("BACKEND_NOT_READY", "SYNTHETIC_CHECK_FAILED", "RELEASE_FAILED");
     private static final long POLL_MS = 400;
 
     private Activation() {

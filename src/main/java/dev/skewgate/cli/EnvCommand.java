@@ -51,10 +51,13 @@ public final class EnvCommand {
                 }
                 set.putAll(DotEnv.parse(bytes, file.toString()));
             }
-            for (String pair : pairs) {
+            for (int n = 0; n < pairs.size(); n++) {
+                String pair = pairs.get(n);
                 int eq = pair.indexOf('=');
                 if (eq <= 0) {
-                    throw new CliException("an argument is not KEY=VALUE (nothing was changed)");
+                    // Its position, never its text: a value pasted without its KEY= is a secret.
+                    throw new CliException("argument " + (n + 1) + " after the site is not KEY=VALUE (nothing was "
+                            + "changed)");
                 }
                 set.put(pair.substring(0, eq), pair.substring(eq + 1));
             }

@@ -28,8 +28,10 @@ public final class RestartCommand implements Callable<Integer> {
                     + " (nothing was restarted)");
         }
         var out = spec.commandLine().getOut();
-        out.println("restarting " + deployment + " one instance at a time...");
-        out.flush();
+        if (System.console() != null) { // progress for a person waiting; a script's output stays one answer
+            out.println("restarting " + deployment + " one instance at a time...");
+            out.flush();
+        }
         JsonNode answer = admin.post("/v1/deployments/" + deployment + "/restart", Map.of());
         JsonNode instances = answer.isArray() ? answer : answer.path("instances");
         out.println("restarted " + deployment + " (" + Table.count(instances.size(), "instance") + ")");

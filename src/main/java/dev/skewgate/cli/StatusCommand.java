@@ -29,7 +29,7 @@ public final class StatusCommand implements Callable<Integer> {
         for (JsonNode alert : status.path("alerts")) {
             String hint = "";
             if (alert.path("kind").asText("").equals("BACKEND_FAILING") && !text(alert.path("deployment")).isEmpty()) {
-                hint = " (why: skewgate logs " + site + " " + alert.path("deployment").asText()
+                hint = " (its output: skewgate logs " + site + " " + alert.path("deployment").asText()
                         + (text(alert.path("instance")).isEmpty() ? "" : " --instance " + alert.path("instance").asText())
                         + ")";
             } else if (!text(alert.path("lastClient")).isEmpty()) {
@@ -55,7 +55,8 @@ public final class StatusCommand implements Callable<Integer> {
                 message = message.substring(0, 31) + "\u2026";
             }
             boolean retired = d.path("state").asText().equals("retired") || d.path("state").asText().equals("purged");
-            String perMinute = retired ? d.path("requestsAfterRetirementLast5Minutes").asLong() + " in 5m!"
+            long late = d.path("requestsAfterRetirementLast5Minutes").asLong();
+            String perMinute = retired ? (late > 0 ? late + " in 5m!" : "0")
                     : Long.toString(d.path("requestsLastMinute").asLong());
             String git = d.path("gitSha").asText("");
             List<String> row = new ArrayList<>(List.of(d.path("id").asText(), d.path("state").asText(),

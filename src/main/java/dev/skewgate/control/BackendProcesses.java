@@ -39,6 +39,11 @@ public interface BackendProcesses {
 
     List<InstanceStatus> instances(String deployment);
 
+    /** Why the deployment's backend is failing (a crash loop, instances over their memory bound), in plain words. */
+    default Optional<String> problem(String deployment) {
+        return Optional.empty();
+    }
+
     /** Replaces each instance in turn by one with the site's current environment, waiting for each to be ready. */
     List<InstanceStatus> restart(String deployment);
 

@@ -125,7 +125,10 @@ public final class Lifecycle {
                 progress.accept("starting the backend's instances");
                 Optional<BackendProcesses.NotReady> notReady = backends.prepare(site, d, progress);
                 if (notReady.isPresent()) {
-                    throw new ConflictException(notReady.get().code(), notReady.get().message() + "; " + liveNote(site));
+                    String message = notReady.get().message();
+                    // After a log tail, the verdict gets a line of its own, not glued to the app's last line.
+                    throw new ConflictException(notReady.get().code(), message + (message.contains("\n") ? "\n" : "; ")
+                            + liveNote(site));
                 }
             } else if (backend.isPresent()) {
                 progress.accept("probing the backend's health path");

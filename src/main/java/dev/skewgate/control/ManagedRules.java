@@ -47,21 +47,21 @@ public final class ManagedRules {
         b.release().ifPresent(r -> checkCommand("release", r));
         int instances = b.instances().orElse(1);
         if (instances < 1 || instances > ManagedBackend.MAX_INSTANCES) {
-            throw new InvalidRequestException("INVALID_INSTANCES", "instances must be between 1 and "
+            throw new InvalidRequestException("INVALID_INSTANCES", "the number of instances (--instances) must be between 1 and "
                     + ManagedBackend.MAX_INSTANCES + ", not " + instances);
         }
         OptionalLong memory = b.maxMemoryBytes();
         if (memory.isPresent() && memory.getAsLong() < MIN_MEMORY) {
-            throw new InvalidRequestException("INVALID_MAX_MEMORY", "maxMemory must be at least 16M; "
+            throw new InvalidRequestException("INVALID_MAX_MEMORY", "the memory bound (--max-memory) must be at least 16M; "
                     + memory.getAsLong() + " bytes would restart every instance at once");
         }
         Duration kill = b.killTimeout().orElse(ManagedBackend.DEFAULT_KILL_TIMEOUT);
         if (kill.isNegative() || kill.isZero() || kill.compareTo(MAX_KILL_TIMEOUT) > 0) {
-            throw new InvalidRequestException("INVALID_KILL_TIMEOUT", "killTimeout must be between 1s and 10m");
+            throw new InvalidRequestException("INVALID_KILL_TIMEOUT", "the kill timeout (--kill-timeout) must be between 1s and 10m");
         }
         Optional<Duration> idle = b.idleStop().filter(d -> !d.isZero());
         if (idle.isPresent() && idle.get().compareTo(MIN_IDLE_STOP) < 0) {
-            throw new InvalidRequestException("INVALID_IDLE_STOP", "idleStop must be at least 10s (0 turns it off)");
+            throw new InvalidRequestException("INVALID_IDLE_STOP", "the idle stop (--idle-stop) must be at least 10s (0s turns it off)");
         }
         String health = BackendRules.health(b.healthPath().orElse("/"));
         checkFiles(request.files());
@@ -81,21 +81,21 @@ public final class ManagedRules {
         if (d.instances().isPresent()) {
             int n = d.instances().getAsInt();
             if (n < 1 || n > ManagedBackend.MAX_INSTANCES) {
-                throw new InvalidRequestException("INVALID_INSTANCES", "instances must be between 1 and "
+                throw new InvalidRequestException("INVALID_INSTANCES", "the number of instances (--instances) must be between 1 and "
                         + ManagedBackend.MAX_INSTANCES + ", not " + n);
             }
         }
         if (d.maxMemoryBytes().isPresent() && d.maxMemoryBytes().getAsLong() < MIN_MEMORY) {
-            throw new InvalidRequestException("INVALID_MAX_MEMORY", "maxMemory must be at least 16M");
+            throw new InvalidRequestException("INVALID_MAX_MEMORY", "the memory bound (--max-memory) must be at least 16M");
         }
         d.killTimeout().ifPresent(k -> {
             if (k.isZero() || k.compareTo(MAX_KILL_TIMEOUT) > 0) {
-                throw new InvalidRequestException("INVALID_KILL_TIMEOUT", "killTimeout must be between 1s and 10m");
+                throw new InvalidRequestException("INVALID_KILL_TIMEOUT", "the kill timeout (--kill-timeout) must be between 1s and 10m");
             }
         });
         d.idleStop().filter(i -> !i.isZero()).ifPresent(i -> {
             if (i.compareTo(MIN_IDLE_STOP) < 0) {
-                throw new InvalidRequestException("INVALID_IDLE_STOP", "idleStop must be at least 10s (0 turns it off)");
+                throw new InvalidRequestException("INVALID_IDLE_STOP", "the idle stop (--idle-stop) must be at least 10s (0s turns it off)");
             }
         });
         return d;

@@ -54,10 +54,21 @@ class SupervisionTest {
         Instance i = f.launch(f.spec(1, "node server.js"), Fixture.QUICK);
         i.ready().get(10, TimeUnit.SECONDS);
         long nodePid = Long.parseLong(Fixture.get(i.port(), "/pid"));
-        assertThat(nodePid).as("dash forks: node is the shell's child").isNotEqualTo(i.pid());
+        assertThat(nodePid).as("one simple command is exec'd: node is the group leader").isEqualTo(i.pid());
         new ProcessBuilder("kill", "-9", Long.toString(nodePid)).start().waitFor();
         Fixture.await("ready again", Duration.ofSeconds(2), () -> f.events.count("ready") == 2);
         assertThat(i.lastExit()).hasValue("killed by signal 9 (SIGKILL)");
+        assertThat(Long.parseLong(Fixture.get(i.port(), "/pid"))).isNotEqualTo(nodePid);
+    }
+
+    @Test
+    void killMinus9OfAProgramUnderAShellIsReportedAndRestarted() throws Exception {
+        Instance i = f.launch(f.spec(1, "test -f server.js && node server.js"), Fixture.QUICK);
+        i.ready().get(10, TimeUnit.SECONDS);
+        long nodePid = Long.parseLong(Fixture.get(i.port(), "/pid"));
+        assertThat(nodePid).as("a compound command keeps its shell: node is its child").isNotEqualTo(i.pid());
+        new ProcessBuilder("kill", "-9", Long.toString(nodePid)).start().waitFor();
+        Fixture.await("ready again", Duration.ofSeconds(2), () -> f.events.count("ready") == 2);
         assertThat(Long.parseLong(Fixture.get(i.port(), "/pid"))).isNotEqualTo(nodePid);
     }
 

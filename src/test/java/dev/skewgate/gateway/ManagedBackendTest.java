@@ -196,11 +196,50 @@ class ManagedBackendTest {
                         "console.log('starting on 3000');\nrequire('http').createServer((q, s) => s.end('x'))"
                                 + ".listen(0, '127.0.0.1');\n"),
                 Map.of("run", "node server.js", "healthPath", "/api/health"));
-        gw.ok("PATCH", "/v1/sites/shop", Map.of("checks", Map.of("readinessTimeout", "3s")));
+        // The readiness timeout stays at its 30 s: a wrong port is seen long before it
+        long t0 = System.currentTimeMillis();
         Answer refused = gw.admin("POST", "/v1/sites/shop/activate", Map.of("deployment", v1));
+        long took = System.currentTimeMillis() - t0;
         assertThat(refused.status()).isEqualTo(409);
         assertThat(refused.error()).isEqualTo("BACKEND_NOT_READY");
         assertThat(refused.body().path("message").asText()).contains("not on PORT=").contains("starting on 3000");
+        assertThat(took).as("refused soon after the 2 s grace, not at the 30 s timeout").isLessThan(8_000);
+    }
+
+    @Test
+    void aHealthPathThatAnswers404FailsAtOnceWithAHint() throws Exception {
+        String v1 = gw.deployManaged("shop", Map.of("index.html", "v1"), Map.of("server.js",
+                        "require('http').createServer((q, s) => { s.statusCode = q.url === '/api/health' ? 200 : 404;"
+                                + " s.end(); }).listen(Number(process.env.PORT), '127.0.0.1');\n"),
+                Map.of("run", "node server.js", "healthPath", "/healthz"));
+        long t0 = System.currentTimeMillis();
+        Answer refused = gw.admin("POST", "/v1/sites/shop/activate", Map.of("deployment", v1));
+        long took = System.currentTimeMillis() - t0;
+        assertThat(refused.error()).isEqualTo("BACKEND_NOT_READY");
+        String message = refused.body().path("message").asText();
+        assertThat(message).contains("answered GET /healthz", "with HTTP 404 3 times in a row", "--health")
+                .endsWith("; nothing was activated");
+        assertThat(took).isLessThan(8_000);
+    }
+
+    @Test
+    void instancesThatStartOverTheirMemoryBoundAreReplacedThreeTimesThenReportedNotChurned() throws Exception {
+        String v1 = deploy("v1", Map.of("instances", 1, "maxMemory", "16M")); // node starts at ~40 MiB
+        gw.activate("shop", v1);
+        await("the backend reported failing", 30_000, () -> instancesOf(v1).path("backendState").asText()
+                .equals("failing"));
+        JsonNode alert = null;
+        for (JsonNode a : gw.ok("GET", "/v1/sites/shop/status", null).body().path("alerts")) {
+            if (a.path("kind").asText().equals("BACKEND_FAILING")) {
+                alert = a;
+            }
+        }
+        assertThat(alert).isNotNull();
+        assertThat(alert.path("message").asText()).contains("--max-memory 16 MiB", "3 replacements");
+        List<Long> now = pids(instancesOf(v1));
+        Thread.sleep(2_500);
+        assertThat(pids(instancesOf(v1))).as("no more replacements").isEqualTo(now);
+        assertThat(api("/api/whoami").path("version").asText()).as("it still serves").isEqualTo("v1");
     }
 
     @Test
