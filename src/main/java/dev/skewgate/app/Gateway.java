@@ -103,7 +103,8 @@ public final class Gateway implements AutoCloseable {
                 settings.memoryBudget(), sdk.versionedPath(), backends);
         vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         String checkSecret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
-        Prober prober = new Prober(vertx, () -> edgePort, settings.edgeHost(), checkSecret, Clock.systemUTC());
+        Prober prober = new Prober(vertx, () -> edgePort, () -> httpsPort, settings.edgeHost(), checkSecret,
+                Clock.systemUTC());
         control = new ControlPlane(store, blobs, routing, compiler, Clock.systemUTC(),
                 new ControlPlane.Ports(this::announce, prober, running(), backends));
         control.start();

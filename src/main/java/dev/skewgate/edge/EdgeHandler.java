@@ -73,6 +73,11 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
             redirect(request, host, redirectToHttps.getAsInt());
             return;
         }
+        if (request.isSSL() && !Tls.mayServe(request.connection(), host)) {
+            DataPlaneErrors.send(request, 421, "this connection's certificate is not for " + host
+                    + "; open a new connection to it");
+            return;
+        }
         Optional<SiteRoute> found = routing.current().lookup(host);
         if (found.isEmpty()) {
             unknownHost(request, host);

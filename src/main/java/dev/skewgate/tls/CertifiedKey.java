@@ -30,23 +30,7 @@ public record CertifiedKey(List<X509Certificate> chain, PrivateKey key) {
 
     /** The DNS names of the leaf's subjectAltName (lower case); the subject CN only when there is no SAN at all. */
     public List<String> names() {
-        List<String> out = new ArrayList<>();
-        try {
-            Collection<List<?>> sans = leaf().getSubjectAlternativeNames();
-            if (sans != null) {
-                for (List<?> san : sans) {
-                    if (san.size() >= 2 && Integer.valueOf(2).equals(san.get(0))) {
-                        out.add(String.valueOf(san.get(1)).toLowerCase(Locale.ROOT));
-                    }
-                }
-            }
-        } catch (CertificateParsingException e) {
-            return List.of();
-        }
-        if (out.isEmpty()) {
-            commonName(leaf().getSubjectX500Principal()).ifPresent(cn -> out.add(cn.toLowerCase(Locale.ROOT)));
-        }
-        return List.copyOf(out);
+        return HostNames.namesOf(leaf());
     }
 
     public Instant notBefore() {
@@ -60,7 +44,7 @@ public record CertifiedKey(List<X509Certificate> chain, PrivateKey key) {
     /** The issuer's common name, else its whole distinguished name. */
     public String issuer() {
         X500Principal issuer = leaf().getIssuerX500Principal();
-        return commonName(issuer).orElse(issuer.getName());
+        return HostNames.commonName(issuer).orElse(issuer.getName());
     }
 
     /** SHA-256 of the leaf's DER encoding, hex. */
@@ -74,19 +58,7 @@ public record CertifiedKey(List<X509Certificate> chain, PrivateKey key) {
 
     /** Whether the leaf covers {@code host} (exact, or a one-label wildcard as RFC 6125 allows). */
     public boolean covers(String host) {
-        return names().stream().anyMatch(name -> HostNames.matches(name, host));
+        return HostNames.covers(leaf(), host);
     }
 
-    private static java.util.Optional<String> commonName(X500Principal principal) {
-        try {
-            for (javax.naming.ldap.Rdn rdn : new javax.naming.ldap.LdapName(principal.getName()).getRdns()) {
-                if (rdn.getType().equalsIgnoreCase("CN")) {
-                    return java.util.Optional.of(String.valueOf(rdn.getValue()));
-                }
-            }
-        } catch (javax.naming.InvalidNameException e) {
-            return java.util.Optional.empty();
-        }
-        return java.util.Optional.empty();
-    }
 }
