@@ -15,8 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +28,6 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -92,7 +89,7 @@ class HttpsTest {
         add("shop.test", ca.leaf("shop", "ec", 2, "shop.test"));
         add("*.blog.test", ca.leaf("blog-wild", "ec", 2, "*.blog.test"));
         live("shop");
-        SSLContext one = trusting(ca.caCert());
+        SSLContext one = ca.trustingContext();
         try (SSLSocket s = socket(one, "shop.test")) {
             assertThat(request(s, "shop.test", "/")).startsWith("HTTP/1.1 200");
         }
@@ -261,7 +258,7 @@ class HttpsTest {
     private SSLSocket socket(SSLContext shared, String sni) throws Exception {
         // A context per connection, as browsers keep sessions per host name: the JDK's client would otherwise resume
         // one site's session for another name (all connect to 127.0.0.1); resumedUnderAnotherName tests that case.
-        SSLSocket s = (SSLSocket) (shared != null ? shared : trusting(ca.caCert())).getSocketFactory().createSocket();
+        SSLSocket s = (SSLSocket) (shared != null ? shared : ca.trustingContext()).getSocketFactory().createSocket();
         s.connect(new InetSocketAddress("127.0.0.1", gw.gateway().httpsPort()), 5_000);
         s.setSoTimeout(10_000);
         SSLParameters p = s.getSSLParameters();
@@ -291,18 +288,5 @@ class HttpsTest {
         assertThat(p.exitValue()).as(out).isZero();
         int nl = out.lastIndexOf('\n');
         return List.of(out.substring(nl + 1), out.substring(0, nl));
-    }
-
-    private static SSLContext trusting(Path caPem) throws Exception {
-        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-        ks.load(null, null);
-        try (InputStream in = Files.newInputStream(caPem)) {
-            ks.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx;
     }
 }

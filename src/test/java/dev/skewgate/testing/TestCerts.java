@@ -37,6 +37,22 @@ public final class TestCerts {
         return caCert;
     }
 
+    /** A client TLS context that trusts this CA only (a new one: its own session cache). */
+    public javax.net.ssl.SSLContext trustingContext() throws Exception {
+        java.security.KeyStore ks = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+        ks.load(null, null);
+        try (java.io.InputStream in = Files.newInputStream(caCert)) {
+            ks.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in));
+        }
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ks);
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        return ctx;
+    }
+
     /** The files of one leaf certificate. */
     public record Leaf(Path cert, Path key) {
     }
