@@ -1,5 +1,6 @@
 package dev.skewgate.admin;
 
+import dev.skewgate.certs.CertificateManager;
 import static dev.skewgate.admin.Fields.array;
 import static dev.skewgate.admin.Fields.typed;
 
@@ -55,16 +56,19 @@ public final class AdminApi {
     private final AdminToken token;
     private final IntSupplier edgePort;
     private final Readiness readiness;
+    private final CertificateManager certificates;
 
     /**
      * @param edgePort the data plane's bound port, reported by {@code /v1/health} so the CLI can print preview URLs
      * @param readiness what {@code /v1/health/ready} answers
      */
-    public AdminApi(ControlPlane control, AdminToken token, IntSupplier edgePort, Readiness readiness) {
+    public AdminApi(ControlPlane control, AdminToken token, IntSupplier edgePort, Readiness readiness,
+                    CertificateManager certificates) {
         this.control = control;
         this.token = token;
         this.edgePort = edgePort;
         this.readiness = readiness;
+        this.certificates = certificates;
     }
 
     public Router router(Vertx vertx) {
@@ -89,6 +93,17 @@ public final class AdminApi {
                 new JsonArray(control.sites().deployments(ctx.pathParam("site")).stream().map(Wire::deployment).toList()))));
         concurrently(router.post("/v1/sites/:site/deployments"), this::createDeployment);
         concurrently(router.get("/v1/sites/:site/status"), this::status);
+        concurrently(router.get("/v1/certificates"), ctx -> json(ctx, 200, new JsonObject().put("certificates",
+                new JsonArray(certificates.list().stream().map(AdminApi::certificate).toList()))));
+        concurrently(router.post("/v1/certificates"), ctx -> {
+            JsonObject body = body(ctx);
+            json(ctx, 201, certificate(certificates.add(Fields.typed(body, "host", String.class),
+                    Fields.typed(body, "certFile", String.class), Fields.typed(body, "keyFile", String.class))));
+        });
+        concurrently(router.delete("/v1/certificates/:host"), ctx -> {
+            certificates.remove(ctx.pathParam("host"));
+            ctx.response().setStatusCode(204).end();
+        });
         concurrently(router.get("/v1/sites/:site/events"), this::events);
         concurrently(router.post("/v1/sites/:site/activate"), this::activate);
         concurrently(router.get("/v1/sites/:site/activation"), this::activation);
@@ -489,6 +504,23 @@ public final class AdminApi {
             }
             rows.add(row);
         }
+        JsonArray certs = new JsonArray();
+        for (String host : site.hosts()) {
+            var served = certificates.forHost(host);
+            served.ifPresent(c -> {
+                if (c.expiringSoon()) {
+                    alerts.add(new JsonObject().put("kind", "CERTIFICATE_EXPIRING").put("host", host)
+                            .put("message", "the certificate for " + host + " expires on " + c.notAfter().orElseThrow()));
+                }
+                if (c.error().isPresent()) {
+                    alerts.add(new JsonObject().put("kind", "CERTIFICATE_REFUSED").put("host", host)
+                            .put("message", "the changed certificate files for " + c.host() + " were refused ("
+                                    + c.error().get() + "); the previous certificate keeps serving"));
+                }
+            });
+            certs.add(served.map(c -> certificate(c).put("host", host).put("coveredBy", c.host()))
+                    .orElse(new JsonObject().put("host", host).put("source", null)));
+        }
         JsonArray checks = new JsonArray();
         for (var c : control.checks().latest(name)) {
             checks.add(new JsonObject().put("host", c.host()).put("check", c.check()).put("deployment", c.deployment())
@@ -499,7 +531,18 @@ public final class AdminApi {
                 .put("deployments", rows)
                 .put("openClients", new JsonObject(new java.util.TreeMap<>(open)))
                 .put("alerts", alerts)
+                .put("certificates", certs)
                 .put("checks", checks));
+    }
+
+    private static JsonObject certificate(CertificateManager.View c) {
+        return new JsonObject().put("host", c.host()).put("source", c.source())
+                .put("issuer", c.issuer().orElse(null))
+                .put("notAfter", c.notAfter().map(Object::toString).orElse(null))
+                .put("names", new JsonArray(c.names()))
+                .put("certFile", c.certFile().orElse(null)).put("keyFile", c.keyFile().orElse(null))
+                .put("error", c.error().orElse(null))
+                .put("expiringSoon", c.expiringSoon());
     }
 
     private Deployment activeOf(String site) {

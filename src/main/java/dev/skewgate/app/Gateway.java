@@ -9,7 +9,10 @@ import dev.skewgate.config.ServeSettings;
 import dev.skewgate.control.ControlPlane;
 import dev.skewgate.control.Running;
 import dev.skewgate.edge.ConnectionLimits;
+import dev.skewgate.certs.CertificateManager;
+import dev.skewgate.edge.AcmeChallenges;
 import dev.skewgate.edge.EdgeServer;
+import dev.skewgate.tls.SniKeyManager;
 import dev.skewgate.model.Durations;
 import dev.skewgate.proxy.TrustedProxies;
 import dev.skewgate.proxy.UpstreamHealth;
@@ -48,6 +51,8 @@ public final class Gateway implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
     private static final long CHECK_TICK_MS = 5_000;
+    /** How often certificate files are looked at for changes. */
+    private static final java.time.Duration CERTIFICATE_POLL = java.time.Duration.ofSeconds(2);
 
     private final ServeSettings settings;
     private Store store;
@@ -59,7 +64,9 @@ public final class Gateway implements AutoCloseable {
     private WebSocketTunnels tunnels;
     private GatewayReadiness readiness;
     private Supervisor backends;
+    private CertificateManager certificates;
     private int edgePort = -1;
+    private int httpsPort = -1;
     private int adminPort = -1;
     private boolean closed;
 
@@ -96,7 +103,8 @@ public final class Gateway implements AutoCloseable {
                 settings.memoryBudget(), sdk.versionedPath(), backends);
         vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         String checkSecret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
-        Prober prober = new Prober(vertx, () -> edgePort, settings.edgeHost(), checkSecret, Clock.systemUTC());
+        Prober prober = new Prober(vertx, () -> edgePort, () -> httpsPort, settings.edgeHost(), checkSecret,
+                Clock.systemUTC());
         control = new ControlPlane(store, blobs, routing, compiler, Clock.systemUTC(),
                 new ControlPlane.Ports(this::announce, prober, running(), backends));
         control.start();
@@ -113,17 +121,31 @@ public final class Gateway implements AutoCloseable {
                         .map(e -> java.util.OptionalInt.of(e.notified())).orElse(java.util.OptionalInt.empty()));
         TrustedProxies trusted = TrustedProxies.parse(settings.trustedProxies());
         readiness = new GatewayReadiness(vertx, store::ping, routing::loaded, GatewayReadiness.STORE_TIMEOUT);
+        SniKeyManager keys = new SniKeyManager();
+        certificates = new CertificateManager(settings.dataDir(), keys, Clock.systemUTC(), CERTIFICATE_POLL);
+        certificates.start();
         edge = new EdgeServer(vertx, new EdgeServer.Services(routing, push, webhook, sdk, traffic, tunnels,
-                new UpstreamHealth(), trusted, settings.upstreamTimeout(), checkSecret, readiness),
+                new UpstreamHealth(), trusted, settings.upstreamTimeout(), checkSecret, readiness, AcmeChallenges.NONE),
                 new ConnectionLimits(settings.limits(), trusted));
-        AdminServer admin = new AdminServer(vertx, new AdminApi(control, token, () -> edgePort, readiness));
-        edgePort = await(edge.start(settings.edgeHost(), settings.edgePort(), settings.edgeInstances()),
-                "edge listener (for browsers)", settings.edgeHost(), settings.edgePort(), "--port / SKEWGATE_PORT",
-                "--host / SKEWGATE_HOST");
+        AdminServer admin = new AdminServer(vertx, new AdminApi(control, token, () -> edgePort, readiness,
+                certificates));
+        if (settings.httpsPort().isPresent()) {
+            int asked = settings.httpsPort().getAsInt();
+            httpsPort = await(edge.start(settings.edgeHost(), asked, settings.edgeInstances(),
+                            EdgeServer.Listener.tls(keys)), "HTTPS listener", settings.edgeHost(), asked,
+                    "--https-port", "--host / SKEWGATE_HOST");
+            edgePort = await(edge.start(settings.edgeHost(), settings.edgePort(), settings.edgeInstances(),
+                            EdgeServer.Listener.redirectingTo(httpsPort)), "HTTP listener (redirects to HTTPS)",
+                    settings.edgeHost(), settings.edgePort(), "--http-port", "--host / SKEWGATE_HOST");
+        } else {
+            edgePort = await(edge.start(settings.edgeHost(), settings.edgePort(), settings.edgeInstances()),
+                    "edge listener (for browsers)", settings.edgeHost(), settings.edgePort(), "--port / SKEWGATE_PORT",
+                    "--host / SKEWGATE_HOST");
+        }
         adminPort = await(admin.start(settings.adminHost(), settings.adminPort()), "admin listener",
                 settings.adminHost(), settings.adminPort(), "--admin-port / SKEWGATE_ADMIN_PORT",
                 "--admin-host / SKEWGATE_ADMIN_HOST");
-        control.ownPorts(Set.of(edgePort, adminPort));
+        control.ownPorts(httpsPort > 0 ? Set.of(edgePort, adminPort, httpsPort) : Set.of(edgePort, adminPort));
 
         long every = Math.max(1000, settings.retentionInterval().toMillis());
         vertx.setPeriodic(every, id -> vertx.executeBlocking(() -> control.retention().run(), false)
@@ -132,7 +154,8 @@ public final class Gateway implements AutoCloseable {
             control.checks().run();
             return null;
         }, false).onFailure(e -> LOG.warn("continuous checks failed, will retry: {}", e.toString())));
-        LOG.info("Skewgate is serving on http://{}:{} (admin API on http://{}:{}, data in {})",
+        LOG.info("Skewgate is serving on {}http://{}:{} (admin API on http://{}:{}, data in {})",
+                httpsPort > 0 ? "https://" + settings.edgeHost() + ":" + httpsPort + " and " : "",
                 settings.edgeHost(), edgePort, settings.adminHost(), adminPort,
                 settings.dataDir().toAbsolutePath().normalize());
     }
@@ -214,6 +237,15 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
+    /** The HTTPS listener's port, or -1 without HTTPS. */
+    public int httpsPort() {
+        return httpsPort;
+    }
+
+    public CertificateManager certificates() {
+        return certificates;
+    }
+
     public int edgePort() {
         return edgePort;
     }
@@ -272,6 +304,9 @@ public final class Gateway implements AutoCloseable {
         if (backends != null) {
             backends.close(!settings.keepBackends());
             backends = null;
+        }
+        if (certificates != null) {
+            certificates.close();
         }
         if (store != null) {
             store.close();

@@ -1,6 +1,7 @@
 package dev.skewgate.app;
 
 import dev.skewgate.cli.ActivateCommand;
+import dev.skewgate.cli.CertCommand;
 import dev.skewgate.cli.ConfigCommand;
 import dev.skewgate.cli.EnvCommand;
 import dev.skewgate.cli.WebhookCommand;
@@ -22,7 +23,7 @@ import picocli.CommandLine.Command;
         description = "A gateway that keeps running clients safe across deployments.",
         subcommands = {ServeCommand.class, DemoCommand.class, SiteCommand.class, DeployCommand.class, ActivateCommand.class,
                 RollbackCommand.class, RetireCommand.class, PromoteCommand.class, StatusCommand.class,
-                EventsCommand.class, ConfigCommand.class, EnvCommand.class, WebhookCommand.class, LogsCommand.class, RestartCommand.class, CommandLine.HelpCommand.class})
+                EventsCommand.class, ConfigCommand.class, EnvCommand.class, WebhookCommand.class, CertCommand.class, LogsCommand.class, RestartCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

@@ -90,6 +90,20 @@ public final class ServeCommand implements Callable<Integer> {
                     + "Env SKEWGATE_MIN_BODY_RATE. Default: ${DEFAULT-VALUE}")
     long minBodyRate;
 
+    @Option(names = "--https", description = "Serve HTTPS (HTTP/2 and HTTP/1.1) on --https-port with the certificates "
+            + "of 'skewgate cert add'; the plain HTTP listener moves to --http-port and redirects to HTTPS (308). "
+            + "Env SKEWGATE_HTTPS=true.", defaultValue = "${env:SKEWGATE_HTTPS:-false}")
+    boolean https;
+
+    @Option(names = "--https-port", defaultValue = "${env:SKEWGATE_HTTPS_PORT:-443}",
+            description = "With --https: the TLS listener's port. Env SKEWGATE_HTTPS_PORT. Default: ${DEFAULT-VALUE}")
+    int httpsPort;
+
+    @Option(names = "--http-port", defaultValue = "${env:SKEWGATE_HTTP_PORT:-80}",
+            description = "With --https: the plain HTTP listener's port (redirects, ACME challenges). "
+                    + "Env SKEWGATE_HTTP_PORT. Default: ${DEFAULT-VALUE}")
+    int httpPort;
+
     @Option(names = "--retention-interval", defaultValue = "60s", hidden = true)
     String retentionInterval;
 
@@ -110,12 +124,22 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        ServeSettings settings = new ServeSettings(host, listen.port, adminHost, listen.adminPort, dataDir,
+        var parsed = spec.commandLine().getParseResult();
+        if (!https && (parsed.hasMatchedOption("--https-port") || parsed.hasMatchedOption("--http-port"))) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--https-port and --http-port need --https (without it, --port is the one HTTP listener)");
+        }
+        if (https && parsed.hasMatchedOption("--port")) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "with --https the listeners are --https-port (443) and --http-port (80), not --port");
+        }
+        int edgePort = https ? httpPort : listen.port;
+        ServeSettings settings = new ServeSettings(host, edgePort, adminHost, listen.adminPort, dataDir,
                 base.maxFileInMemory(),
                 memoryBudgetMb << 20, Durations.parse(retentionInterval), base.edgeInstances(),
                 Durations.parse(upstreamTimeout), proxies, Durations.parse(webSocketDrain), Durations.parse(shutdownDelay),
                 Durations.parse(shutdownGrace),
-                limits, keepBackends);
+                limits, keepBackends, https ? java.util.OptionalInt.of(httpsPort) : java.util.OptionalInt.empty());
         CountDownLatch stop = ListenOptions.stopSignal();
         Gateway gateway = Gateway.start(settings);
         Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "skewgate-shutdown"));

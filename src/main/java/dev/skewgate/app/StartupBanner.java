@@ -16,7 +16,10 @@ final class StartupBanner {
         Path data = settings.dataDir().toAbsolutePath().normalize();
         String edgeHost = ListenAddress.inUrl(ListenAddress.reachable(settings.edgeHost(), "localhost"));
         String adminHost = ListenAddress.inUrl(ListenAddress.reachable(settings.adminHost(), "127.0.0.1"));
-        String port = gateway.edgePort() == 80 ? "" : ":" + gateway.edgePort();
+        boolean tls = gateway.httpsPort() > 0;
+        int shown = tls ? gateway.httpsPort() : gateway.edgePort();
+        String scheme = tls ? "https://" : "http://";
+        String port = shown == (tls ? 443 : 80) ? "" : ":" + shown;
         String dataFlag = Path.of("skewgate-data").toAbsolutePath().normalize().equals(data) ? ""
                 : " --data-dir " + settings.dataDir();
         // The CLI's default is http://127.0.0.1:8081: name the admin URL whenever it is anything else.
@@ -24,8 +27,18 @@ final class StartupBanner {
         String adminFlag = adminUrl.equals("http://127.0.0.1:8081") ? "" : " --admin-url " + adminUrl;
         StringBuilder out = new StringBuilder();
         out.append("\nSkewgate is running.\n");
-        out.append("  edge (browsers):  http://").append(edgeHost).append(':').append(gateway.edgePort())
-                .append("  (listening on ").append(settings.edgeHost()).append(")\n");
+        if (gateway.httpsPort() > 0) {
+            out.append("  edge (browsers):  https://").append(edgeHost).append(':').append(gateway.httpsPort())
+                    .append("  (HTTP/2 and HTTP/1.1; listening on ").append(settings.edgeHost()).append(")\n");
+            out.append("  plain HTTP:       http://").append(edgeHost).append(':').append(gateway.edgePort())
+                    .append("  (redirects to HTTPS, answers ACME challenges)\n");
+            long served = gateway.certificates().list().stream().filter(c -> c.notAfter().isPresent()).count();
+            out.append("  certificates:     ").append(served).append(" host(s) (skewgate cert list").append(dataFlag)
+                    .append(adminFlag).append(")\n");
+        } else {
+            out.append("  edge (browsers):  http://").append(edgeHost).append(':').append(gateway.edgePort())
+                    .append("  (listening on ").append(settings.edgeHost()).append(")\n");
+        }
         out.append("  admin API:        ").append(adminUrl)
                 .append("  (token in ").append(data.resolve("admin-token")).append(")\n");
         out.append("  data:             ").append(data).append('\n');
@@ -34,11 +47,11 @@ final class StartupBanner {
             out.append("\nNext, in another terminal (from this folder, so the CLI finds the token):\n");
             out.append("  skewgate site create shop --host shop.localhost").append(dataFlag).append(adminFlag).append('\n');
             out.append("  skewgate deploy ./dist --site shop --activate").append(dataFlag).append(adminFlag).append('\n');
-            out.append("  then open http://shop.localhost").append(port).append("/\n");
+            out.append("  then open ").append(scheme).append("shop.localhost").append(port).append("/\n");
         } else {
             out.append("\nSites:\n");
             for (Site s : sites) {
-                out.append("  ").append(s.name()).append(": http://").append(s.hosts().get(0).startsWith("*.")
+                out.append("  ").append(s.name()).append(": ").append(scheme).append(s.hosts().get(0).startsWith("*.")
                         ? s.hosts().get(0).replace("*", "www") : s.hosts().get(0)).append(port).append("/  (")
                         .append(s.activeDeployment().orElse("nothing live yet")).append(")\n");
             }

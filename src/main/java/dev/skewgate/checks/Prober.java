@@ -36,6 +36,8 @@ public final class Prober implements SwitchGuard {
     /** An event-loop context of its own: callers block on the control thread, often a worker of the admin API. */
     private final io.vertx.core.Context context;
     private final IntSupplier edgePort;
+    private final IntSupplier httpsPort;
+    private final io.vertx.core.http.HttpClient edgeTls;
     private final String edgeAddress;
     private final String checkSecret;
     private final Clock clock;
@@ -69,6 +71,10 @@ public final class Prober implements SwitchGuard {
                 if (t instanceof io.netty.channel.ConnectTimeoutException) {
                     return new Answer(0, null, "no connection within " + PROBE_TIMEOUT.toSeconds() + " s", false);
                 }
+                if (t instanceof javax.net.ssl.SSLHandshakeException) {
+                    return new Answer(0, null, "the TLS handshake failed: no certificate for this host name "
+                            + "(skewgate cert add --host NAME --cert FILE --key FILE)", true);
+                }
                 if (t instanceof java.net.ConnectException) {
                     // Netty's message is "finishConnect(..) failed with error(-111)": the class says all we need.
                     return new Answer(0, null, "the connection was refused", true);
@@ -93,9 +99,24 @@ public final class Prober implements SwitchGuard {
     }
 
     public Prober(Vertx vertx, IntSupplier edgePort, String edgeAddress, String checkSecret, Clock clock) {
+        this(vertx, edgePort, () -> -1, edgeAddress, checkSecret, clock);
+    }
+
+    /**
+     * @param httpsPort the edge's HTTPS listener (-1: none): with one, the synthetic checks go through it, each with
+     *                  its host as SNI, as a browser's request would
+     */
+    public Prober(Vertx vertx, IntSupplier edgePort, IntSupplier httpsPort, String edgeAddress, String checkSecret,
+                  Clock clock) {
         this.context = ((io.vertx.core.internal.VertxInternal) vertx).createEventLoopContext();
         this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setMaxRedirects(0)
                 .setConnectTimeout((int) PROBE_TIMEOUT.toMillis()));
+        // Our own listener: which CA signed it is the operator's business; that a certificate for the name is served
+        // (SNI) and valid today is what the check proves.
+        this.edgeTls = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setMaxRedirects(0)
+                .setConnectTimeout((int) PROBE_TIMEOUT.toMillis()).setSsl(true).setTrustAll(true).setVerifyHost(false)
+                .setForceSni(true).setUseAlpn(true).setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2));
+        this.httpsPort = httpsPort;
         this.edgePort = edgePort;
         this.edgeAddress = dev.skewgate.http.ListenAddress.reachable(edgeAddress, "127.0.0.1");
         this.checkSecret = checkSecret;
@@ -162,7 +183,9 @@ public final class Prober implements SwitchGuard {
                 host = site.checks().wildcardSamples().getOrDefault(configured, "skewgate-check" + configured.substring(1));
             }
             MultiMap headers = HttpHeaders.headers().add("accept", "text/html").add("x-skewgate-deployment", deploymentId);
-            Answer entry = get(edgeAddress, edgePort.getAsInt(), false, "/", host, headers);
+            boolean tls = httpsPort.getAsInt() > 0;
+            int port = tls ? httpsPort.getAsInt() : edgePort.getAsInt();
+            Answer entry = get(edgeAddress, port, tls, "/", host, headers);
             boolean entryOk = entry.ok() && deploymentId.equals(entry.deployment());
             results.add(new CheckResult(host, "entry", deploymentId, entryOk, entryOk ? "HTTP " + entry.status()
                     : "GET / answered " + entry.describe() + (entry.error() == null ? " from "
@@ -170,7 +193,7 @@ public final class Prober implements SwitchGuard {
             if (backend.isPresent()) {
                 MultiMap api = HttpHeaders.headers().add("x-skewgate-deployment", deploymentId)
                         .add(ProxyHandler.CHECK_HEADER, checkSecret);
-                Answer health = get(edgeAddress, edgePort.getAsInt(), false, backend.get().healthPath(), host, api);
+                Answer health = get(edgeAddress, port, tls, backend.get().healthPath(), host, api);
                 boolean healthOk = health.ok() && deploymentId.equals(health.deployment());
                 results.add(new CheckResult(host, "backend", deploymentId, healthOk, healthOk ? "HTTP " + health.status()
                         : "GET " + backend.get().healthPath() + " through the proxy answered " + health.describe(),
@@ -192,10 +215,14 @@ public final class Prober implements SwitchGuard {
                 .setIdleTimeout(PROBE_TIMEOUT.toMillis())
                 .setConnectTimeout(PROBE_TIMEOUT.toMillis());
         java.util.concurrent.CompletableFuture<Answer> answer = new java.util.concurrent.CompletableFuture<>();
-        context.runOnContext(v -> http.request(options)
+        io.vertx.core.http.HttpClient client = tls && port == httpsPort.getAsInt() ? edgeTls : http;
+        context.runOnContext(v -> client.request(options)
                 .compose(req -> req.send())
-                .compose(resp -> resp.body().map(b -> new Answer(resp.statusCode(),
-                        resp.getHeader("x-skewgate-deployment"), null, false)))
+                .compose(resp -> resp.body().map(b -> {
+                    String expired = tls ? expired(resp.request().connection()) : null;
+                    return expired != null ? new Answer(0, null, expired, false) : new Answer(resp.statusCode(),
+                            resp.getHeader("x-skewgate-deployment"), null, false);
+                }))
                 .onComplete(ar -> {
                     if (ar.succeeded()) {
                         answer.complete(ar.result());
@@ -213,6 +240,20 @@ public final class Prober implements SwitchGuard {
             Thread.currentThread().interrupt();
             return new Answer(0, null, "interrupted", false);
         }
+    }
+
+    /** Why the certificate the connection presented is not valid now, or null. */
+    private String expired(io.vertx.core.http.HttpConnection connection) {
+        try {
+            var certs = connection.peerCertificates();
+            if (!certs.isEmpty() && certs.get(0) instanceof java.security.cert.X509Certificate leaf
+                    && leaf.getNotAfter().toInstant().isBefore(clock.instant())) {
+                return "the certificate served for this host expired on " + leaf.getNotAfter().toInstant();
+            }
+        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            return "no certificate was presented";
+        }
+        return null;
     }
 
     private static void sleep(Duration d) {

@@ -90,6 +90,23 @@ public final class StatusCommand implements Callable<Integer> {
             }
             t.print(out);
         }
+        JsonNode certs = status.path("certificates");
+        boolean any = false;
+        for (JsonNode c : certs) {
+            any |= !c.path("source").isNull() && !c.path("source").isMissingNode();
+        }
+        if (any) { // only once certificates are in use: a plain-HTTP site's status stays as it was
+            out.println();
+            Table t = new Table("HOST", "CERTIFICATE", "ISSUER", "EXPIRES");
+            for (JsonNode c : certs) {
+                boolean none = c.path("source").isNull() || c.path("source").isMissingNode();
+                t.row(c.path("host").asText(), none ? "NONE" : c.path("source").asText() + " ("
+                                + c.path("coveredBy").asText() + ")", none ? "-" : c.path("issuer").asText(),
+                        none ? "-" : Table.time(c.path("notAfter").asText())
+                                + (c.path("expiringSoon").asBoolean() ? " (soon!)" : ""));
+            }
+            t.print(out);
+        }
         return 0;
     }
 

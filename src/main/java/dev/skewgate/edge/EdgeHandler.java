@@ -30,10 +30,20 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
     private final ProxyHandler proxy;
     private final TrafficMeter traffic;
     private final String checkSecret;
+    /** On the plain HTTP listener of an HTTPS gateway: the port every request is redirected to. */
+    private final java.util.OptionalInt redirectToHttps;
+    private final AcmeChallenges challenges;
 
-    /** @param checkSecret lets the gateway's own synthetic checks reach a backend health path outside the API prefixes */
+    /**
+     * @param checkSecret lets the gateway's own synthetic checks reach a backend health path outside the API prefixes
+     * @param redirectToHttps the HTTPS port to redirect to (308), on the plain listener of an HTTPS gateway
+     * @param challenges the ACME HTTP-01 answers, served before the redirect
+     */
     EdgeHandler(Routes routing, GatewayEndpoints endpoints, HealthEndpoints health, ProxyHandler proxy,
-                TrafficMeter traffic, String checkSecret) {
+                TrafficMeter traffic, String checkSecret, java.util.OptionalInt redirectToHttps,
+                AcmeChallenges challenges) {
+        this.redirectToHttps = redirectToHttps;
+        this.challenges = challenges;
         this.routing = routing;
         this.endpoints = endpoints;
         this.health = health;
@@ -55,6 +65,19 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
             return;
         }
         String host = normalizeHost(authority.host());
+        if (request.path().startsWith(AcmeChallenges.PREFIX)) {
+            challenge(request, request.path().substring(AcmeChallenges.PREFIX.length()));
+            return;
+        }
+        if (redirectToHttps.isPresent() && !isCheck(request)) {
+            redirect(request, host, redirectToHttps.getAsInt());
+            return;
+        }
+        if (request.isSSL() && !Tls.mayServe(request.connection(), host)) {
+            DataPlaneErrors.send(request, 421, "this connection's certificate is not for " + host
+                    + "; open a new connection to it");
+            return;
+        }
         Optional<SiteRoute> found = routing.current().lookup(host);
         if (found.isEmpty()) {
             unknownHost(request, host);
@@ -147,6 +170,29 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
             }
         }
         return false;
+    }
+
+    /** An ACME HTTP-01 challenge: the key authorization for a token the gateway is waiting on, else 404. */
+    private void challenge(HttpServerRequest request, String token) {
+        Optional<String> answer = challenges.answer(token);
+        if (answer.isEmpty()) {
+            DataPlaneErrors.send(request, 404, "no such ACME challenge");
+            return;
+        }
+        request.response().putHeader("content-type", "application/octet-stream")
+                .putHeader("cache-control", "no-store").end(answer.get());
+    }
+
+    /**
+     * The plain listener of an HTTPS gateway: 308 (method and body kept, RFC 9110 §15.4.9) to the same host and
+     * target over HTTPS. The host came through the head rules, so it is a plain host name or address.
+     */
+    private static void redirect(HttpServerRequest request, String host, int httpsPort) {
+        String authority = host.contains(":") ? "[" + host + "]" : host; // an IPv6 literal
+        String location = "https://" + authority + (httpsPort == 443 ? "" : ":" + httpsPort) + request.uri();
+        request.response().setStatusCode(308).putHeader("location", location).putHeader("cache-control", "no-store")
+                .putHeader("content-type", "text/plain; charset=utf-8").end("This site is served over HTTPS: " + location
+                        + "\n");
     }
 
     private boolean isCheck(HttpServerRequest request) {

@@ -21,6 +21,9 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import javax.net.ssl.X509KeyManager;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -37,7 +40,24 @@ public final class EdgeServer {
      */
     public record Services(Routes routing, PushHub push, NotifyWebhook webhook, BrowserSdk sdk,
                            TrafficMeter traffic, WebSocketTunnels tunnels, UpstreamHealth upstreams,
-                           TrustedProxies trusted, Duration upstreamTimeout, String checkSecret, Readiness readiness) {
+                           TrustedProxies trusted, Duration upstreamTimeout, String checkSecret, Readiness readiness,
+                           AcmeChallenges challenges) {
+    }
+
+    /**
+     * What one listener is: plain HTTP, the plain HTTP listener of an HTTPS gateway (redirects to {@code httpsPort},
+     * serves ACME challenges), or TLS with the certificates of {@code keys}, HTTP/2 or HTTP/1.1 by ALPN.
+     */
+    public record Listener(Optional<X509KeyManager> keys, OptionalInt redirectTo) {
+        public static final Listener PLAIN = new Listener(Optional.empty(), OptionalInt.empty());
+
+        public static Listener redirectingTo(int httpsPort) {
+            return new Listener(Optional.empty(), OptionalInt.of(httpsPort));
+        }
+
+        public static Listener tls(X509KeyManager keys) {
+            return new Listener(Optional.of(keys), OptionalInt.empty());
+        }
     }
 
     private final Vertx vertx;
@@ -52,18 +72,26 @@ public final class EdgeServer {
         this.limits = limits;
     }
 
-    /** Starts {@code instances} servers sharing one port (port 0: a free one, see {@link Ports}). */
+    /** Starts {@code instances} plain HTTP servers sharing one port (port 0: a free one, see {@link Ports}). */
     public Future<Integer> start(String host, int requestedPort, int instances) {
+        return start(host, requestedPort, instances, Listener.PLAIN).onSuccess(p -> port = p);
+    }
+
+    /** Starts {@code instances} servers of one kind sharing one port; the future gives the port bound. */
+    public Future<Integer> start(String host, int requestedPort, int instances, Listener listener) {
         Set<Integer> bound = ConcurrentHashMap.newKeySet();
         int chosen = Ports.resolve(host, requestedPort);
-        return vertx.deployVerticle(() -> new EdgeVerticle(this, host, chosen, bound),
+        return vertx.deployVerticle(() -> new EdgeVerticle(this, host, chosen, bound, listener),
                         new DeploymentOptions().setInstances(Math.max(1, instances)))
                 .compose(id -> {
                     if (bound.size() != 1) {
                         return Future.failedFuture("edge instances bound different ports: " + bound);
                     }
-                    port = bound.iterator().next();
-                    return Future.succeededFuture(port);
+                    int actual = bound.iterator().next();
+                    if (port < 0 && listener.keys().isEmpty()) {
+                        port = actual;
+                    }
+                    return Future.succeededFuture(actual);
                 });
     }
 
@@ -86,12 +114,14 @@ public final class EdgeServer {
         private final String host;
         private final int port;
         private final Set<Integer> bound;
+        private final Listener listener;
 
-        EdgeVerticle(EdgeServer edge, String host, int port, Set<Integer> bound) {
+        EdgeVerticle(EdgeServer edge, String host, int port, Set<Integer> bound, Listener listener) {
             this.edge = edge;
             this.host = host;
             this.port = port;
             this.bound = bound;
+            this.listener = listener;
         }
 
         @Override
@@ -104,22 +134,30 @@ public final class EdgeServer {
                     .setMaxInitialLineLength(StrictFraming.MAX_INITIAL_LINE)
                     .setMaxHeaderSize(StrictFraming.MAX_HEADERS)
                     .setCompressionSupported(false)
-                    // HTTP/1.1 only: browsers never speak cleartext HTTP/2, and one HTTP/1 pipeline keeps the strict
-                    // framing check below in one place.
+                    // No cleartext HTTP/2 (h2c): browsers never speak it, and on the plain port one HTTP/1 pipeline
+                    // keeps the strict framing check below in one place. HTTP/2 is negotiated by ALPN over TLS.
                     .setHttp2ClearTextEnabled(false)
                     // WebSockets are tunnelled as raw bytes, never terminated here: no extension handler per connection.
                     .setPerMessageWebSocketCompressionSupported(false)
                     .setPerFrameWebSocketCompressionSupported(false)
                     .setTcpNoDelay(true);
+            listener.keys().ifPresent(keys -> Tls.configure(options, keys));
             Services s = edge.services;
             GatewayEndpoints endpoints = new GatewayEndpoints(new SseEndpoint(s.push(), context),
                     new PresenceEndpoint(s.push()), s.webhook(), s.sdk());
             ProxyHandler proxy = new ProxyHandler(vertx, s.upstreams(), s.tunnels(), s.trusted(), s.upstreamTimeout());
             EdgeHandler handler = new EdgeHandler(s.routing(), endpoints, new HealthEndpoints(s.readiness()), proxy,
-                    s.traffic(), s.checkSecret());
+                    s.traffic(), s.checkSecret(), listener.redirectTo(), s.challenges());
             ConnectionLimits.Loop budget = edge.limits.new Loop(vertx);
             HttpServer server = vertx.createHttpServer(options)
                     .connectionHandler(connection -> {
+                        if (listener.keys().isPresent()) {
+                            if (!Tls.certificateCoversSni(connection)) {
+                                connection.close();
+                                return;
+                            }
+                            Tls.track(connection);
+                        }
                         StrictFraming.install(connection);
                         budget.connected(connection);
                     })

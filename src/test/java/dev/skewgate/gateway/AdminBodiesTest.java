@@ -119,7 +119,7 @@ class AdminBodiesTest {
         Vertx vertx = Vertx.vertx();
         try {
             AdminApi api = new AdminApi(gw.gateway().control(), AdminToken.loadOrCreate(gw.dataDir()), () -> 0,
-                    () -> io.vertx.core.Future.succeededFuture(java.util.Optional.empty()));
+                    () -> io.vertx.core.Future.succeededFuture(java.util.Optional.empty()), gw.gateway().certificates());
             TreeSet<String> seen = new TreeSet<>();
             for (Route route : api.router(vertx).getRoutes()) {
                 if (route.getPath() == null || route.methods() == null) {

@@ -1,0 +1,99 @@
+package dev.skewgate.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Certificates made with the real {@code openssl} command: a throw-away CA and leaf certificates it signs, as an
+ * operator's tooling would write them (PEM, SEC1/PKCS#8 keys).
+ */
+public final class TestCerts {
+
+    private final Path dir;
+    private final Path caKey;
+    private final Path caCert;
+
+    private TestCerts(Path dir) {
+        this.dir = dir;
+        this.caKey = dir.resolve("ca.key");
+        this.caCert = dir.resolve("ca.pem");
+    }
+
+    /** A new CA in {@code dir}. */
+    public static TestCerts ca(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        TestCerts c = new TestCerts(dir);
+        c.openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+                c.caKey.toString(), "-out", c.caCert.toString(), "-subj", "/CN=Skewgate Test CA", "-days", "3");
+        return c;
+    }
+
+    public Path caCert() {
+        return caCert;
+    }
+
+    /** A client TLS context that trusts this CA only (a new one: its own session cache). */
+    public javax.net.ssl.SSLContext trustingContext() throws Exception {
+        java.security.KeyStore ks = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+        ks.load(null, null);
+        try (java.io.InputStream in = Files.newInputStream(caCert)) {
+            ks.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in));
+        }
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ks);
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        return ctx;
+    }
+
+    /** The files of one leaf certificate. */
+    public record Leaf(Path cert, Path key) {
+    }
+
+    /** A leaf for {@code names} (DNS SANs), valid from {@code daysFromNow} for {@code days}; key type "ec" or "rsa". */
+    public Leaf leaf(String file, String keyType, int days, String... names) throws IOException {
+        Path key = dir.resolve(file + ".key");
+        Path csr = dir.resolve(file + ".csr");
+        Path cert = dir.resolve(file + ".pem");
+        Path ext = dir.resolve(file + ".ext");
+        List<String> sans = new ArrayList<>();
+        for (String n : names) {
+            sans.add("DNS:" + n);
+        }
+        Files.writeString(ext, "subjectAltName=" + String.join(",", sans) + "\n", StandardCharsets.US_ASCII);
+        if (keyType.equals("rsa")) {
+            openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key.toString(), "-out", csr.toString(), "-subj",
+                    "/CN=" + names[0]);
+        } else {
+            openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key.toString(),
+                    "-out", csr.toString(), "-subj", "/CN=" + names[0]);
+        }
+        openssl("x509", "-req", "-in", csr.toString(), "-CA", caCert.toString(), "-CAkey", caKey.toString(),
+                "-CAcreateserial", "-days", Integer.toString(days), "-out", cert.toString(), "-extfile", ext.toString());
+        // a full chain, as ACME clients and CAs hand it out
+        Files.writeString(cert, Files.readString(cert) + Files.readString(caCert));
+        return new Leaf(cert, key);
+    }
+
+    private void openssl(String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("openssl"));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IOException("openssl " + String.join(" ", args) + " failed: " + out);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+    }
+}
