@@ -100,6 +100,8 @@ public final class AdminApi {
             json(ctx, 201, certificate(certificates.add(Fields.typed(body, "host", String.class),
                     Fields.typed(body, "certFile", String.class), Fields.typed(body, "keyFile", String.class))));
         });
+        concurrently(router.post("/v1/certificates/:host/renew"), ctx -> json(ctx, 200,
+                certificate(certificates.renew(ctx.pathParam("host")))));
         concurrently(router.delete("/v1/certificates/:host"), ctx -> {
             certificates.remove(ctx.pathParam("host"));
             ctx.response().setStatusCode(204).end();
@@ -512,7 +514,13 @@ public final class AdminApi {
                     alerts.add(new JsonObject().put("kind", "CERTIFICATE_EXPIRING").put("host", host)
                             .put("message", "the certificate for " + host + " expires on " + c.notAfter().orElseThrow()));
                 }
-                if (c.error().isPresent()) {
+                if (c.error().isPresent() && c.source().equals("acme")) {
+                    alerts.add(new JsonObject().put("kind", "CERTIFICATE_ORDER_FAILED").put("host", host)
+                            .put("message", "the ACME order for " + host + " failed (" + c.error().get() + "); "
+                                    + (c.notAfter().isPresent() ? "the current certificate keeps serving"
+                                    : "the host has no certificate yet") + "; it is retried with backoff, or now "
+                                    + "with: skewgate cert renew --host " + host));
+                } else if (c.error().isPresent()) {
                     alerts.add(new JsonObject().put("kind", "CERTIFICATE_REFUSED").put("host", host)
                             .put("message", "the changed certificate files for " + c.host() + " were refused ("
                                     + c.error().get() + "); the previous certificate keeps serving"));

@@ -9,6 +9,7 @@ import dev.skewgate.config.ServeSettings;
 import dev.skewgate.control.ControlPlane;
 import dev.skewgate.control.Running;
 import dev.skewgate.edge.ConnectionLimits;
+import dev.skewgate.certs.AcmeIssuer;
 import dev.skewgate.certs.CertificateManager;
 import dev.skewgate.edge.AcmeChallenges;
 import dev.skewgate.edge.EdgeServer;
@@ -38,6 +39,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -122,10 +124,17 @@ public final class Gateway implements AutoCloseable {
         TrustedProxies trusted = TrustedProxies.parse(settings.trustedProxies());
         readiness = new GatewayReadiness(vertx, store::ping, routing::loaded, GatewayReadiness.STORE_TIMEOUT);
         SniKeyManager keys = new SniKeyManager();
-        certificates = new CertificateManager(settings.dataDir(), keys, Clock.systemUTC(), CERTIFICATE_POLL);
+        Optional<AcmeIssuer> acme = settings.httpsPort().isPresent() && settings.acme().enabled()
+                ? Optional.of(new AcmeIssuer(settings.dataDir(), new AcmeIssuer.Settings(settings.acme().directory(),
+                        settings.acme().email(), settings.acme().caTrust().map(Gateway::trusting))))
+                : Optional.empty();
+        ControlPlane sitesOf = control;
+        certificates = new CertificateManager(settings.dataDir(), keys, Clock.systemUTC(), CERTIFICATE_POLL, acme,
+                () -> sitesOf.sites().list().stream().flatMap(site -> site.hosts().stream()).toList());
         certificates.start();
         edge = new EdgeServer(vertx, new EdgeServer.Services(routing, push, webhook, sdk, traffic, tunnels,
-                new UpstreamHealth(), trusted, settings.upstreamTimeout(), checkSecret, readiness, AcmeChallenges.NONE),
+                new UpstreamHealth(), trusted, settings.upstreamTimeout(), checkSecret, readiness,
+                acme.<AcmeChallenges>map(a -> a).orElse(AcmeChallenges.NONE)),
                 new ConnectionLimits(settings.limits(), trusted));
         AdminServer admin = new AdminServer(vertx, new AdminApi(control, token, () -> edgePort, readiness,
                 certificates));
@@ -158,6 +167,27 @@ public final class Gateway implements AutoCloseable {
                 httpsPort > 0 ? "https://" + settings.edgeHost() + ":" + httpsPort + " and " : "",
                 settings.edgeHost(), edgePort, settings.adminHost(), adminPort,
                 settings.dataDir().toAbsolutePath().normalize());
+    }
+
+    /** A TLS context trusting only the CA certificates in {@code pem} (a private ACME CA's). */
+    private static javax.net.ssl.SSLContext trusting(java.nio.file.Path pem) {
+        try (java.io.InputStream in = Files.newInputStream(pem)) {
+            java.security.KeyStore ks = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+            ks.load(null, null);
+            int n = 0;
+            for (java.security.cert.Certificate c : java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificates(in)) {
+                ks.setCertificateEntry("ca" + n++, c);
+            }
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(ks);
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalArgumentException("--acme-ca-file " + pem + " holds no usable CA certificate", e);
+        }
     }
 
     /** Tells open tabs; a retired deployment's WebSockets are also closed after the drain period. */

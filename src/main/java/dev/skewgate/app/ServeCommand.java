@@ -104,8 +104,49 @@ public final class ServeCommand implements Callable<Integer> {
                     + "Env SKEWGATE_HTTP_PORT. Default: ${DEFAULT-VALUE}")
     int httpPort;
 
+    @Option(names = "--acme", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "With --https: obtain and renew certificates for every exact host name of every site through "
+                    + "ACME (HTTP-01 on the plain listener), except hosts a 'cert add' file covers. Default: on")
+    boolean acme;
+
+    @Option(names = "--acme-directory", paramLabel = "URL", defaultValue = "${env:SKEWGATE_ACME_DIRECTORY:-"
+            + "https://acme-v02.api.letsencrypt.org/directory}",
+            description = "The CA's ACME directory. Env SKEWGATE_ACME_DIRECTORY. Default: Let's Encrypt production")
+    String acmeDirectory;
+
+    @Option(names = "--acme-email", paramLabel = "EMAIL", defaultValue = "${env:SKEWGATE_ACME_EMAIL}",
+            description = "Contact for the ACME account (the CA's expiry notices). Env SKEWGATE_ACME_EMAIL")
+    String acmeEmail;
+
+    @Option(names = "--acme-ca-file", paramLabel = "PEM", defaultValue = "${env:SKEWGATE_ACME_CA_FILE}",
+            description = "CA certificate(s) that sign the ACME directory's own HTTPS, for a private CA (pebble, "
+                    + "step-ca). Default: the JDK's trust store")
+    java.nio.file.Path acmeCaFile;
+
     @Option(names = "--retention-interval", defaultValue = "60s", hidden = true)
     String retentionInterval;
+
+    private dev.skewgate.config.AcmeSettings acmeSettings() {
+        if (!https || !acme) {
+            return dev.skewgate.config.AcmeSettings.OFF;
+        }
+        java.net.URI directory;
+        try {
+            directory = java.net.URI.create(acmeDirectory);
+        } catch (IllegalArgumentException e) {
+            directory = null;
+        }
+        if (directory == null || !"https".equals(directory.getScheme()) || directory.getHost() == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--acme-directory must be an https:// URL, not " + acmeDirectory);
+        }
+        if (acmeCaFile != null && !java.nio.file.Files.isReadable(acmeCaFile)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--acme-ca-file: cannot read "
+                    + acmeCaFile);
+        }
+        return new dev.skewgate.config.AcmeSettings(true, directory,
+                java.util.Optional.ofNullable(acmeEmail).filter(e -> !e.isBlank()), java.util.Optional.ofNullable(acmeCaFile));
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -139,7 +180,8 @@ public final class ServeCommand implements Callable<Integer> {
                 memoryBudgetMb << 20, Durations.parse(retentionInterval), base.edgeInstances(),
                 Durations.parse(upstreamTimeout), proxies, Durations.parse(webSocketDrain), Durations.parse(shutdownDelay),
                 Durations.parse(shutdownGrace),
-                limits, keepBackends, https ? java.util.OptionalInt.of(httpsPort) : java.util.OptionalInt.empty());
+                limits, keepBackends, https ? java.util.OptionalInt.of(httpsPort) : java.util.OptionalInt.empty(),
+                acmeSettings());
         CountDownLatch stop = ListenOptions.stopSignal();
         Gateway gateway = Gateway.start(settings);
         Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "skewgate-shutdown"));

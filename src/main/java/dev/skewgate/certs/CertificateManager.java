@@ -58,18 +58,42 @@ public final class CertificateManager implements AutoCloseable {
                        Optional<String> error, boolean expiringSoon) {
     }
 
+    /** A certificate obtained through ACME for a host, and how its renewal goes. */
+    private record Issued(Optional<CertifiedKey> serving, Optional<String> error, int failures, Instant nextAttempt) {
+    }
+
+    /** The first retry after a failed order; each further failure doubles it, up to {@link #MAX_BACKOFF}. */
+    static final Duration FIRST_BACKOFF = Duration.ofMinutes(1);
+    static final Duration MAX_BACKOFF = Duration.ofHours(12);
+
     private final Path stateFile;
     private final SniKeyManager keys;
     private final Clock clock;
     private final Duration pollEvery;
     private final Map<String, Loaded> hosts = new TreeMap<>();
+    private final Optional<AcmeIssuer> acme;
+    private final java.util.function.Supplier<java.util.Collection<String>> siteHosts;
+    private final Map<String, Issued> issued = new java.util.concurrent.ConcurrentHashMap<>();
     private ScheduledExecutorService poller;
+    private ScheduledExecutorService orders;
 
     public CertificateManager(Path dataDir, SniKeyManager keys, Clock clock, Duration pollEvery) {
+        this(dataDir, keys, clock, pollEvery, Optional.empty(), java.util.List::of);
+    }
+
+    /**
+     * @param acme obtains certificates for the exact host names of {@code siteHosts} that no file certificate covers
+     * @param siteHosts every host name of every site, read at each poll: a host added to a site gets its certificate
+     *                  without a restart
+     */
+    public CertificateManager(Path dataDir, SniKeyManager keys, Clock clock, Duration pollEvery,
+                              Optional<AcmeIssuer> acme, java.util.function.Supplier<java.util.Collection<String>> siteHosts) {
         this.stateFile = dataDir.toAbsolutePath().resolve("tls").resolve("certificates.json");
         this.keys = keys;
         this.clock = clock;
         this.pollEvery = pollEvery;
+        this.acme = acme;
+        this.siteHosts = siteHosts;
     }
 
     /** Loads what was configured and starts watching the files. */
@@ -88,6 +112,115 @@ public final class CertificateManager implements AutoCloseable {
             return t;
         });
         poller.scheduleWithFixedDelay(this::poll, pollEvery.toMillis(), pollEvery.toMillis(), TimeUnit.MILLISECONDS);
+        if (acme.isPresent()) {
+            orders = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "skewgate-acme");
+                t.setDaemon(true);
+                return t;
+            });
+            orders.scheduleWithFixedDelay(this::acmeTick, 0, pollEvery.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    // ---- ACME ----
+
+    /** The exact host names ACME should cover: site hosts that no file certificate covers and a public CA can name. */
+    private synchronized java.util.Set<String> wanted() {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (String h : siteHosts.get()) {
+            String host = h.toLowerCase(java.util.Locale.ROOT);
+            boolean byFile = hosts.containsKey(host) || hosts.containsKey(dev.skewgate.tls.HostNames.wildcardOf(host));
+            if (!host.startsWith("*.") && !byFile && !host.equals("localhost") && !host.endsWith(".localhost")
+                    && !host.matches("[0-9.]+|.*:.*")) {
+                out.add(host);
+            }
+        }
+        return out;
+    }
+
+    /** Orders what is missing or due for renewal (two thirds into its lifetime), one host at a time, with backoff. */
+    void acmeTick() {
+        try {
+            java.util.Set<String> wanted = wanted();
+            boolean changed = issued.keySet().retainAll(wanted);
+            for (String host : wanted) {
+                Issued state = issued.computeIfAbsent(host, h -> new Issued(acme.get().stored(h), Optional.empty(), 0,
+                        Instant.EPOCH));
+                changed |= state.serving().isPresent();
+                if (due(state) && !clock.instant().isBefore(state.nextAttempt())) {
+                    attempt(host);
+                }
+            }
+            if (changed) {
+                install();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("certificate renewal pass failed, will retry: {}", e.toString());
+        }
+    }
+
+    private boolean due(Issued state) {
+        if (state.serving().isEmpty()) {
+            return true;
+        }
+        CertifiedKey k = state.serving().get();
+        Duration life = Duration.between(k.notBefore(), k.notAfter());
+        return clock.instant().isAfter(k.notBefore().plus(life.multipliedBy(2).dividedBy(3)));
+    }
+
+    /** One order for {@code host}; a failure keeps the certificate that serves and sets the next attempt. */
+    private void attempt(String host) {
+        Issued before = issued.getOrDefault(host, new Issued(Optional.empty(), Optional.empty(), 0, Instant.EPOCH));
+        try {
+            LOG.info("certificate for {}: ordering it through ACME", host);
+            CertifiedKey k = acme.get().issue(host);
+            issued.put(host, new Issued(Optional.of(k), Optional.empty(), 0, Instant.EPOCH));
+            LOG.info("certificate for {}: issued by {}, expires {}", host, k.issuer(), k.notAfter());
+            install();
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            int failures = before.failures() + 1;
+            Duration wait = FIRST_BACKOFF.multipliedBy(1L << Math.min(20, failures - 1));
+            if (wait.compareTo(MAX_BACKOFF) > 0) {
+                wait = MAX_BACKOFF;
+            }
+            String why = String.valueOf(e.getMessage());
+            issued.put(host, new Issued(before.serving(), Optional.of(why), failures, clock.instant().plus(wait)));
+            LOG.warn("certificate for {}: the ACME order failed ({}); {}, next try in {}", host, why,
+                    before.serving().isPresent() ? "the current certificate keeps serving" : "the host has none yet",
+                    dev.skewgate.model.Durations.format(wait));
+        }
+    }
+
+    /** Orders a new certificate for {@code host} now (an operator's renewal), whatever the schedule says. */
+    public View renew(String rawHost) {
+        String host = CertificateRules.host(rawHost);
+        if (acme.isEmpty() || !wanted().contains(host)) {
+            throw new NotFoundException("NOT_ACME", host + " gets no certificate through ACME here (a file "
+                    + "certificate covers it, it is no site's exact host name, or the gateway runs without --https)");
+        }
+        try {
+            return orders.submit(() -> {
+                attempt(host);
+                return acmeView(host);
+            }).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        }
+    }
+
+    private View acmeView(String host) {
+        Issued i = issued.get(host);
+        Optional<CertifiedKey> k = i == null ? Optional.empty() : i.serving();
+        boolean soon = k.map(x -> x.notAfter().isBefore(clock.instant().plus(ALERT_BEFORE))).orElse(false);
+        return new View(host, "acme", k.map(CertifiedKey::issuer), k.map(CertifiedKey::notAfter),
+                k.map(CertifiedKey::names).orElse(List.of()), Optional.of(acme.get().certFile(host).toString()),
+                Optional.empty(), i == null ? Optional.empty() : i.error(), soon);
     }
 
     /** Serves the certificate in {@code certFile} (PEM chain, leaf first) with {@code keyFile} for {@code host}. */
@@ -129,14 +262,22 @@ public final class CertificateManager implements AutoCloseable {
     }
 
     public synchronized List<View> list() {
-        return hosts.values().stream().map(this::view).toList();
+        List<View> out = new ArrayList<>(hosts.values().stream().map(this::view).toList());
+        new java.util.TreeSet<>(issued.keySet()).forEach(h -> out.add(acmeView(h)));
+        return out;
     }
 
     /** The certificate served for {@code host} (exact, else the wildcard over it), if any. */
     public synchronized Optional<View> forHost(String host) {
-        return keys.forHost(host).flatMap(k -> hosts.values().stream()
+        Optional<View> byFile = keys.forHost(host).flatMap(k -> hosts.values().stream()
                 .filter(l -> l.serving().filter(s -> s.fingerprint().equals(k.fingerprint())).isPresent())
                 .findFirst().map(this::view));
+        if (byFile.isPresent()) {
+            return byFile;
+        }
+        // an ACME host is listed from its first order on, also while it has no certificate yet (its error shows)
+        return issued.containsKey(host.toLowerCase(java.util.Locale.ROOT))
+                ? Optional.of(acmeView(host.toLowerCase(java.util.Locale.ROOT))) : Optional.empty();
     }
 
     /** Re-reads every file that changed since it was last read; keeps what works when the change does not. */
@@ -174,9 +315,10 @@ public final class CertificateManager implements AutoCloseable {
         }
     }
 
-    private void install() {
+    private synchronized void install() {
         Map<String, CertifiedKey> byName = new LinkedHashMap<>();
-        hosts.forEach((host, l) -> l.serving().ifPresent(k -> byName.put(host, k)));
+        issued.forEach((host, i) -> i.serving().ifPresent(k -> byName.put(host, k)));
+        hosts.forEach((host, l) -> l.serving().ifPresent(k -> byName.put(host, k))); // a file wins
         keys.install(byName);
     }
 
@@ -241,6 +383,9 @@ public final class CertificateManager implements AutoCloseable {
     public synchronized void close() {
         if (poller != null) {
             poller.shutdownNow();
+        }
+        if (orders != null) {
+            orders.shutdownNow();
         }
     }
 }

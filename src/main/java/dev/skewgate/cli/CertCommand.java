@@ -16,7 +16,8 @@ import picocli.CommandLine.Spec;
 /** {@code skewgate cert add|list|remove}: certificate files the HTTPS listener serves (wildcards, certificates made elsewhere). */
 @Command(name = "cert", mixinStandardHelpOptions = true,
         description = "Certificate files for the HTTPS listener (serve --https), picked by SNI.",
-        subcommands = {CertCommand.Add.class, CertCommand.ListCerts.class, CertCommand.Remove.class})
+        subcommands = {CertCommand.Add.class, CertCommand.ListCerts.class, CertCommand.Renew.class,
+                CertCommand.Remove.class})
 public final class CertCommand {
 
     /** {@code skewgate cert add --host H --cert FILE --key FILE}. */
@@ -70,6 +71,29 @@ public final class CertCommand {
                         c.path("certFile").asText("-"), c.path("error").isNull() ? "-" : c.path("error").asText());
             }
             table.print(spec.commandLine().getOut());
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
+    }
+
+    /** {@code skewgate cert renew --host H}: an ACME order now. */
+    @Command(name = "renew", mixinStandardHelpOptions = true,
+            description = "Order a new certificate for HOST through ACME now (serve --https renews by itself at two "
+                    + "thirds of the lifetime).")
+    static final class Renew implements Callable<Integer> {
+        @Mixin ClientOptions client;
+        @Spec picocli.CommandLine.Model.CommandSpec spec;
+        @Option(names = "--host", required = true, paramLabel = "HOST") String host;
+
+        @Override
+        public Integer call() {
+            JsonNode c = client.client().post("/v1/certificates/" + URLEncoder.encode(host, StandardCharsets.UTF_8)
+                    + "/renew", Map.of());
+            if (!c.path("error").isNull() && !c.path("error").isMissingNode()) {
+                throw new CliException("the order for " + host + " failed: " + c.path("error").asText());
+            }
+            spec.commandLine().getOut().println("renewed " + host + " (issuer " + c.path("issuer").asText()
+                    + ", expires " + c.path("notAfter").asText() + ")");
             spec.commandLine().getOut().flush();
             return 0;
         }

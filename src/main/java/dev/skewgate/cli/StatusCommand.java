@@ -99,7 +99,8 @@ public final class StatusCommand implements Callable<Integer> {
             out.println();
             Table t = new Table("HOST", "CERTIFICATE", "ISSUER", "EXPIRES");
             for (JsonNode c : certs) {
-                boolean none = c.path("source").isNull() || c.path("source").isMissingNode();
+                boolean none = c.path("source").isNull() || c.path("source").isMissingNode()
+                        || !c.path("notAfter").isTextual();
                 t.row(c.path("host").asText(), none ? "NONE" : c.path("source").asText() + " ("
                                 + c.path("coveredBy").asText() + ")", none ? "-" : c.path("issuer").asText(),
                         none ? "-" : Table.time(c.path("notAfter").asText())

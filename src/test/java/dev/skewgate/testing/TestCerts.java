@@ -39,6 +39,12 @@ public final class TestCerts {
 
     /** A client TLS context that trusts this CA only (a new one: its own session cache). */
     public javax.net.ssl.SSLContext trustingContext() throws Exception {
+        return trustingFile(caCert);
+    }
+
+    /** A client TLS context that trusts the certificates in {@code pem} only. */
+    public static javax.net.ssl.SSLContext trustingFile(Path pem) throws Exception {
+        Path caCert = pem;
         java.security.KeyStore ks = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
         ks.load(null, null);
         try (java.io.InputStream in = Files.newInputStream(caCert)) {
