@@ -55,12 +55,20 @@ public final class AdminApi {
     private final AdminToken token;
     private final IntSupplier edgePort;
     private final Readiness readiness;
+    private final Optional<java.util.function.Supplier<String>> metrics;
 
     /**
      * @param edgePort the data plane's bound port, reported by {@code /v1/health} so the CLI can print preview URLs
      * @param readiness what {@code /v1/health/ready} answers
      */
     public AdminApi(ControlPlane control, AdminToken token, IntSupplier edgePort, Readiness readiness) {
+        this(control, token, edgePort, readiness, Optional.empty());
+    }
+
+    /** @param metrics the Prometheus text {@code GET /metrics} answers (with the token, like every admin route) */
+    public AdminApi(ControlPlane control, AdminToken token, IntSupplier edgePort, Readiness readiness,
+                    Optional<java.util.function.Supplier<String>> metrics) {
+        this.metrics = metrics;
         this.control = control;
         this.token = token;
         this.edgePort = edgePort;
@@ -77,6 +85,8 @@ public final class AdminApi {
         router.put("/v1/deployments/:id/blobs/:sha").handler(this::uploadBlob);
         router.route().handler(AdminApi::collectBody);
 
+        metrics.ifPresent(page -> concurrently(router.get("/metrics"), ctx -> ctx.response()
+                .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(page.get())));
         concurrently(router.get("/v1/health"), ctx -> json(ctx, 200, new JsonObject().put("status", "ok")
                 .put("edgePort", edgePort.getAsInt())));
         concurrently(router.get("/v1/sites"), ctx -> json(ctx, 200, new JsonObject().put("sites",

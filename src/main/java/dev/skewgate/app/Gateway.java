@@ -1,12 +1,17 @@
 package dev.skewgate.app;
 
+import dev.skewgate.accesslog.AccessLog;
 import dev.skewgate.admin.AdminApi;
 import dev.skewgate.admin.AdminServer;
 import dev.skewgate.admin.AdminToken;
 import dev.skewgate.backends.Supervisor;
 import dev.skewgate.checks.Prober;
 import dev.skewgate.config.ServeSettings;
+import dev.skewgate.control.ControlEvents;
 import dev.skewgate.control.ControlPlane;
+import dev.skewgate.metrics.GatewayMetrics;
+import dev.skewgate.metrics.MetricsServer;
+import dev.skewgate.model.CheckResult;
 import dev.skewgate.control.Running;
 import dev.skewgate.edge.ConnectionLimits;
 import dev.skewgate.edge.EdgeServer;
@@ -59,6 +64,9 @@ public final class Gateway implements AutoCloseable {
     private WebSocketTunnels tunnels;
     private GatewayReadiness readiness;
     private Supervisor backends;
+    private GatewayMetrics metrics;
+    private AccessLog accessLog;
+    private int metricsPort = -1;
     private int edgePort = -1;
     private int adminPort = -1;
     private boolean closed;
@@ -91,6 +99,10 @@ public final class Gateway implements AutoCloseable {
         push = new PushHub();
         traffic = new TrafficMeter();
         tunnels = new WebSocketTunnels();
+        accessLog = AccessLog.open(settings.observability().accessLog(), settings.observability().accessLogFile());
+        AccessLog log = accessLog;
+        metrics = new GatewayMetrics(new GatewayMetrics.Sources(routing, traffic, push::openClients, tunnels::open,
+                () -> blobBytes(blobs), log::dropped));
         backends = new Supervisor(store, blobs, settings.dataDir(), running());
         SnapshotCompiler compiler = new SnapshotCompiler(store, blobs, settings.maxFileInMemory(),
                 settings.memoryBudget(), sdk.versionedPath(), backends);
@@ -98,7 +110,7 @@ public final class Gateway implements AutoCloseable {
         String checkSecret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
         Prober prober = new Prober(vertx, () -> edgePort, settings.edgeHost(), checkSecret, Clock.systemUTC());
         control = new ControlPlane(store, blobs, routing, compiler, Clock.systemUTC(),
-                new ControlPlane.Ports(this::announce, prober, running(), backends));
+                new ControlPlane.Ports(this::announce, prober, running(), backends, controlEvents()));
         control.start();
         ControlPlane plane = control;
         backends.rollbackWith((site, why) -> {
@@ -114,16 +126,26 @@ public final class Gateway implements AutoCloseable {
         TrustedProxies trusted = TrustedProxies.parse(settings.trustedProxies());
         readiness = new GatewayReadiness(vertx, store::ping, routing::loaded, GatewayReadiness.STORE_TIMEOUT);
         edge = new EdgeServer(vertx, new EdgeServer.Services(routing, push, webhook, sdk, traffic, tunnels,
-                new UpstreamHealth(), trusted, settings.upstreamTimeout(), checkSecret, readiness),
+                new UpstreamHealth(), trusted, settings.upstreamTimeout(), checkSecret, readiness, metrics, accessLog),
                 new ConnectionLimits(settings.limits(), trusted));
-        AdminServer admin = new AdminServer(vertx, new AdminApi(control, token, () -> edgePort, readiness));
+        GatewayMetrics page = metrics;
+        AdminServer admin = new AdminServer(vertx, new AdminApi(control, token, () -> edgePort, readiness,
+                java.util.Optional.of(page::scrape)));
         edgePort = await(edge.start(settings.edgeHost(), settings.edgePort(), settings.edgeInstances()),
                 "edge listener (for browsers)", settings.edgeHost(), settings.edgePort(), "--port / SKEWGATE_PORT",
                 "--host / SKEWGATE_HOST");
         adminPort = await(admin.start(settings.adminHost(), settings.adminPort()), "admin listener",
                 settings.adminHost(), settings.adminPort(), "--admin-port / SKEWGATE_ADMIN_PORT",
                 "--admin-host / SKEWGATE_ADMIN_HOST");
-        control.ownPorts(Set.of(edgePort, adminPort));
+        if (settings.observability().metricsHost().isPresent()) {
+            String host = settings.observability().metricsHost().get();
+            metricsPort = await(new MetricsServer(vertx, metrics).start(host, settings.observability().metricsPort()),
+                    "metrics listener", host, settings.observability().metricsPort(), "--metrics-listen",
+                    "--metrics-listen");
+            control.ownPorts(Set.of(edgePort, adminPort, metricsPort));
+        } else {
+            control.ownPorts(Set.of(edgePort, adminPort));
+        }
 
         long every = Math.max(1000, settings.retentionInterval().toMillis());
         vertx.setPeriodic(every, id -> vertx.executeBlocking(() -> control.retention().run(), false)
@@ -137,8 +159,41 @@ public final class Gateway implements AutoCloseable {
                 settings.dataDir().toAbsolutePath().normalize());
     }
 
+    /** Bytes in the blob store, or -1 when the folder cannot be read (the gauge then says so rather than 0). */
+    private static long blobBytes(FileBlobStore blobs) {
+        try {
+            return blobs.totalBytes();
+        } catch (IOException e) {
+            LOG.warn("metrics: cannot measure the blob store: {}", e.toString());
+            return -1;
+        }
+    }
+
+    /** The control plane's decisions, counted. */
+    private ControlEvents controlEvents() {
+        return new ControlEvents() {
+            @Override
+            public void activationRefused(String site, String code) {
+                metrics.activationRefused(site, code);
+            }
+
+            @Override
+            public void checked(String site, java.util.List<CheckResult> results) {
+                results.stream().filter(r -> !r.ok()).forEach(r -> metrics.checkFailed(site, r.host(), r.check()));
+            }
+
+            @Override
+            public void purged(java.util.List<String> deployments) {
+                metrics.purged(deployments);
+            }
+        };
+    }
+
     /** Tells open tabs; a retired deployment's WebSockets are also closed after the drain period. */
     private int announce(ChangeNotice notice) {
+        if (notice instanceof ChangeNotice.Switched switched) {
+            metrics.switched(switched.site(), switched.reason());
+        }
         int told = push.announce(notice);
         if (notice instanceof ChangeNotice.Retired retired) {
             int sockets = tunnels.retire(retired.deployment(), settings.webSocketDrain().toMillis());
@@ -222,6 +277,11 @@ public final class Gateway implements AutoCloseable {
         return adminPort;
     }
 
+    /** The port of {@code --metrics-listen}, or -1 when it is off. */
+    public int metricsPort() {
+        return metricsPort;
+    }
+
     public ControlPlane control() {
         return control;
     }
@@ -268,6 +328,14 @@ public final class Gateway implements AutoCloseable {
                 LOG.warn("the HTTP servers did not stop cleanly: {}", e.toString());
             }
             vertx = null;
+        }
+        if (accessLog != null) {
+            accessLog.close();
+            accessLog = null;
+        }
+        if (metrics != null) {
+            metrics.close();
+            metrics = null;
         }
         if (backends != null) {
             backends.close(!settings.keepBackends());

@@ -22,6 +22,7 @@ import java.util.List;
  * @param limits connection caps and slow-client timeouts of the edge
  * @param keepBackends leave managed backend instances running on a graceful stop (the next start adopts them), for
  *                     restarting the gateway itself without restarting every backend; off: a stop leaves nothing
+ * @param observability the access log and the metrics listener
  */
 public record ServeSettings(
         String edgeHost,
@@ -39,7 +40,8 @@ public record ServeSettings(
         Duration shutdownDelay,
         Duration shutdownGrace,
         EdgeLimits limits,
-        boolean keepBackends) {
+        boolean keepBackends,
+        Observability observability) {
 
     public static final long DEFAULT_MAX_FILE_IN_MEMORY = 1L << 20;
     public static final long DEFAULT_MEMORY_BUDGET = 256L << 20;
@@ -49,41 +51,48 @@ public record ServeSettings(
         return new ServeSettings("0.0.0.0", edgePort, "127.0.0.1", adminPort, dataDir, DEFAULT_MAX_FILE_IN_MEMORY,
                 DEFAULT_MEMORY_BUDGET, Duration.ofMinutes(1), Runtime.getRuntime().availableProcessors(),
                 Duration.ofSeconds(60), List.of(), Duration.ofSeconds(30), Duration.ZERO, Duration.ofSeconds(30),
-                EdgeLimits.DEFAULTS, false);
+                EdgeLimits.DEFAULTS, false, Observability.DEFAULTS);
     }
 
     /** The same settings trusting these proxy addresses. */
     public ServeSettings withTrustedProxies(List<String> proxies) {
         return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
                 retentionInterval, edgeInstances, upstreamTimeout, proxies, webSocketDrain, shutdownDelay, shutdownGrace,
-                limits, keepBackends);
+                limits, keepBackends, observability);
     }
 
     /** The same settings with other proxy timings (tests use short ones). */
     public ServeSettings withProxyTimings(Duration upstream, Duration drain) {
         return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
                 retentionInterval, edgeInstances, upstream, trustedProxies, drain, shutdownDelay, shutdownGrace, limits,
-                keepBackends);
+                keepBackends, observability);
     }
 
     /** The same settings with other edge limits (tests use small ones). */
     public ServeSettings withLimits(EdgeLimits edgeLimits) {
         return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
                 retentionInterval, edgeInstances, upstreamTimeout, trustedProxies, webSocketDrain, shutdownDelay,
-                shutdownGrace, edgeLimits, keepBackends);
+                shutdownGrace, edgeLimits, keepBackends, observability);
     }
 
     /** The same settings keeping (or not) managed backends running across a graceful stop. */
     public ServeSettings withKeepBackends(boolean keep) {
         return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
                 retentionInterval, edgeInstances, upstreamTimeout, trustedProxies, webSocketDrain, shutdownDelay,
-                shutdownGrace, limits, keep);
+                shutdownGrace, limits, keep, observability);
     }
 
     /** The same settings with another graceful stop (tests use a delay to watch readiness turn 503). */
     public ServeSettings withShutdown(Duration delay, Duration grace) {
         return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
                 retentionInterval, edgeInstances, upstreamTimeout, trustedProxies, webSocketDrain, delay, grace, limits,
-                keepBackends);
+                keepBackends, observability);
+    }
+
+    /** The same settings with another access log or metrics listener. */
+    public ServeSettings withObservability(Observability watch) {
+        return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
+                retentionInterval, edgeInstances, upstreamTimeout, trustedProxies, webSocketDrain, shutdownDelay,
+                shutdownGrace, limits, keepBackends, watch);
     }
 }
