@@ -142,6 +142,24 @@ class MetricsEndpointTest {
     }
 
     @Test
+    void aFailedSyntheticCheckIsCountedByHostAndTheRefusalByReason() throws Exception {
+        gw.ok("PATCH", "/v1/sites/shop", Map.of("checks", Map.of("synthetic", true)));
+        // Readiness probes reach the backend directly; the synthetic check goes through the edge with the site's
+        // Host, which this backend refuses (like Django's ALLOWED_HOSTS): the check fails, the switch is refused.
+        api.allowedHosts = java.util.List.of("127.0.0.1", "localhost");
+        String v1 = gw.deployWithBackend("shop", Map.of("index.html", "v1"), api.url());
+        TestGateway.Answer refused = gw.admin("POST", "/v1/sites/shop/activate", Map.of("deployment", v1));
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(refused.error()).isEqualTo("SYNTHETIC_CHECK_FAILED");
+        PrometheusText page = scrape();
+        assertThat(page.value("skewgate_check_failures_total", "site", "shop", "host", "shop.localhost",
+                "check", "backend")).isEqualTo(1);
+        assertThat(page.value("skewgate_activations_refused_total", "site", "shop", "reason",
+                "SYNTHETIC_CHECK_FAILED")).isEqualTo(1);
+        assertThat(page.value("skewgate_activations_total", "site", "shop")).isZero();
+    }
+
+    @Test
     void adminMetricsNeedTheTokenAndTheMetricsListenerServesOnlyMetricsWithout() throws Exception {
         HttpResponse<String> noToken = HTTP.send(HttpRequest.newBuilder(URI.create(gw.adminUrl() + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString());
