@@ -57,6 +57,7 @@ public final class AdminApi {
     private final IntSupplier edgePort;
     private final Readiness readiness;
     private final CertificateManager certificates;
+    private final Optional<java.util.function.Supplier<String>> metrics;
 
     /**
      * @param edgePort the data plane's bound port, reported by {@code /v1/health} so the CLI can print preview URLs
@@ -64,6 +65,13 @@ public final class AdminApi {
      */
     public AdminApi(ControlPlane control, AdminToken token, IntSupplier edgePort, Readiness readiness,
                     CertificateManager certificates) {
+        this(control, token, edgePort, readiness, certificates, Optional.empty());
+    }
+
+    /** @param metrics the Prometheus text {@code GET /metrics} answers (with the token, like every admin route) */
+    public AdminApi(ControlPlane control, AdminToken token, IntSupplier edgePort, Readiness readiness,
+                    CertificateManager certificates, Optional<java.util.function.Supplier<String>> metrics) {
+        this.metrics = metrics;
         this.control = control;
         this.token = token;
         this.edgePort = edgePort;
@@ -81,6 +89,8 @@ public final class AdminApi {
         router.put("/v1/deployments/:id/blobs/:sha").handler(this::uploadBlob);
         router.route().handler(AdminApi::collectBody);
 
+        metrics.ifPresent(page -> concurrently(router.get("/metrics"), ctx -> ctx.response()
+                .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(page.get())));
         concurrently(router.get("/v1/health"), ctx -> json(ctx, 200, new JsonObject().put("status", "ok")
                 .put("edgePort", edgePort.getAsInt())));
         concurrently(router.get("/v1/sites"), ctx -> json(ctx, 200, new JsonObject().put("sites",

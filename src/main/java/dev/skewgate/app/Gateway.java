@@ -1,12 +1,17 @@
 package dev.skewgate.app;
 
+import dev.skewgate.accesslog.AccessLog;
 import dev.skewgate.admin.AdminApi;
 import dev.skewgate.admin.AdminServer;
 import dev.skewgate.admin.AdminToken;
 import dev.skewgate.backends.Supervisor;
 import dev.skewgate.checks.Prober;
 import dev.skewgate.config.ServeSettings;
+import dev.skewgate.control.ControlEvents;
 import dev.skewgate.control.ControlPlane;
+import dev.skewgate.metrics.GatewayMetrics;
+import dev.skewgate.metrics.MetricsServer;
+import dev.skewgate.model.CheckResult;
 import dev.skewgate.control.Running;
 import dev.skewgate.edge.ConnectionLimits;
 import dev.skewgate.certs.AcmeIssuer;
@@ -67,6 +72,9 @@ public final class Gateway implements AutoCloseable {
     private GatewayReadiness readiness;
     private Supervisor backends;
     private CertificateManager certificates;
+    private GatewayMetrics metrics;
+    private AccessLog accessLog;
+    private int metricsPort = -1;
     private int edgePort = -1;
     private int httpsPort = -1;
     private int adminPort = -1;
@@ -100,6 +108,10 @@ public final class Gateway implements AutoCloseable {
         push = new PushHub();
         traffic = new TrafficMeter();
         tunnels = new WebSocketTunnels();
+        accessLog = AccessLog.open(settings.observability().accessLog(), settings.observability().accessLogFile());
+        AccessLog log = accessLog;
+        metrics = new GatewayMetrics(new GatewayMetrics.Sources(routing, traffic, push::openClients, tunnels::open,
+                () -> blobBytes(blobs), log::dropped));
         backends = new Supervisor(store, blobs, settings.dataDir(), running());
         SnapshotCompiler compiler = new SnapshotCompiler(store, blobs, settings.maxFileInMemory(),
                 settings.memoryBudget(), sdk.versionedPath(), backends);
@@ -108,7 +120,7 @@ public final class Gateway implements AutoCloseable {
         Prober prober = new Prober(vertx, () -> edgePort, () -> httpsPort, settings.edgeHost(), checkSecret,
                 Clock.systemUTC());
         control = new ControlPlane(store, blobs, routing, compiler, Clock.systemUTC(),
-                new ControlPlane.Ports(this::announce, prober, running(), backends));
+                new ControlPlane.Ports(this::announce, prober, running(), backends, controlEvents()));
         control.start();
         ControlPlane plane = control;
         backends.rollbackWith((site, why) -> {
@@ -134,10 +146,11 @@ public final class Gateway implements AutoCloseable {
         certificates.start();
         edge = new EdgeServer(vertx, new EdgeServer.Services(routing, push, webhook, sdk, traffic, tunnels,
                 new UpstreamHealth(), trusted, settings.upstreamTimeout(), checkSecret, readiness,
-                acme.<AcmeChallenges>map(a -> a).orElse(AcmeChallenges.NONE)),
+                acme.<AcmeChallenges>map(a -> a).orElse(AcmeChallenges.NONE), metrics, accessLog),
                 new ConnectionLimits(settings.limits(), trusted));
+        GatewayMetrics page = metrics;
         AdminServer admin = new AdminServer(vertx, new AdminApi(control, token, () -> edgePort, readiness,
-                certificates));
+                certificates, java.util.Optional.of(page::scrape)));
         if (settings.httpsPort().isPresent()) {
             int asked = settings.httpsPort().getAsInt();
             httpsPort = await(edge.start(settings.edgeHost(), asked, settings.edgeInstances(),
@@ -154,7 +167,18 @@ public final class Gateway implements AutoCloseable {
         adminPort = await(admin.start(settings.adminHost(), settings.adminPort()), "admin listener",
                 settings.adminHost(), settings.adminPort(), "--admin-port / SKEWGATE_ADMIN_PORT",
                 "--admin-host / SKEWGATE_ADMIN_HOST");
-        control.ownPorts(httpsPort > 0 ? Set.of(edgePort, adminPort, httpsPort) : Set.of(edgePort, adminPort));
+        java.util.Set<Integer> own = new java.util.HashSet<>(Set.of(edgePort, adminPort));
+        if (httpsPort > 0) {
+            own.add(httpsPort);
+        }
+        if (settings.observability().metricsHost().isPresent()) {
+            String host = settings.observability().metricsHost().get();
+            metricsPort = await(new MetricsServer(vertx, metrics).start(host, settings.observability().metricsPort()),
+                    "metrics listener", host, settings.observability().metricsPort(), "--metrics-listen",
+                    "--metrics-listen");
+            own.add(metricsPort);
+        }
+        control.ownPorts(Set.copyOf(own));
 
         long every = Math.max(1000, settings.retentionInterval().toMillis());
         vertx.setPeriodic(every, id -> vertx.executeBlocking(() -> control.retention().run(), false)
@@ -190,8 +214,41 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
+    /** Bytes in the blob store, or -1 when the folder cannot be read (the gauge then says so rather than 0). */
+    private static long blobBytes(FileBlobStore blobs) {
+        try {
+            return blobs.totalBytes();
+        } catch (IOException e) {
+            LOG.warn("metrics: cannot measure the blob store: {}", e.toString());
+            return -1;
+        }
+    }
+
+    /** The control plane's decisions, counted. */
+    private ControlEvents controlEvents() {
+        return new ControlEvents() {
+            @Override
+            public void activationRefused(String site, String code) {
+                metrics.activationRefused(site, code);
+            }
+
+            @Override
+            public void checked(String site, java.util.List<CheckResult> results) {
+                results.stream().filter(r -> !r.ok()).forEach(r -> metrics.checkFailed(site, r.host(), r.check()));
+            }
+
+            @Override
+            public void purged(java.util.List<String> deployments) {
+                metrics.purged(deployments);
+            }
+        };
+    }
+
     /** Tells open tabs; a retired deployment's WebSockets are also closed after the drain period. */
     private int announce(ChangeNotice notice) {
+        if (notice instanceof ChangeNotice.Switched switched) {
+            metrics.switched(switched.site(), switched.reason());
+        }
         int told = push.announce(notice);
         if (notice instanceof ChangeNotice.Retired retired) {
             int sockets = tunnels.retire(retired.deployment(), settings.webSocketDrain().toMillis());
@@ -284,6 +341,11 @@ public final class Gateway implements AutoCloseable {
         return adminPort;
     }
 
+    /** The port of {@code --metrics-listen}, or -1 when it is off. */
+    public int metricsPort() {
+        return metricsPort;
+    }
+
     public ControlPlane control() {
         return control;
     }
@@ -330,6 +392,14 @@ public final class Gateway implements AutoCloseable {
                 LOG.warn("the HTTP servers did not stop cleanly: {}", e.toString());
             }
             vertx = null;
+        }
+        if (accessLog != null) {
+            accessLog.close();
+            accessLog = null;
+        }
+        if (metrics != null) {
+            metrics.close();
+            metrics = null;
         }
         if (backends != null) {
             backends.close(!settings.keepBackends());

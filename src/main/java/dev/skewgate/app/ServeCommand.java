@@ -1,6 +1,7 @@
 package dev.skewgate.app;
 
 import dev.skewgate.config.EdgeLimits;
+import dev.skewgate.config.Observability;
 import dev.skewgate.config.ServeSettings;
 import dev.skewgate.model.Durations;
 import dev.skewgate.proxy.TrustedProxies;
@@ -123,6 +124,21 @@ public final class ServeCommand implements Callable<Integer> {
                     + "step-ca). Default: the JDK's trust store")
     java.nio.file.Path acmeCaFile;
 
+    @Option(names = "--access-log", defaultValue = "${env:SKEWGATE_ACCESS_LOG:-off}",
+            description = "One line per request: combined, json or off (off by default: it costs CPU and I/O on "
+                    + "every request). Env SKEWGATE_ACCESS_LOG. Default: ${DEFAULT-VALUE}")
+    String accessLog;
+
+    @Option(names = "--access-log-file", defaultValue = "${env:SKEWGATE_ACCESS_LOG_FILE}",
+            description = "Write the access log to this file, rotated at 50 MiB (3 files kept), instead of stdout. "
+                    + "Env SKEWGATE_ACCESS_LOG_FILE")
+    java.nio.file.Path accessLogFile;
+
+    @Option(names = "--metrics-listen", defaultValue = "${env:SKEWGATE_METRICS_LISTEN}", paramLabel = "HOST:PORT",
+            description = "Also serve GET /metrics (Prometheus) here, without the admin token; only /metrics is "
+                    + "served there. Default: off (/metrics is on the admin listener, with the token)")
+    String metricsListen;
+
     @Option(names = "--retention-interval", defaultValue = "60s", hidden = true)
     String retentionInterval;
 
@@ -181,7 +197,8 @@ public final class ServeCommand implements Callable<Integer> {
                 Durations.parse(upstreamTimeout), proxies, Durations.parse(webSocketDrain), Durations.parse(shutdownDelay),
                 Durations.parse(shutdownGrace),
                 limits, keepBackends, https ? java.util.OptionalInt.of(httpsPort) : java.util.OptionalInt.empty(),
-                acmeSettings());
+                acmeSettings(), Observability.DEFAULTS);
+        settings = settings.withObservability(observability());
         CountDownLatch stop = ListenOptions.stopSignal();
         Gateway gateway = Gateway.start(settings);
         Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "skewgate-shutdown"));
@@ -190,5 +207,38 @@ public final class ServeCommand implements Callable<Integer> {
         stop.await();
         gateway.close();
         return 0;
+    }
+
+    private Observability observability() {
+        Observability watch;
+        try {
+            watch = Observability.DEFAULTS.withAccessLog(Observability.Format.parse(accessLog),
+                    java.util.Optional.ofNullable(accessLogFile));
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (accessLogFile != null && watch.accessLog() == Observability.Format.OFF) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--access-log-file needs --access-log combined or json");
+        }
+        if (metricsListen == null || metricsListen.isBlank()) {
+            return watch;
+        }
+        int colon = metricsListen.lastIndexOf(':');
+        String host = colon < 0 ? "" : metricsListen.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(metricsListen.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (colon < 0 || host.isEmpty() || port < 0 || port > 65535) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--metrics-listen: '" + metricsListen
+                    + "' is not HOST:PORT (for example 127.0.0.1:9464, or 0.0.0.0:9464 for every interface)");
+        }
+        return watch.withMetricsListen(host, port);
     }
 }

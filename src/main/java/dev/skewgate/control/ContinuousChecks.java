@@ -26,13 +26,15 @@ public final class ContinuousChecks {
     private final Store store;
     private final SwitchGuard guard;
     private final Clock clock;
+    private final ControlEvents events;
     private volatile Lifecycle lifecycle;
     private final Map<String, List<CheckResult>> lastChecks = new ConcurrentHashMap<>();
     private final Map<String, Integer> failedRounds = new ConcurrentHashMap<>();
     private final Map<String, Instant> lastRound = new ConcurrentHashMap<>();
 
-    ContinuousChecks(ChangeCore core, SwitchGuard guard, Clock clock) {
+    ContinuousChecks(ChangeCore core, SwitchGuard guard, Clock clock, ControlEvents events) {
         this.core = core;
+        this.events = events;
         this.store = core.store();
         this.guard = guard;
         this.clock = clock;
@@ -50,6 +52,7 @@ public final class ContinuousChecks {
 
     void record(String site, List<CheckResult> results) {
         lastChecks.put(site, results);
+        events.checked(site, results);
     }
 
     /** Forgets a deleted site. */
@@ -78,7 +81,7 @@ public final class ContinuousChecks {
                 continue;
             }
             List<CheckResult> results = guard.synthetic(site, active, d.get().backend().or(site::defaultBackend));
-            lastChecks.put(site.name(), results);
+            record(site.name(), results);
             boolean failed = results.stream().anyMatch(r -> !r.ok());
             if (!failed) {
                 failedRounds.remove(site.name());

@@ -20,13 +20,18 @@ public final class ControlPlane {
      * What the control plane talks to outside itself: the push channel it announces changes on, the checks a switch
      * must pass, and the port that says what is running.
      */
-    public record Ports(Announcer announcer, SwitchGuard guard, Running running, BackendProcesses backends) {
+    public record Ports(Announcer announcer, SwitchGuard guard, Running running, BackendProcesses backends,
+                        ControlEvents events) {
         /** Nothing connected: for tools and tests that run a control plane without an edge. */
         public static final Ports NONE = new Ports(Announcer.NONE, SwitchGuard.NONE, Running.NONE,
-                BackendProcesses.NONE);
+                BackendProcesses.NONE, ControlEvents.NONE);
 
         public Ports(Announcer announcer, SwitchGuard guard, Running running) {
-            this(announcer, guard, running, BackendProcesses.NONE);
+            this(announcer, guard, running, BackendProcesses.NONE, ControlEvents.NONE);
+        }
+
+        public Ports(Announcer announcer, SwitchGuard guard, Running running, BackendProcesses backends) {
+            this(announcer, guard, running, backends, ControlEvents.NONE);
         }
     }
 
@@ -48,14 +53,15 @@ public final class ControlPlane {
         this.backends = ports.backends();
         this.own = new OwnAddresses(store);
         this.running = ports.running();
-        this.checks = new ContinuousChecks(core, ports.guard(), clock);
+        this.checks = new ContinuousChecks(core, ports.guard(), clock, ports.events());
         this.sites = new Sites(core, own, clock, checks);
         this.uploads = new Uploads(core, blobs, sites, own, clock);
-        this.lifecycle = new Lifecycle(core, sites, uploads, ports.guard(), checks, ports.backends(), clock);
+        this.lifecycle = new Lifecycle(core, sites, uploads, ports.guard(), checks, ports.backends(), clock,
+                ports.events());
         this.checks.lifecycle(lifecycle);
         this.config = new ConfigAndWebhooks(core, sites, clock);
         this.env = new ServerEnv(core, sites, clock);
-        this.retention = new RetentionPass(core, blobs, uploads, lifecycle, running, clock);
+        this.retention = new RetentionPass(core, blobs, uploads, lifecycle, running, clock, ports.events());
     }
 
     /** Builds and publishes the first snapshot from what the store holds. */

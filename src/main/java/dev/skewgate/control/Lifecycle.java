@@ -10,6 +10,7 @@ import dev.skewgate.model.EventDraft;
 import dev.skewgate.model.ManifestEntry;
 import dev.skewgate.model.Site;
 import dev.skewgate.model.SiteEvent;
+import dev.skewgate.model.SkewgateException;
 import dev.skewgate.push.ChangeNotice;
 import dev.skewgate.store.Store;
 import java.time.Clock;
@@ -40,11 +41,13 @@ public final class Lifecycle {
     private final ContinuousChecks checks;
     private final Clock clock;
     private final BackendProcesses backends;
+    private final ControlEvents events;
     private final Map<String, ActivationProgress> activations = new ConcurrentHashMap<>();
 
     Lifecycle(ChangeCore core, Sites sites, Uploads uploads, SwitchGuard guard, ContinuousChecks checks,
-              BackendProcesses backends, Clock clock) {
+              BackendProcesses backends, Clock clock, ControlEvents events) {
         this.backends = backends;
+        this.events = events;
         this.core = core;
         this.store = core.store();
         this.sites = sites;
@@ -60,6 +63,16 @@ public final class Lifecycle {
      * nothing that was checked against is lost or switched blindly.
      */
     public Optional<SiteEvent> activate(String siteName, String deploymentId, Optional<Long> ifMatch, String actor) {
+        try {
+            return activateChecked(siteName, deploymentId, ifMatch, actor);
+        } catch (SkewgateException e) {
+            events.activationRefused(siteName, e.code()); // an unknown site is dropped there: no series for typos
+            throw e;
+        }
+    }
+
+    private Optional<SiteEvent> activateChecked(String siteName, String deploymentId, Optional<Long> ifMatch,
+                                                String actor) {
         Site seen = sites.checkRevision(siteName, ifMatch);
         Deployment d = sites.deploymentOf(seen, deploymentId);
         if (!activatable(d)) {

@@ -33,8 +33,11 @@ public final class RetentionPass {
     private final Lifecycle lifecycle;
     private final Running running;
     private final Clock clock;
+    private final ControlEvents events;
 
-    RetentionPass(ChangeCore core, BlobStore blobs, Uploads uploads, Lifecycle lifecycle, Running running, Clock clock) {
+    RetentionPass(ChangeCore core, BlobStore blobs, Uploads uploads, Lifecycle lifecycle, Running running, Clock clock,
+                  ControlEvents events) {
+        this.events = events;
         this.core = core;
         this.store = core.store();
         this.blobs = blobs;
@@ -78,6 +81,9 @@ public final class RetentionPass {
         if (!all.retired().isEmpty() || !all.purged().isEmpty() || !all.abandoned().isEmpty() || deleted > 0) {
             LOG.info("retention: retired {}, purged {}, removed abandoned uploads {}, deleted {} unreferenced blob(s)",
                     all.retired(), all.purged(), all.abandoned(), deleted);
+        }
+        if (!all.purged().isEmpty()) {
+            events.purged(List.copyOf(all.purged()));
         }
         return new RetentionReport(List.copyOf(all.retired()), List.copyOf(all.purged()), List.copyOf(all.abandoned()),
                 deleted);

@@ -1,6 +1,8 @@
 package dev.skewgate.edge;
 
+import dev.skewgate.accesslog.AccessLog;
 import dev.skewgate.http.DataPlaneErrors;
+import dev.skewgate.metrics.GatewayMetrics;
 import dev.skewgate.model.DeploymentIds;
 import dev.skewgate.proxy.ProxyHandler;
 import dev.skewgate.routing.DeploymentRoute;
@@ -33,6 +35,8 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
     /** On the plain HTTP listener of an HTTPS gateway: the port every request is redirected to. */
     private final java.util.OptionalInt redirectToHttps;
     private final AcmeChallenges challenges;
+    private final GatewayMetrics metrics;
+    private final AccessLog log;
 
     /**
      * @param checkSecret lets the gateway's own synthetic checks reach a backend health path outside the API prefixes
@@ -41,9 +45,11 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
      */
     EdgeHandler(Routes routing, GatewayEndpoints endpoints, HealthEndpoints health, ProxyHandler proxy,
                 TrafficMeter traffic, String checkSecret, java.util.OptionalInt redirectToHttps,
-                AcmeChallenges challenges) {
+                AcmeChallenges challenges, GatewayMetrics metrics, AccessLog log) {
         this.redirectToHttps = redirectToHttps;
         this.challenges = challenges;
+        this.metrics = metrics;
+        this.log = log;
         this.routing = routing;
         this.endpoints = endpoints;
         this.health = health;
@@ -54,6 +60,7 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
 
     @Override
     public void handle(HttpServerRequest request) {
+        Observed observed = Observed.start(request, metrics, log);
         // Before the host lookup: a load balancer probes with whatever Host it likes, and a site's paths never win.
         if (HealthEndpoints.handles(request.path())) {
             health.handle(request, request.path());
@@ -80,10 +87,12 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
         }
         Optional<SiteRoute> found = routing.current().lookup(host);
         if (found.isEmpty()) {
+            metrics.unknownHost();
             unknownHost(request, host);
             return;
         }
         SiteRoute site = found.get();
+        observed.site = site.name();
         boolean navigation = Pin.isNavigation(request.getHeader("Sec-Fetch-Mode"), request.getHeader("Accept"));
         String path = request.path();
         if (path.startsWith(GATEWAY_PREFIX)) {
@@ -95,10 +104,11 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
             return;
         }
         if (isApi(site, path) || isCheck(request)) {
-            api(request, site);
+            api(request, site, observed);
             return;
         }
         Pin pin = Pin.resolve(request.getHeader(Pin.HEADER), request.query(), request.getHeader("Cookie"), navigation);
+        observed.pin = pin.source();
         pin.value().filter(site.retired()::contains)
                 .ifPresent(id -> traffic.retired(site.name(), id, client(request)));
         Optional<DeploymentRoute> deployment = chooseForStatic(site, pin);
@@ -108,7 +118,8 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
                             + site.name() + " --activate\n", "site " + site.name() + " has no active deployment");
             return;
         }
-        traffic.served(site.name(), deployment.get().id());
+        observed.deployment = deployment.get().id();
+        observed.counter = traffic.served(site.name(), deployment.get().id());
         StaticHandler.handle(request, site, deployment.get(), navigation);
     }
 
@@ -117,8 +128,9 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
      * static file, a pin that names nothing servable is refused: answering from another version's backend is exactly
      * the silent skew this gateway exists to prevent.
      */
-    private void api(HttpServerRequest request, SiteRoute site) {
+    private void api(HttpServerRequest request, SiteRoute site, Observed observed) {
         Pin pin = Pin.resolve(request.getHeader(Pin.HEADER), request.query(), request.getHeader("Cookie"), false);
+        observed.pin = pin.source();
         DeploymentRoute deployment;
         if (pin.value().isPresent()) {
             String id = pin.value().get();
@@ -147,8 +159,9 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
                     + "' has no backend; deploy with --backend or set the site's default backend");
             return;
         }
-        traffic.served(site.name(), deployment.id());
-        proxy.handle(request, deployment, deployment.backend().get());
+        observed.deployment = deployment.id();
+        observed.counter = traffic.served(site.name(), deployment.id());
+        proxy.handle(request, deployment, deployment.backend().get(), observed);
     }
 
     /** 410 for a pin to a retired or unknown deployment: the SDK turns it into the refresh prompt. */

@@ -1,6 +1,8 @@
 package dev.skewgate.edge;
 
+import dev.skewgate.accesslog.AccessLog;
 import dev.skewgate.http.Ports;
+import dev.skewgate.metrics.GatewayMetrics;
 import dev.skewgate.http.Readiness;
 import dev.skewgate.proxy.ProxyHandler;
 import dev.skewgate.proxy.TrustedProxies;
@@ -41,7 +43,7 @@ public final class EdgeServer {
     public record Services(Routes routing, PushHub push, NotifyWebhook webhook, BrowserSdk sdk,
                            TrafficMeter traffic, WebSocketTunnels tunnels, UpstreamHealth upstreams,
                            TrustedProxies trusted, Duration upstreamTimeout, String checkSecret, Readiness readiness,
-                           AcmeChallenges challenges) {
+                           AcmeChallenges challenges, GatewayMetrics metrics, AccessLog accessLog) {
     }
 
     /**
@@ -60,10 +62,14 @@ public final class EdgeServer {
         }
     }
 
+    /** How often each edge event loop measures its own lag. */
+    static final long LAG_TICK_MS = 100;
+
     private final Vertx vertx;
     private final Services services;
     private final ConnectionLimits limits;
     private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger loops = new java.util.concurrent.atomic.AtomicInteger();
     private int port = -1;
 
     public EdgeServer(Vertx vertx, Services services, ConnectionLimits limits) {
@@ -147,7 +153,8 @@ public final class EdgeServer {
                     new PresenceEndpoint(s.push()), s.webhook(), s.sdk());
             ProxyHandler proxy = new ProxyHandler(vertx, s.upstreams(), s.tunnels(), s.trusted(), s.upstreamTimeout());
             EdgeHandler handler = new EdgeHandler(s.routing(), endpoints, new HealthEndpoints(s.readiness()), proxy,
-                    s.traffic(), s.checkSecret(), listener.redirectTo(), s.challenges());
+                    s.traffic(), s.checkSecret(), listener.redirectTo(), s.challenges(), s.metrics(), s.accessLog());
+            measureLag(s.metrics().eventLoopLag(edge.loops.getAndIncrement()));
             ConnectionLimits.Loop budget = edge.limits.new Loop(vertx);
             HttpServer server = vertx.createHttpServer(options)
                     .connectionHandler(connection -> {
@@ -169,6 +176,19 @@ public final class EdgeServer {
                     });
             edge.servers.add(server);
             return server.listen().onSuccess(srv -> bound.add(srv.actualPort()));
+        }
+
+        /**
+         * A timer on this loop that should fire every tick: how much later it fires is how long the loop was busy
+         * or blocked (a stalled loop delays every request on its connections).
+         */
+        private void measureLag(io.micrometer.core.instrument.Timer lag) {
+            long[] expected = {System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LAG_TICK_MS)};
+            vertx.setPeriodic(LAG_TICK_MS, id -> {
+                long now = System.nanoTime();
+                lag.record(Math.max(0, now - expected[0]), TimeUnit.NANOSECONDS);
+                expected[0] = now + TimeUnit.MILLISECONDS.toNanos(LAG_TICK_MS);
+            });
         }
     }
 }

@@ -79,8 +79,17 @@ public final class ProxyHandler {
     }
 
     public void handle(HttpServerRequest request, DeploymentRoute deployment, BackendRoute backend) {
+        handle(request, deployment, backend, nanos -> { });
+    }
+
+    /**
+     * @param upstreamTime told how long the backend took to send the response head, from the first attempt to connect
+     *     (pool wait, retries and connection included, as nginx's {@code $upstream_header_time})
+     */
+    public void handle(HttpServerRequest request, DeploymentRoute deployment, BackendRoute backend,
+                       java.util.function.LongConsumer upstreamTime) {
         request.pause();
-        Exchange exchange = new Exchange(request, deployment);
+        Exchange exchange = new Exchange(request, deployment, upstreamTime);
         // Registered before the upstream request exists: a body that breaks while it connects must still abort it.
         request.exceptionHandler(exchange::clientFailed);
         request.response().exceptionHandler(exchange::clientFailed);
@@ -250,6 +259,7 @@ public final class ProxyHandler {
     }
 
     private void relay(Exchange x, HttpClientResponse in, boolean closeAfter) {
+        x.upstreamTime.accept(System.nanoTime() - x.started);
         HttpServerRequest request = x.request;
         HttpServerResponse out = request.response();
         out.setStatusCode(in.statusCode());
@@ -361,6 +371,8 @@ public final class ProxyHandler {
     private static final class Exchange {
         final HttpServerRequest request;
         final DeploymentRoute deployment;
+        final java.util.function.LongConsumer upstreamTime;
+        final long started = System.nanoTime();
         Throwable clientFailure;
         /** Whether the whole request body went upstream (a backend may answer before it has read it all). */
         boolean bodySent;
@@ -375,9 +387,10 @@ public final class ProxyHandler {
         private BackendRoute.Upstream counted;
         private Vertx vertx;
 
-        Exchange(HttpServerRequest request, DeploymentRoute deployment) {
+        Exchange(HttpServerRequest request, DeploymentRoute deployment, java.util.function.LongConsumer upstreamTime) {
             this.request = request;
             this.deployment = deployment;
+            this.upstreamTime = upstreamTime;
         }
 
         void upstream(HttpClientRequest out, BackendRoute.Upstream where) {

@@ -78,7 +78,7 @@ public final class SseEndpoint {
         };
         response.closeHandler(v -> gone.run());
         response.exceptionHandler(e -> gone.run());
-        response.endHandler(v -> gone.run());
+        response.bodyEndHandler(v -> gone.run()); // not endHandler: the edge's request accounting owns that one
         response.setChunked(true)
                 .putHeader("content-type", "text/event-stream; charset=utf-8")
                 .putHeader("cache-control", "no-store")

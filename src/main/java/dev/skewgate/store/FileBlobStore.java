@@ -160,6 +160,25 @@ public final class FileBlobStore implements BlobStore {
         return out;
     }
 
+    /** Bytes of every stored blob (a walk of the shard folders: for the metrics, once a minute at most). */
+    public long totalBytes() throws IOException {
+        long sum = 0;
+        try (DirectoryStream<Path> shards = Files.newDirectoryStream(root, p -> p.getFileName().toString().length() == 2)) {
+            for (Path shard : shards) {
+                try (DirectoryStream<Path> blobs = Files.newDirectoryStream(shard)) {
+                    for (Path blob : blobs) {
+                        try {
+                            sum += Files.size(blob);
+                        } catch (java.nio.file.NoSuchFileException e) {
+                            // collected meanwhile
+                        }
+                    }
+                }
+            }
+        }
+        return sum;
+    }
+
     static void fsyncDirectory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);

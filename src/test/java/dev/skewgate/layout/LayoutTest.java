@@ -37,6 +37,18 @@ class LayoutTest {
     }
 
     @Test
+    void metricsAndTheAccessLogOnlyReadWhatTheyAreGiven() {
+        ArchRule rule = noClasses().that().resideInAnyPackage(ROOT + ".metrics..", ROOT + ".accesslog..")
+                .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".store..", ROOT + ".control..",
+                        ROOT + ".admin..", ROOT + ".edge..", ROOT + ".proxy..", ROOT + ".push..", ROOT + ".app..",
+                        ROOT + ".staticfiles..", ROOT + ".snapshot..", ROOT + ".backends..")
+                .because("the data plane reports to them on its hot path and the composition root wires their "
+                        + "sources: they read the routing snapshot and the traffic meter, never the store or the "
+                        + "control plane");
+        rule.check(classes);
+    }
+
+    @Test
     void theRoutingSnapshotHoldsValuesOfModelAndPolicyOnly() {
         ArchRule rule = classes().that().resideInAPackage(ROOT + ".routing")
                 .should().onlyDependOnClassesThat().resideInAnyPackage(ROOT + ".routing", ROOT + ".model",
@@ -56,7 +68,7 @@ class LayoutTest {
                         ROOT + ".config..", ROOT + ".control..", ROOT + ".store..", ROOT + ".routing..",
                         ROOT + ".snapshot..", ROOT + ".edge..", ROOT + ".staticfiles..", ROOT + ".proxy..",
                         ROOT + ".push..", ROOT + ".checks..", ROOT + ".traffic..", ROOT + ".demo..", ROOT + ".http..",
-                        ROOT + ".policy..")
+                        ROOT + ".policy..", ROOT + ".metrics..", ROOT + ".accesslog..")
                 .because("the CLI is a client of the admin API over HTTP, like Caddy's reload (it may use model)");
         rule.check(classes);
     }
