@@ -20,6 +20,7 @@ import dev.skewgate.push.ChangeNotice;
 import dev.skewgate.push.PushHub;
 import dev.skewgate.routing.RoutingHolder;
 import dev.skewgate.snapshot.SnapshotCompiler;
+import dev.skewgate.compress.Compressor;
 import dev.skewgate.store.FileBlobStore;
 import dev.skewgate.store.FilePermissions;
 import dev.skewgate.store.Store;
@@ -59,6 +60,7 @@ public final class Gateway implements AutoCloseable {
     private WebSocketTunnels tunnels;
     private GatewayReadiness readiness;
     private Supervisor backends;
+    private Compressor compressor;
     private int edgePort = -1;
     private int adminPort = -1;
     private boolean closed;
@@ -92,8 +94,12 @@ public final class Gateway implements AutoCloseable {
         traffic = new TrafficMeter();
         tunnels = new WebSocketTunnels();
         backends = new Supervisor(store, blobs, settings.dataDir(), running());
+        // One compression thread: variants are computed once, so an upload of 2,000 files takes one core for a
+        // while and never an event loop.
+        compressor = new Compressor(blobs, 1);
+        compressor.start();
         SnapshotCompiler compiler = new SnapshotCompiler(store, blobs, settings.maxFileInMemory(),
-                settings.memoryBudget(), sdk.versionedPath(), backends);
+                settings.memoryBudget(), sdk.versionedPath(), backends, java.util.Optional.of(compressor));
         vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         String checkSecret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
         Prober prober = new Prober(vertx, () -> edgePort, settings.edgeHost(), checkSecret, Clock.systemUTC());
@@ -135,6 +141,11 @@ public final class Gateway implements AutoCloseable {
         LOG.info("Skewgate is serving on http://{}:{} (admin API on http://{}:{}, data in {})",
                 settings.edgeHost(), edgePort, settings.adminHost(), adminPort,
                 settings.dataDir().toAbsolutePath().normalize());
+    }
+
+    /** Compression jobs queued or running (tests wait for none). */
+    public int compressionPending() {
+        return compressor == null ? 0 : compressor.pendingCount();
     }
 
     /** Tells open tabs; a retired deployment's WebSockets are also closed after the drain period. */
@@ -268,6 +279,10 @@ public final class Gateway implements AutoCloseable {
                 LOG.warn("the HTTP servers did not stop cleanly: {}", e.toString());
             }
             vertx = null;
+        }
+        if (compressor != null) {
+            compressor.close(); // a variant being written stays a temp file, removed at the next start
+            compressor = null;
         }
         if (backends != null) {
             backends.close(!settings.keepBackends());
