@@ -31,16 +31,21 @@ public final class FileBlobStore implements BlobStore {
     public FileBlobStore(Path root) {
         this.root = root;
         this.tmp = root.resolve(".tmp");
+        emptyTempFolder(tmp, "blob folder " + root);
         this.variants = new VariantFiles(root.resolve("variants"));
+    }
+
+    /** Creates a temp folder, or empties it of what a crash left half-written. */
+    static void emptyTempFolder(Path tmp, String what) {
         try {
             Files.createDirectories(tmp);
             try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(tmp)) {
                 for (Path p : leftovers) {
-                    Files.deleteIfExists(p); // half-written uploads from a crash
+                    Files.deleteIfExists(p);
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot prepare blob folder " + root, e);
+            throw new UncheckedIOException("cannot prepare " + what, e);
         }
     }
 

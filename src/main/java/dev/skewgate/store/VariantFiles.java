@@ -1,7 +1,6 @@
 package dev.skewgate.store;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -27,16 +26,7 @@ public final class VariantFiles {
     VariantFiles(Path root) {
         this.root = root;
         this.tmp = root.resolve(".tmp");
-        try {
-            Files.createDirectories(tmp);
-            try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(tmp)) {
-                for (Path p : leftovers) {
-                    Files.deleteIfExists(p); // half-written variants from a crash
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot prepare variant folder " + root, e);
-        }
+        FileBlobStore.emptyTempFolder(tmp, "variant folder " + root);
     }
 
     /** What is known about one variant. */
