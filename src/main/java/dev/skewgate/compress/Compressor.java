@@ -47,7 +47,7 @@ public final class Compressor implements AutoCloseable {
     /** Jobs queued or running, by blob: a second request for the same blob joins the first one's listeners. */
     private final Map<String, Job> pending = new ConcurrentHashMap<>();
     private final AtomicLong computed = new AtomicLong();
-    /** Jobs submitted and not finished (a running job has already left {@link #pending}). */
+    /** Jobs (and the sweep) submitted and not finished (a running job has already left {@link #pending}). */
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
 
     /** A computed variant, ready to serve. */
@@ -95,6 +95,7 @@ public final class Compressor implements AutoCloseable {
 
     /** Removes, in the background, variants left by a crash or by older compressor settings. */
     public void start() {
+        inFlight.incrementAndGet();
         workers.execute(() -> {
             try {
                 Set<String> keys = Arrays.stream(Coding.values()).map(Coding::key).collect(Collectors.toSet());
@@ -104,6 +105,8 @@ public final class Compressor implements AutoCloseable {
                 }
             } catch (IOException e) {
                 LOG.warn("sweeping compressed variants failed: {}", e.toString());
+            } finally {
+                inFlight.decrementAndGet();
             }
         });
     }
@@ -148,7 +151,7 @@ public final class Compressor implements AutoCloseable {
         return computed.get();
     }
 
-    /** Queued or running jobs. */
+    /** Queued or running jobs, the start's sweep included. */
     public int pendingCount() {
         return inFlight.get();
     }
