@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Computes the gzip and brotli variants of blobs, once per blob and setting (content-addressed in {@link VariantFiles},
  * so shared by every deployment and site), on a fixed number of worker threads (one by default) that never run on an
- * event loop: a 2,000-file upload queues 2,000 jobs and takes at most that many cores for as long as it needs, the
- * rest of the machine keeps serving. Jobs stream from the blob file to a temp file, so memory stays flat whatever the
+ * event loop and run at the lowest CPU priority: a 2,000-file upload queues 2,000 jobs and takes at most that many
+ * cores, and only what the event loops leave of them, for as long as it needs. Jobs stream from the blob file to a temp file, so memory stays flat whatever the
  * file size.
  */
 public final class Compressor implements AutoCloseable {
@@ -71,7 +71,10 @@ public final class Compressor implements AutoCloseable {
         AtomicLong n = new AtomicLong();
         this.workers = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
                 r -> {
-                    Thread t = new Thread(r, "skewgate-compress-" + n.incrementAndGet());
+                    Thread t = new Thread(() -> {
+                        lowestCpuPriority();
+                        r.run();
+                    }, "skewgate-compress-" + n.incrementAndGet());
                     t.setDaemon(true);
                     t.setPriority(Thread.MIN_PRIORITY);
                     return t;
@@ -86,6 +89,29 @@ public final class Compressor implements AutoCloseable {
             loaded = false;
         }
         this.brotli = loaded;
+    }
+
+    /**
+     * Gives the calling thread the lowest CPU priority (nice 19), so that on a busy machine the event loops get the
+     * cores first and compression takes only what is left: Java thread priorities are ignored on Linux, but a
+     * thread's nice value applies to it alone ({@code /proc/thread-self} names its id). Best effort: elsewhere, or
+     * without {@code renice}, the thread keeps the normal priority.
+     */
+    private static void lowestCpuPriority() {
+        try {
+            String tid = Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString();
+            Process p = new ProcessBuilder("renice", "-n", "19", "-p", tid).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(5, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                LOG.info("could not lower the priority of the compression thread (renice); it runs at normal priority");
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.info("could not lower the priority of the compression thread ({}); it runs at normal priority",
+                    e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // closing: the job will not run anyway
+        }
     }
 
     /** Codings computed on this machine (brotli needs its native library). */
