@@ -29,6 +29,7 @@ import dev.skewgate.push.ChangeNotice;
 import dev.skewgate.push.PushHub;
 import dev.skewgate.routing.RoutingHolder;
 import dev.skewgate.snapshot.SnapshotCompiler;
+import dev.skewgate.compress.Compressor;
 import dev.skewgate.store.FileBlobStore;
 import dev.skewgate.store.FilePermissions;
 import dev.skewgate.store.Store;
@@ -75,6 +76,7 @@ public final class Gateway implements AutoCloseable {
     private GatewayMetrics metrics;
     private AccessLog accessLog;
     private int metricsPort = -1;
+    private Compressor compressor;
     private int edgePort = -1;
     private int httpsPort = -1;
     private int adminPort = -1;
@@ -113,8 +115,12 @@ public final class Gateway implements AutoCloseable {
         metrics = new GatewayMetrics(new GatewayMetrics.Sources(routing, traffic, push::openClients, tunnels::open,
                 () -> blobBytes(blobs), log::dropped));
         backends = new Supervisor(store, blobs, settings.dataDir(), running());
+        // One compression thread: variants are computed once, so an upload of 2,000 files takes one core for a
+        // while and never an event loop.
+        compressor = new Compressor(blobs, 1);
+        compressor.start();
         SnapshotCompiler compiler = new SnapshotCompiler(store, blobs, settings.maxFileInMemory(),
-                settings.memoryBudget(), sdk.versionedPath(), backends);
+                settings.memoryBudget(), sdk.versionedPath(), backends, java.util.Optional.of(compressor));
         vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         String checkSecret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
         Prober prober = new Prober(vertx, () -> edgePort, () -> httpsPort, settings.edgeHost(), checkSecret,
@@ -242,6 +248,11 @@ public final class Gateway implements AutoCloseable {
                 metrics.purged(deployments);
             }
         };
+    }
+
+    /** Compression jobs queued or running (tests wait for none). */
+    public int compressionPending() {
+        return compressor == null ? 0 : compressor.pendingCount();
     }
 
     /** Tells open tabs; a retired deployment's WebSockets are also closed after the drain period. */
@@ -400,6 +411,10 @@ public final class Gateway implements AutoCloseable {
         if (metrics != null) {
             metrics.close();
             metrics = null;
+        }
+        if (compressor != null) {
+            compressor.close(); // a variant being written stays a temp file, removed at the next start
+            compressor = null;
         }
         if (backends != null) {
             backends.close(!settings.keepBackends());

@@ -55,6 +55,22 @@ public final class ContentTypes {
         return ext.isEmpty() ? DEFAULT : BY_EXTENSION.getOrDefault(ext, DEFAULT);
     }
 
+    /**
+     * Whether a body of this type shrinks under gzip or brotli: text (HTML, JS, CSS, CSV, Markdown, plain), JSON
+     * (source maps, web manifests), XML and SVG, and wasm. Images other than SVG, fonts (woff/woff2 are already
+     * compressed), archives, audio and video are not. Decided on the media types above, so an uploader cannot widen it.
+     */
+    public static boolean compressible(String contentType) {
+        String type = contentType.toLowerCase(Locale.ROOT);
+        int semicolon = type.indexOf(';');
+        if (semicolon >= 0) {
+            type = type.substring(0, semicolon).trim();
+        }
+        return type.startsWith("text/") || type.equals("application/json") || type.endsWith("+json")
+                || type.equals("application/xml") || type.endsWith("+xml") || type.equals("application/wasm")
+                || type.equals("application/javascript");
+    }
+
     public static boolean isHtml(String contentType) {
         return contentType.startsWith("text/html");
     }

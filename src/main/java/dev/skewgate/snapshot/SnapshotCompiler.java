@@ -22,7 +22,11 @@ import dev.skewgate.routing.ServedFile;
 import dev.skewgate.routing.SiteRoute;
 import dev.skewgate.model.ClientSettings;
 import dev.skewgate.model.Backend;
+import dev.skewgate.compress.Coding;
+import dev.skewgate.compress.Compressor;
+import dev.skewgate.routing.ComputedVariants;
 import dev.skewgate.store.BlobStore;
+import dev.skewgate.store.VariantFiles;
 import dev.skewgate.store.Store;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
@@ -34,6 +38,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -67,6 +72,7 @@ public final class SnapshotCompiler {
     private final long maxFileInMemory;
     private final long memoryBudget;
     private final String sdkPath;
+    private final Optional<Compressor> compressor;
     /** What the latest adopted build of each site compiled, for the next build of that site to reuse. */
     private final Map<String, SiteCache> caches = new ConcurrentHashMap<>();
     /** Deployment routes compiled ahead of the change that adds them ({@link #prepare}), by site. */
@@ -80,13 +86,18 @@ public final class SnapshotCompiler {
      * @param sdkPath the browser SDK's versioned path ({@code /_skewgate/client.js?v=...}) for the injected script tag
      */
     public SnapshotCompiler(Store store, BlobStore blobs, long maxFileInMemory, long memoryBudget, String sdkPath) {
-        this(store, blobs, maxFileInMemory, memoryBudget, sdkPath, Pools.NONE);
+        this(store, blobs, maxFileInMemory, memoryBudget, sdkPath, Pools.NONE, Optional.empty());
     }
 
-    /** @param pools the instance pool of each deployment whose backend the gateway runs */
+    /**
+     * @param pools the instance pool of each deployment whose backend the gateway runs
+     * @param compressor computes the gzip and brotli variants of compressible files that have none yet (empty: only
+     *     the build's own .br/.gz siblings are served)
+     */
     public SnapshotCompiler(Store store, BlobStore blobs, long maxFileInMemory, long memoryBudget, String sdkPath,
-                            Pools pools) {
+                            Pools pools, Optional<Compressor> compressor) {
         this.pools = pools;
+        this.compressor = compressor;
         this.store = store;
         this.blobs = blobs;
         this.maxFileInMemory = maxFileInMemory;
@@ -401,10 +412,30 @@ public final class SnapshotCompiler {
             ServedFile plain = file(site, e, e.contentType(), Optional.empty(), lastModified, tags, globs, budget);
             Optional<ServedFile> br = variant(site, byPath.get(e.path() + ".br"), e, "br", lastModified, globs, budget);
             Optional<ServedFile> gz = variant(site, byPath.get(e.path() + ".gz"), e, "gzip", lastModified, globs, budget);
-            if (!plain.html() && (br.isPresent() || gz.isPresent())) {
+            Optional<ComputedVariants> computed = Optional.empty();
+            Set<Coding> missing = EnumSet.noneOf(Coding.class);
+            if (!plain.html() && compressor.isPresent() && e.size() > Compressor.MIN_SIZE
+                    && ContentTypes.compressible(plain.contentType())) {
+                // The build's own sibling wins; a coding it lacks is computed (found on disk, or queued).
+                if (br.isEmpty()) {
+                    br = computedVariant(plain, e, Coding.BROTLI, missing, budget);
+                }
+                if (gz.isEmpty()) {
+                    gz = computedVariant(plain, e, Coding.GZIP, missing, budget);
+                }
+                computed = Optional.of(new ComputedVariants());
+            }
+            if (!plain.html() && (br.isPresent() || gz.isPresent() || computed.isPresent())) {
                 plain = new ServedFile(plain.path(), plain.length(), plain.contentType(), plain.etag(),
                         plain.lastModified(), plain.cacheControl(), plain.headers(), plain.bytes(), plain.blob(),
-                        Optional.empty(), br, gz, false);
+                        Optional.empty(), br, gz, computed, false);
+            }
+            if (!missing.isEmpty()) {
+                ServedFile identity = plain;
+                ComputedVariants slot = computed.orElseThrow();
+                // Computed later, served from disk: the memory budget was settled when this route was built.
+                compressor.get().request(e.sha256(), missing, v -> slot.offer(
+                        identity.encoded(v.coding().token(), v.path(), v.length(), v.etag(), Optional.empty())));
             }
             files.put("/" + e.path(), plain);
         }
@@ -415,6 +446,20 @@ public final class SnapshotCompiler {
                 d.backend().or(site::defaultBackend).map(b -> b.isManaged()
                         ? BackendRoute.managed(b.healthPath(), pools.pool(d.id())) : BackendRoute.of(b)),
                 d.state() == DeploymentState.STAGED);
+    }
+
+    /** A computed variant already stored (within the memory budget), or none: then queued if never computed. */
+    private Optional<ServedFile> computedVariant(ServedFile plain, ManifestEntry e, Coding coding, Set<Coding> missing,
+                                                 Budget budget) {
+        VariantFiles.Lookup found = compressor.orElseThrow().find(e.sha256(), coding);
+        if (found instanceof VariantFiles.Stored stored) {
+            return Optional.of(plain.encoded(coding.token(), stored.path(), stored.length(),
+                    Compressor.etag(e.sha256(), coding), budget.bytes(stored.path(), stored.length())));
+        }
+        if (found instanceof VariantFiles.Missing && compressor.get().codings().contains(coding)) {
+            missing.add(coding);
+        }
+        return Optional.empty();
     }
 
     private Optional<ServedFile> variant(Site site, ManifestEntry compressed, ManifestEntry base, String encoding,
@@ -452,11 +497,11 @@ public final class SnapshotCompiler {
             byte[] injected = HtmlInjector.inject(read(e.sha256()), tags);
             return new ServedFile(e.path(), injected.length, contentType, etag(Sha256.hex(injected)), lastModified,
                     cacheControl, List.copyOf(headers), Optional.of(Buffer.buffer(injected)), blobs.path(e.sha256()),
-                    encoding, Optional.empty(), Optional.empty(), true);
+                    encoding, Optional.empty(), Optional.empty(), Optional.empty(), true);
         }
         return new ServedFile(e.path(), e.size(), contentType, etag(e.sha256()), lastModified, cacheControl,
                 List.copyOf(headers), budget.bytes(e), blobs.path(e.sha256()), encoding,
-                Optional.empty(), Optional.empty(), false);
+                Optional.empty(), Optional.empty(), Optional.empty(), false);
     }
 
     byte[] read(String sha256) {
@@ -494,6 +539,11 @@ public final class SnapshotCompiler {
 
         Optional<Buffer> bytes(ManifestEntry e) {
             return claim(blobs.path(e.sha256()), e.size(), Optional.empty());
+        }
+
+        /** A stored compressed variant's bytes, on the same terms as a blob's. */
+        Optional<Buffer> bytes(java.nio.file.Path variant, long size) {
+            return claim(variant, size, Optional.empty());
         }
 
         /**
@@ -570,7 +620,7 @@ public final class SnapshotCompiler {
                 return f;
             }
             return new ServedFile(f.path(), f.length(), f.contentType(), f.etag(), f.lastModified(), f.cacheControl(),
-                    f.headers(), bytes, f.blob(), f.contentEncoding(), br, gz, false);
+                    f.headers(), bytes, f.blob(), f.contentEncoding(), br, gz, f.computed(), false);
         }
 
 

@@ -108,6 +108,8 @@ public final class StaticHandler {
     static void send(HttpServerRequest request, DeploymentRoute deployment, ServedFile file, int status) {
         HttpServerResponse response = request.response();
         String rangeHeader = request.getHeader("Range");
+        // Ranges are served from the identity only (the representation Accept-Ranges advertises): a range of a
+        // compressed variant is of no use to a client that resumes a download or seeks in a media file.
         ServedFile chosen = rangeHeader == null ? negotiate(file, request.getHeader(Headers.ACCEPT_ENCODING)) : file;
         response.setStatusCode(status)
                 .putHeader(Headers.CONTENT_TYPE, chosen.contentType())
@@ -220,38 +222,17 @@ public final class StaticHandler {
         response.end(out);
     }
 
-    /** Picks brotli, then gzip, when the client accepts it (q > 0) and the deployment has that sibling. */
+    /** The representation {@code Accept-Encoding} asks for, among those the file has now ({@link AcceptEncoding}). */
     static ServedFile negotiate(ServedFile file, String acceptEncoding) {
         if (!file.hasVariants() || acceptEncoding == null) {
             return file;
         }
-        if (file.brotli().isPresent() && accepts(acceptEncoding, "br")) {
-            return file.brotli().get();
-        }
-        if (file.gzip().isPresent() && accepts(acceptEncoding, "gzip")) {
-            return file.gzip().get();
-        }
-        return file;
-    }
-
-    static boolean accepts(String header, String coding) {
-        for (String part : header.split(",")) {
-            String[] bits = part.trim().split(";");
-            String name = bits[0].trim();
-            if (name.equalsIgnoreCase(coding) || name.equals("*")) {
-                for (int i = 1; i < bits.length; i++) {
-                    String p = bits[i].trim();
-                    if (p.startsWith("q=") || p.startsWith("Q=")) {
-                        try {
-                            return Double.parseDouble(p.substring(2)) > 0;
-                        } catch (NumberFormatException e) {
-                            return false;
-                        }
-                    }
-                }
-                return true;
-            }
-        }
-        return false;
+        Optional<ServedFile> br = file.brotliNow();
+        Optional<ServedFile> gz = file.gzipNow();
+        return switch (AcceptEncoding.choose(acceptEncoding, br.isPresent(), gz.isPresent())) {
+            case BROTLI -> br.get();
+            case GZIP -> gz.get();
+            case IDENTITY -> file;
+        };
     }
 }

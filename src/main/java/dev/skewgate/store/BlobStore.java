@@ -34,7 +34,11 @@ public interface BlobStore {
         }
     }
 
+    /** Deletes a blob and its compressed variants. */
     void delete(String sha256) throws IOException;
+
+    /** The compressed variants of the blobs, stored beside them. */
+    VariantFiles variants();
 
     /** Every blob present, for garbage collection. */
     Set<String> list() throws IOException;

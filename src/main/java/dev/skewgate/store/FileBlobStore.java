@@ -20,24 +20,32 @@ import java.util.UUID;
 /**
  * Blobs as files under one folder, {@code ab/abcdef...}: written to a temp file, fsynced, renamed into place and
  * the folder fsynced, so a crash leaves either the whole blob or nothing (plus a temp file removed at start).
+ * Compressed variants live in {@code variants/} ({@link VariantFiles}) and are deleted with their blob.
  */
 public final class FileBlobStore implements BlobStore {
 
     private final Path root;
     private final Path tmp;
+    private final VariantFiles variants;
 
     public FileBlobStore(Path root) {
         this.root = root;
         this.tmp = root.resolve(".tmp");
+        emptyTempFolder(tmp, "blob folder " + root);
+        this.variants = new VariantFiles(root.resolve("variants"));
+    }
+
+    /** Creates a temp folder, or empties it of what a crash left half-written. */
+    static void emptyTempFolder(Path tmp, String what) {
         try {
             Files.createDirectories(tmp);
             try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(tmp)) {
                 for (Path p : leftovers) {
-                    Files.deleteIfExists(p); // half-written uploads from a crash
+                    Files.deleteIfExists(p);
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot prepare blob folder " + root, e);
+            throw new UncheckedIOException("cannot prepare " + what, e);
         }
     }
 
@@ -142,7 +150,14 @@ public final class FileBlobStore implements BlobStore {
 
     @Override
     public void delete(String sha256) throws IOException {
+        // Variants first: a crash in between leaves a blob without variants (computed again), never the reverse.
+        variants.deleteAll(sha256);
         Files.deleteIfExists(path(sha256));
+    }
+
+    @Override
+    public VariantFiles variants() {
+        return variants;
     }
 
     @Override
