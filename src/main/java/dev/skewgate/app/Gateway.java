@@ -72,7 +72,7 @@ public final class Gateway implements AutoCloseable {
     private WebSocketTunnels tunnels;
     private GatewayReadiness readiness;
     private Supervisor backends;
-    private CertificateManager certificates;
+    private volatile CertificateManager certificates;
     private GatewayMetrics metrics;
     private AccessLog accessLog;
     private int metricsPort = -1;
@@ -113,7 +113,7 @@ public final class Gateway implements AutoCloseable {
         accessLog = AccessLog.open(settings.observability().accessLog(), settings.observability().accessLogFile());
         AccessLog log = accessLog;
         metrics = new GatewayMetrics(new GatewayMetrics.Sources(routing, traffic, push::openClients, tunnels::open,
-                () -> blobBytes(blobs), log::dropped));
+                () -> blobBytes(blobs), log::dropped, this::certificateExpiry));
         backends = new Supervisor(store, blobs, settings.dataDir(), running());
         // One compression thread: variants are computed once, so an upload of 2,000 files takes one core for a
         // while and never an event loop.
@@ -218,6 +218,18 @@ public final class Gateway implements AutoCloseable {
         } catch (IOException | java.security.GeneralSecurityException e) {
             throw new IllegalArgumentException("--acme-ca-file " + pem + " holds no usable CA certificate", e);
         }
+    }
+
+    /** The expiry of each host's certificate, for the metrics (empty until the certificate manager runs). */
+    private Map<String, Long> certificateExpiry() {
+        CertificateManager certs = certificates;
+        Map<String, Long> out = new java.util.TreeMap<>();
+        if (certs != null) {
+            for (CertificateManager.View v : certs.list()) {
+                v.notAfter().ifPresent(t -> out.put(v.host(), t.getEpochSecond()));
+            }
+        }
+        return out;
     }
 
     /** Bytes in the blob store, or -1 when the folder cannot be read (the gauge then says so rather than 0). */

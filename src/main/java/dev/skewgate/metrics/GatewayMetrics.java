@@ -56,9 +56,11 @@ public final class GatewayMetrics implements AutoCloseable {
      * @param openWebSockets open WebSocket tunnels of a deployment
      * @param blobBytes bytes in the blob store (a folder walk: called on the scraping thread, at most once a minute)
      * @param accessLogDropped access-log lines dropped because the writer fell behind
+     * @param certificateExpiry the expiry (epoch seconds) of the certificate served for each host name
      */
     public record Sources(Routes routing, TrafficMeter traffic, Function<String, Map<String, Integer>> openTabs,
-                          ToIntFunction<String> openWebSockets, LongSupplier blobBytes, LongSupplier accessLogDropped) {
+                          ToIntFunction<String> openWebSockets, LongSupplier blobBytes, LongSupplier accessLogDropped,
+                          java.util.function.Supplier<Map<String, Long>> certificateExpiry) {
     }
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -70,6 +72,7 @@ public final class GatewayMetrics implements AutoCloseable {
     private final LongAdder unknownHost = new LongAdder();
     private final MultiGauge tabs;
     private final MultiGauge sockets;
+    private final MultiGauge certificates;
     private final AtomicLong blobBytes = new AtomicLong(-1);
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private long blobBytesAt;
@@ -80,6 +83,8 @@ public final class GatewayMetrics implements AutoCloseable {
                 .description("Browser tabs with an open event stream, by the deployment they booted").register(registry);
         sockets = MultiGauge.builder("skewgate.open.websockets")
                 .description("WebSocket tunnels open to a deployment's backend").register(registry);
+        certificates = MultiGauge.builder("skewgate.certificate.expiry.timestamp").baseUnit("seconds")
+                .description("When the certificate served for a host name expires (Unix time)").register(registry);
         FunctionCounter.builder("skewgate.unknown.host.requests", unknownHost, LongAdder::sum)
                 .description("Requests for a host name no site serves (no host label: clients choose it)")
                 .register(registry);
@@ -110,6 +115,10 @@ public final class GatewayMetrics implements AutoCloseable {
         RoutingTable table = sources.routing().current();
         refreshDeployments(table);
         refreshGauges(table);
+        List<MultiGauge.Row<?>> certRows = new ArrayList<>();
+        sources.certificateExpiry().get().forEach((host, expiry) ->
+                certRows.add(MultiGauge.Row.of(io.micrometer.core.instrument.Tags.of("host", host), expiry)));
+        certificates.register(certRows, true);
         long now = System.currentTimeMillis();
         if (blobBytes.get() < 0 || now - blobBytesAt >= BLOB_BYTES_EVERY_MS) {
             blobBytes.set(sources.blobBytes().getAsLong());

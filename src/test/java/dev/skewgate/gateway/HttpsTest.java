@@ -209,6 +209,13 @@ class HttpsTest {
         JsonNode row = gw.ok("GET", "/v1/sites/shop/status", null).body().path("certificates").get(0);
         assertThat(row.path("host").asText()).isEqualTo("shop.test");
         assertThat(row.path("issuer").asText()).isEqualTo("Skewgate Test CA");
+        String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + gw.adminPort() + "/metrics"))
+                .header("Authorization", "Bearer " + gw.token()).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).as("the expiry series for alerts").contains(
+                "skewgate_certificate_expiry_timestamp_seconds{host=\"shop.test\"} "
+                        + (double) serving.getNotAfter().toInstant().getEpochSecond());
     }
 
     private String refusal(String host, Path cert, Path key) {
