@@ -107,6 +107,34 @@ class HttpsTest {
     }
 
     @Test
+    void garbageAndPlainHttpOnTheTlsPortCloseThatConnectionOnly() throws Exception {
+        add("shop.test", ca.leaf("shop", "ec", 2, "shop.test"));
+        live("shop");
+        for (byte[] junk : List.of("GET / HTTP/1.1\r\nHost: shop.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII),
+                new byte[] {0x16, 0x03, 0x01, 0x7f, (byte) 0xff, 1, 2, 3}, new byte[4096])) {
+            try (java.net.Socket raw = new java.net.Socket("127.0.0.1", gw.gateway().httpsPort())) {
+                raw.setSoTimeout(12_000);
+                raw.getOutputStream().write(junk);
+                raw.getOutputStream().flush();
+                byte[] buf = new byte[4096];
+                long t0 = System.currentTimeMillis();
+                int n;
+                try {
+                    while ((n = raw.getInputStream().read(buf)) >= 0) {
+                        assertThat(new String(buf, 0, Math.max(0, n), StandardCharsets.ISO_8859_1))
+                                .as("no HTTP answer on the TLS port").doesNotContain("HTTP/1.1 200");
+                    }
+                } catch (java.net.SocketException e) {
+                    // reset: as good as closed
+                }
+                assertThat(System.currentTimeMillis() - t0).as("closed by the handshake timeout at the latest")
+                        .isLessThan(12_000);
+            }
+        }
+        assertThat(get("shop.test", "/")).as("the listener still serves").startsWith("HTTP/1.1 200");
+    }
+
+    @Test
     void curlGetsHttp2AndHttp11ByAlpnAndThePlainListenerRedirects() throws Exception {
         add("shop.test", ca.leaf("shop", "ec", 2, "shop.test"));
         live("shop");
