@@ -201,22 +201,10 @@ public final class Gateway implements AutoCloseable {
 
     /** A TLS context trusting only the CA certificates in {@code pem} (a private ACME CA's). */
     private static javax.net.ssl.SSLContext trusting(java.nio.file.Path pem) {
-        try (java.io.InputStream in = Files.newInputStream(pem)) {
-            java.security.KeyStore ks = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
-            ks.load(null, null);
-            int n = 0;
-            for (java.security.cert.Certificate c : java.security.cert.CertificateFactory.getInstance("X.509")
-                    .generateCertificates(in)) {
-                ks.setCertificateEntry("ca" + n++, c);
-            }
-            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
-                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(ks);
-            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
-            ctx.init(null, tmf.getTrustManagers(), null);
-            return ctx;
-        } catch (IOException | java.security.GeneralSecurityException e) {
-            throw new IllegalArgumentException("--acme-ca-file " + pem + " holds no usable CA certificate", e);
+        try {
+            return dev.skewgate.tls.TrustStores.trustingOnly(pem);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--acme-ca-file " + pem + ": " + e.getMessage(), e);
         }
     }
 

@@ -76,7 +76,7 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
             challenge(request, request.path().substring(AcmeChallenges.PREFIX.length()));
             return;
         }
-        if (redirectToHttps.isPresent() && !isCheck(request)) {
+        if (redirectToHttps.isPresent()) { // the synthetic checks of an HTTPS gateway use its TLS listener
             redirect(request, host, redirectToHttps.getAsInt());
             return;
         }

@@ -158,12 +158,9 @@ public final class EdgeServer {
             ConnectionLimits.Loop budget = edge.limits.new Loop(vertx);
             HttpServer server = vertx.createHttpServer(options)
                     .connectionHandler(connection -> {
-                        if (listener.keys().isPresent()) {
-                            if (!Tls.certificateCoversSni(connection)) {
-                                connection.close();
-                                return;
-                            }
-                            Tls.track(connection);
+                        if (listener.keys().isPresent() && !Tls.track(connection)) {
+                            connection.close();
+                            return;
                         }
                         StrictFraming.install(connection);
                         budget.connected(connection);

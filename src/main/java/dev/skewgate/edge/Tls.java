@@ -24,48 +24,49 @@ final class Tls {
     private Tls() {
     }
 
-    /**
-     * Whether the certificate of a TLS connection covers the name the client asked for. A resumed session skips the
-     * key manager, and the JDK resumes a TLS 1.3 session made for one name under another: such a connection would
-     * serve a site under another site's certificate, so it is closed (the client retries with a full handshake).
-     */
-    static boolean certificateCoversSni(io.vertx.core.http.HttpConnection connection) {
-        // The name of this handshake, as Netty's SNI handler read it: a resumed session's own record keeps the
-        // name it was made for.
-        String sni = connection.indicatedServerName();
-        javax.net.ssl.SSLSession session = connection.sslSession();
-        if (sni == null || session == null) {
-            return false;
-        }
-        java.security.cert.Certificate[] local = session.getLocalCertificates();
-        if (local == null || local.length == 0 || !(local[0] instanceof java.security.cert.X509Certificate leaf)) {
-            return false;
-        }
-        return dev.skewgate.tls.HostNames.covers(leaf, sni);
-    }
-
     /** The names each open TLS connection's certificate covers: what requests on it may name as their Host. */
     private static final java.util.Map<io.vertx.core.http.HttpConnection, List<String>> NAMES =
             new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** Records the connection's certificate names until it closes. */
-    static void track(io.vertx.core.http.HttpConnection connection) {
+    /**
+     * Records the connection's certificate names until it closes; false when its certificate does not cover the name
+     * the handshake asked for. A resumed session skips the key manager, and the JDK's client resumes one host's
+     * session under another name (sending the first name as SNI again): the per-request check in
+     * {@link #mayServe} is what keeps such a connection from serving the other site.
+     */
+    static boolean track(io.vertx.core.http.HttpConnection connection) {
         javax.net.ssl.SSLSession session = connection.sslSession();
         java.security.cert.Certificate[] local = session == null ? null : session.getLocalCertificates();
-        if (local != null && local.length > 0 && local[0] instanceof java.security.cert.X509Certificate leaf) {
-            NAMES.put(connection, dev.skewgate.tls.HostNames.namesOf(leaf));
-            connection.closeHandler(v -> NAMES.remove(connection));
+        String sni = connection.indicatedServerName();
+        if (sni == null || local == null || local.length == 0
+                || !(local[0] instanceof java.security.cert.X509Certificate leaf)) {
+            return false;
         }
+        List<String> names = dev.skewgate.tls.HostNames.namesOf(leaf);
+        if (names.stream().noneMatch(n -> dev.skewgate.tls.HostNames.matches(n, sni))) {
+            return false;
+        }
+        NAMES.put(connection, names);
+        connection.closeHandler(v -> NAMES.remove(connection));
+        return true;
     }
 
     /**
-     * Whether a request on a TLS connection may name {@code host}: its certificate must cover it (RFC 9110 §7.4:
-     * otherwise 421 Misdirected Request). A browser coalesces HTTP/2 connections only for names the certificate
-     * covers, so this refuses only clients that send one site's requests under another site's certificate.
+     * Whether a request on a TLS connection may name {@code host} (lower case): the connection's certificate must
+     * cover it (RFC 9110 §7.4: otherwise 421 Misdirected Request). Browsers coalesce HTTP/2 connections only for
+     * names the certificate covers, so this refuses only clients that reuse one site's connection for another site.
      */
     static boolean mayServe(io.vertx.core.http.HttpConnection connection, String host) {
         List<String> names = NAMES.get(connection);
-        return names != null && names.stream().anyMatch(n -> dev.skewgate.tls.HostNames.matches(n, host));
+        if (names == null) {
+            return false;
+        }
+        for (String n : names) {
+            if (n.equals(host) || n.startsWith("*.") && dev.skewgate.tls.HostNames.matches(n, host)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static void configure(HttpServerOptions options, X509KeyManager keys) {

@@ -181,8 +181,7 @@ public final class ProxyHandler {
                 }
             });
             // A request without framing headers has no body: send it as such, not as an empty chunked body.
-            boolean hasBody = request.headers().contains("content-length") || request.headers().contains("transfer-encoding");
-            if (!hasBody) {
+            if (!hasBody(request)) {
                 x.bodySent = true;
                 request.resume();
                 out.end();
@@ -246,12 +245,21 @@ public final class ProxyHandler {
      * Whether a request whose upstream connection failed before the response head may be sent again: idempotent, no
      * body, the client still there, not a timeout (a slow backend may be working on it), and another try left.
      */
+    /**
+     * Whether the request carries a body (RFC 9112 §6.3; the edge's framing rules already refused anything ambiguous):
+     * a transfer coding, or a Content-Length other than 0. Without one it is sent upstream as bodiless, and may be
+     * sent again.
+     */
+    private static boolean hasBody(HttpServerRequest request) {
+        String length = request.getHeader("content-length");
+        return request.headers().contains("transfer-encoding") || length != null && !length.equals("0");
+    }
+
     private static boolean retryable(Exchange x, Throwable cause, boolean elsewhere) {
         HttpServerRequest request = x.request;
         HttpMethod m = request.method();
         boolean idempotent = m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.OPTIONS;
-        String length = request.getHeader("content-length");
-        boolean bodiless = (length == null || length.equals("0")) && !request.headers().contains("transfer-encoding");
+        boolean bodiless = !hasBody(request);
         boolean timeout = cause instanceof TimeoutException || String.valueOf(cause).toLowerCase(java.util.Locale.ROOT)
                 .contains("timeout");
         return elsewhere && idempotent && bodiless && !timeout && x.clientFailure == null

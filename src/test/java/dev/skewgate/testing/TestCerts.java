@@ -44,19 +44,7 @@ public final class TestCerts {
 
     /** A client TLS context that trusts the certificates in {@code pem} only. */
     public static javax.net.ssl.SSLContext trustingFile(Path pem) throws Exception {
-        Path caCert = pem;
-        java.security.KeyStore ks = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
-        ks.load(null, null);
-        try (java.io.InputStream in = Files.newInputStream(caCert)) {
-            ks.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509")
-                    .generateCertificate(in));
-        }
-        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
-                javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx;
+        return dev.skewgate.tls.TrustStores.trustingOnly(pem);
     }
 
     /** The files of one leaf certificate. */
