@@ -55,6 +55,8 @@ public final class AdminApi {
     private final ControlPlane control;
     private final AdminToken token;
     private final IntSupplier edgePort;
+    /** The HTTPS listener's port, -1 without one: preview URLs then use it. */
+    private final IntSupplier httpsPort;
     private final Readiness readiness;
     private final CertificateManager certificates;
     private final Optional<java.util.function.Supplier<String>> metrics;
@@ -65,13 +67,15 @@ public final class AdminApi {
      */
     public AdminApi(ControlPlane control, AdminToken token, IntSupplier edgePort, Readiness readiness,
                     CertificateManager certificates) {
-        this(control, token, edgePort, readiness, certificates, Optional.empty());
+        this(control, token, edgePort, () -> -1, readiness, certificates, Optional.empty());
     }
 
     /** @param metrics the Prometheus text {@code GET /metrics} answers (with the token, like every admin route) */
-    public AdminApi(ControlPlane control, AdminToken token, IntSupplier edgePort, Readiness readiness,
-                    CertificateManager certificates, Optional<java.util.function.Supplier<String>> metrics) {
+    public AdminApi(ControlPlane control, AdminToken token, IntSupplier edgePort, IntSupplier httpsPort,
+                    Readiness readiness, CertificateManager certificates,
+                    Optional<java.util.function.Supplier<String>> metrics) {
         this.metrics = metrics;
+        this.httpsPort = httpsPort;
         this.control = control;
         this.token = token;
         this.edgePort = edgePort;
@@ -91,8 +95,13 @@ public final class AdminApi {
 
         metrics.ifPresent(page -> concurrently(router.get("/metrics"), ctx -> ctx.response()
                 .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(page.get())));
-        concurrently(router.get("/v1/health"), ctx -> json(ctx, 200, new JsonObject().put("status", "ok")
-                .put("edgePort", edgePort.getAsInt())));
+        concurrently(router.get("/v1/health"), ctx -> {
+            JsonObject health = new JsonObject().put("status", "ok").put("edgePort", edgePort.getAsInt());
+            if (httpsPort.getAsInt() > 0) {
+                health.put("httpsPort", httpsPort.getAsInt());
+            }
+            json(ctx, 200, health);
+        });
         concurrently(router.get("/v1/sites"), ctx -> json(ctx, 200, new JsonObject().put("sites",
                 new JsonArray(control.sites().list().stream().map(Wire::site).toList()))));
         concurrently(router.post("/v1/sites"), this::createSite);

@@ -155,8 +155,8 @@ public final class Gateway implements AutoCloseable {
                 acme.<AcmeChallenges>map(a -> a).orElse(AcmeChallenges.NONE), metrics, accessLog),
                 new ConnectionLimits(settings.limits(), trusted));
         GatewayMetrics page = metrics;
-        AdminServer admin = new AdminServer(vertx, new AdminApi(control, token, () -> edgePort, readiness,
-                certificates, java.util.Optional.of(page::scrape)));
+        AdminServer admin = new AdminServer(vertx, new AdminApi(control, token, () -> edgePort, () -> httpsPort,
+                readiness, certificates, java.util.Optional.of(page::scrape)));
         if (settings.httpsPort().isPresent()) {
             int asked = settings.httpsPort().getAsInt();
             httpsPort = await(edge.start(settings.edgeHost(), asked, settings.edgeInstances(),

@@ -291,7 +291,12 @@ public final class DeployCommand implements Callable<Integer> {
                 break;
             }
         }
-        int port = admin.get("/v1/health").path("edgePort").asInt(8080);
+        JsonNode health = admin.get("/v1/health");
+        int https = health.path("httpsPort").asInt(-1);
+        if (https > 0) {
+            return "https://" + host + (https == 443 ? "" : ":" + https) + "/?_skewgate=" + id;
+        }
+        int port = health.path("edgePort").asInt(8080);
         return "http://" + host + (port == 80 ? "" : ":" + port) + "/?_skewgate=" + id;
     }
 }

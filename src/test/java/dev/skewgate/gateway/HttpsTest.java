@@ -141,6 +141,8 @@ class HttpsTest {
         List<String> h2 = curl("--http2", "https://shop.test:" + gw.gateway().httpsPort() + "/");
         assertThat(h2.get(0)).isEqualTo("2 200");
         assertThat(h2.get(1)).contains("<p>shop</p>");
+        assertThat(gw.ok("GET", "/v1/health", null).body().path("httpsPort").asInt())
+                .as("the CLI's preview URLs use it").isEqualTo(gw.gateway().httpsPort());
         List<String> h1 = curl("--http1.1", "https://shop.test:" + gw.gateway().httpsPort() + "/assets/x.js?v=1");
         assertThat(h1.get(0)).isEqualTo("1.1 404");
 
