@@ -144,7 +144,8 @@ public final class Gateway implements AutoCloseable {
         SniKeyManager keys = new SniKeyManager();
         Optional<AcmeIssuer> acme = settings.httpsPort().isPresent() && settings.acme().enabled()
                 ? Optional.of(new AcmeIssuer(settings.dataDir(), new AcmeIssuer.Settings(settings.acme().directory(),
-                        settings.acme().email(), settings.acme().caTrust().map(Gateway::trusting))))
+                        settings.acme().email(), settings.acme().caTrust().map(Gateway::trusting),
+                        settings.acme().challenge()), keys))
                 : Optional.empty();
         ControlPlane sitesOf = control;
         certificates = new CertificateManager(settings.dataDir(), keys, Clock.systemUTC(), CERTIFICATE_POLL, acme,
@@ -159,9 +160,11 @@ public final class Gateway implements AutoCloseable {
                 readiness, certificates, java.util.Optional.of(page::scrape)));
         if (settings.httpsPort().isPresent()) {
             int asked = settings.httpsPort().getAsInt();
-            httpsPort = await(edge.start(settings.edgeHost(), asked, settings.edgeInstances(),
-                            EdgeServer.Listener.tls(keys)), "HTTPS listener", settings.edgeHost(), asked,
-                    "--https-port", "--host / SKEWGATE_HOST");
+            EdgeServer.Listener tls = EdgeServer.Listener.tls(keys, settings.acme().enabled()
+                    && settings.acme().challenge() == dev.skewgate.config.AcmeSettings.Challenge.TLS_ALPN_01);
+            httpsPort = await(edge.start(settings.edgeHost(), asked, settings.edgeInstances(), tls), "HTTPS listener",
+                    settings.edgeHost(), asked, "--https-port", "--host / SKEWGATE_HOST");
+            LOG.info("HTTPS listener's TLS: {}", tls.engine().orElse("?"));
             edgePort = await(edge.start(settings.edgeHost(), settings.edgePort(), settings.edgeInstances(),
                             EdgeServer.Listener.redirectingTo(httpsPort)), "HTTP listener (redirects to HTTPS)",
                     settings.edgeHost(), settings.edgePort(), "--http-port", "--host / SKEWGATE_HOST");

@@ -1,7 +1,9 @@
 package dev.skewgate.certs;
 
 import dev.skewgate.edge.AcmeChallenges;
+import dev.skewgate.config.AcmeSettings;
 import dev.skewgate.tls.CertifiedKey;
+import dev.skewgate.tls.SniKeyManager;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
@@ -24,14 +26,16 @@ import org.shredzone.acme4j.Authorization;
 import org.shredzone.acme4j.Order;
 import org.shredzone.acme4j.Session;
 import org.shredzone.acme4j.Status;
+import org.shredzone.acme4j.challenge.Challenge;
 import org.shredzone.acme4j.challenge.Http01Challenge;
+import org.shredzone.acme4j.challenge.TlsAlpn01Challenge;
 import org.shredzone.acme4j.connector.NetworkSettings;
 import org.shredzone.acme4j.exception.AcmeException;
 import org.shredzone.acme4j.provider.GenericAcmeProvider;
 
 /**
  * Obtains certificates through ACME (RFC 8555) with HTTP-01 challenges, which the plain HTTP listener answers
- * ({@link #answer}). Uses acme4j; keeps the account key and each host's certificate and key in {@code data/tls/acme/}
+ * ({@link #answer}), or TLS-ALPN-01 challenges (RFC 8737), which the TLS listener answers through the key manager. Uses acme4j; keeps the account key and each host's certificate and key in {@code data/tls/acme/}
  * (owner-only, written crash-safely).
  */
 public final class AcmeIssuer implements AcmeChallenges {
@@ -41,16 +45,19 @@ public final class AcmeIssuer implements AcmeChallenges {
     private static final Duration WAIT = Duration.ofSeconds(90);
 
     /** Where the CA is and who we are to it. */
-    public record Settings(URI directory, Optional<String> email, Optional<SSLContext> trust) {
+    public record Settings(URI directory, Optional<String> email, Optional<SSLContext> trust,
+            AcmeSettings.Challenge challenge) {
     }
 
     private final Path dir;
     private final Settings settings;
+    private final SniKeyManager keys;
     private final Map<String, String> pending = new ConcurrentHashMap<>();
 
-    public AcmeIssuer(Path dataDir, Settings settings) {
+    public AcmeIssuer(Path dataDir, Settings settings, SniKeyManager keys) {
         this.dir = dataDir.toAbsolutePath().resolve("tls").resolve("acme");
         this.settings = settings;
+        this.keys = keys;
     }
 
     @Override
@@ -97,21 +104,35 @@ public final class AcmeIssuer implements AcmeChallenges {
             if (auth.getStatus() == Status.VALID) {
                 continue;
             }
-            Http01Challenge challenge = auth.findChallenge(Http01Challenge.class).orElseThrow(() ->
-                    new AcmeException("the CA offers no HTTP-01 challenge for " + host));
-            pending.put(challenge.getToken(), challenge.getAuthorization());
+            boolean tls = settings.challenge() == AcmeSettings.Challenge.TLS_ALPN_01;
+            Class<? extends Challenge> type = tls ? TlsAlpn01Challenge.class : Http01Challenge.class;
+            String typeName = settings.challenge().wire().toUpperCase(java.util.Locale.ROOT);
+            Challenge challenge = auth.findChallenge(type).orElseThrow(() ->
+                    new AcmeException("the CA offers no " + typeName + " challenge for " + host));
+            if (challenge instanceof TlsAlpn01Challenge alpn) {
+                KeyPair challengeKey = challengeKey();
+                keys.answerChallenge(host, new CertifiedKey(
+                        List.of(alpn.createCertificate(challengeKey, auth.getIdentifier())), challengeKey.getPrivate()));
+            } else {
+                Http01Challenge http = (Http01Challenge) challenge;
+                pending.put(http.getToken(), http.getAuthorization());
+            }
             try {
                 challenge.trigger();
                 Status status = auth.waitForCompletion(WAIT);
                 if (status != Status.VALID) {
                     // the authorization was re-read while waiting; its challenge now carries the CA's reason
-                    String why = auth.findChallenge(Http01Challenge.class).flatMap(Http01Challenge::getError)
+                    String why = auth.findChallenge(type).flatMap(Challenge::getError)
                             .or(challenge::getError).map(p -> p.getDetail().orElse(p.toString()))
                             .orElse("status " + status);
-                    throw new AcmeException("the CA could not validate " + host + " over HTTP-01: " + why);
+                    throw new AcmeException("the CA could not validate " + host + " over " + typeName + ": " + why);
                 }
             } finally {
-                pending.remove(challenge.getToken());
+                if (challenge instanceof Http01Challenge http) {
+                    pending.remove(http.getToken());
+                } else {
+                    keys.withdrawChallenge(host);
+                }
             }
         }
         KeyPair domainKey = newKey();
@@ -182,6 +203,20 @@ public final class AcmeIssuer implements AcmeChallenges {
             return g.generateKeyPair();
         } catch (java.security.GeneralSecurityException e) {
             throw new IOException("cannot make an EC key", e);
+        }
+    }
+
+    /**
+     * An RSA key for a TLS-ALPN-01 challenge certificate: acme4j signs that certificate with SHA256withRSA whatever
+     * the key, and the JDK's EC key cannot do that. The certificate lives for one validation.
+     */
+    private static KeyPair challengeKey() throws IOException {
+        try {
+            java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("RSA");
+            g.initialize(2048);
+            return g.generateKeyPair();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IOException("cannot make an RSA key", e);
         }
     }
 

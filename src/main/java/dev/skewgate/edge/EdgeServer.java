@@ -50,15 +50,21 @@ public final class EdgeServer {
      * What one listener is: plain HTTP, the plain HTTP listener of an HTTPS gateway (redirects to {@code httpsPort},
      * serves ACME challenges), or TLS with the certificates of {@code keys}, HTTP/2 or HTTP/1.1 by ALPN.
      */
-    public record Listener(Optional<X509KeyManager> keys, OptionalInt redirectTo) {
-        public static final Listener PLAIN = new Listener(Optional.empty(), OptionalInt.empty());
+    public record Listener(Optional<X509KeyManager> keys, OptionalInt redirectTo, boolean tlsAlpn01) {
+        public static final Listener PLAIN = new Listener(Optional.empty(), OptionalInt.empty(), false);
 
         public static Listener redirectingTo(int httpsPort) {
-            return new Listener(Optional.empty(), OptionalInt.of(httpsPort));
+            return new Listener(Optional.empty(), OptionalInt.of(httpsPort), false);
         }
 
-        public static Listener tls(X509KeyManager keys) {
-            return new Listener(Optional.of(keys), OptionalInt.empty());
+        /** Which TLS engine this listener runs, and why; empty for plain HTTP. */
+        public Optional<String> engine() {
+            return keys.map(k -> Tls.describeEngine(tlsAlpn01));
+        }
+
+        /** TLS; {@code tlsAlpn01} when it also answers the CA's TLS-ALPN-01 validations. */
+        public static Listener tls(X509KeyManager keys, boolean tlsAlpn01) {
+            return new Listener(Optional.of(keys), OptionalInt.empty(), tlsAlpn01);
         }
     }
 
@@ -147,7 +153,7 @@ public final class EdgeServer {
                     .setPerMessageWebSocketCompressionSupported(false)
                     .setPerFrameWebSocketCompressionSupported(false)
                     .setTcpNoDelay(true);
-            listener.keys().ifPresent(keys -> Tls.configure(options, keys));
+            listener.keys().ifPresent(keys -> Tls.configure(options, keys, listener.tlsAlpn01()));
             Services s = edge.services;
             GatewayEndpoints endpoints = new GatewayEndpoints(new SseEndpoint(s.push(), context),
                     new PresenceEndpoint(s.push()), s.webhook(), s.sdk());

@@ -39,8 +39,9 @@ final class Tls {
         java.security.cert.Certificate[] local = session == null ? null : session.getLocalCertificates();
         String sni = connection.indicatedServerName();
         if (sni == null || local == null || local.length == 0
-                || !(local[0] instanceof java.security.cert.X509Certificate leaf)) {
-            return false;
+                || !(local[0] instanceof java.security.cert.X509Certificate leaf)
+                || leaf.getExtensionValue(ACME_IDENTIFIER) != null) {
+            return false; // a TLS-ALPN-01 validation: the CA only looks at the certificate (RFC 8737 §3)
         }
         List<String> names = dev.skewgate.tls.HostNames.namesOf(leaf);
         if (names.stream().noneMatch(n -> dev.skewgate.tls.HostNames.matches(n, sni))) {
@@ -71,8 +72,9 @@ final class Tls {
 
     /**
      * BoringSSL (netty-tcnative) where its native library loads: bench/https-vs-nginx.sh measured about twice the JDK's
-     * new handshakes per second on one machine (2026-12-03: 1,080-1,820/s against 380-680/s, nginx 1,170-1,470/s). The JDK's engine otherwise, or when the system property
-     * {@code skewgate.tls.engine=jdk} asks for it (the benchmark's comparison).
+     * new handshakes per second on one machine (2026-12-03: 1,080-1,820/s against 380-680/s, nginx 1,170-1,470/s).
+     * The JDK's engine otherwise, or when the system property {@code skewgate.tls.engine=jdk} asks for it (the
+     * benchmark's comparison).
      */
     static io.vertx.core.net.SSLEngineOptions engine() {
         return BORINGSSL ? new io.vertx.core.net.OpenSSLEngineOptions() : new JdkSSLEngineOptions();
@@ -81,27 +83,78 @@ final class Tls {
     private static final boolean BORINGSSL = chooseEngine();
 
     private static boolean chooseEngine() {
-        org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Tls.class);
-        if ("jdk".equals(System.getProperty("skewgate.tls.engine"))) {
-            log.info("TLS engine: the JDK's (asked for by -Dskewgate.tls.engine=jdk)");
-            return false;
-        }
-        if (!io.netty.handler.ssl.OpenSsl.isAvailable()) {
-            log.info("TLS engine: the JDK's (BoringSSL's native library does not load here: {})",
-                    io.netty.handler.ssl.OpenSsl.unavailabilityCause().getMessage());
-            return false;
-        }
-        log.info("TLS engine: {} (netty-tcnative)", io.netty.handler.ssl.OpenSsl.versionString());
-        return true;
+        return !"jdk".equals(System.getProperty("skewgate.tls.engine")) && io.netty.handler.ssl.OpenSsl.isAvailable();
     }
 
-    static void configure(HttpServerOptions options, X509KeyManager keys) {
+    /** Which engine a TLS listener runs, and why, for the start-up log. */
+    static String describeEngine(boolean tlsAlpn01) {
+        if (tlsAlpn01) {
+            return "the JDK's TLS (TLS-ALPN-01 needs it)";
+        }
+        if (BORINGSSL) {
+            return io.netty.handler.ssl.OpenSsl.versionString() + " (netty-tcnative)";
+        }
+        return "jdk".equals(System.getProperty("skewgate.tls.engine")) ? "the JDK's TLS (-Dskewgate.tls.engine=jdk)"
+                : "the JDK's TLS (BoringSSL does not load here: "
+                        + io.netty.handler.ssl.OpenSsl.unavailabilityCause().getMessage() + ")";
+    }
+
+    /** The acmeIdentifier extension that marks a TLS-ALPN-01 challenge certificate (RFC 8737 §3). */
+    private static final String ACME_IDENTIFIER = "1.3.6.1.5.5.7.1.31";
+
+    /**
+     * The JDK's engine, also offering {@code acme-tls/1} by ALPN: it settles ALPN before it asks the key manager for
+     * the certificate, so the key manager can tell the CA's TLS-ALPN-01 handshake from a browser's. BoringSSL asks
+     * for the certificate first.
+     */
+    private static final class AnsweringTlsAlpn01 extends JdkSSLEngineOptions {
+        AnsweringTlsAlpn01() {
+        }
+
+        AnsweringTlsAlpn01(AnsweringTlsAlpn01 other) {
+            super(other);
+        }
+
+        @Override
+        public JdkSSLEngineOptions copy() {
+            return new AnsweringTlsAlpn01(this);
+        }
+
+        /** The JDK's factory, but for the protocol list it is given, which gains {@code acme-tls/1}. */
+        @Override
+        public io.vertx.core.spi.tls.SslContextFactory sslContextFactory() {
+            io.vertx.core.spi.tls.SslContextFactory jdk = super.sslContextFactory();
+            // A proxy rather than a class that forwards each of the interface's nine methods by hand.
+            return (io.vertx.core.spi.tls.SslContextFactory) java.lang.reflect.Proxy.newProxyInstance(
+                    Tls.class.getClassLoader(), new Class<?>[] {io.vertx.core.spi.tls.SslContextFactory.class},
+                    (proxy, method, args) -> {
+                        if (method.getName().equals("applicationProtocols")) {
+                            java.util.List<String> all = new java.util.ArrayList<>((List<?>) args[0]).stream()
+                                    .map(String::valueOf).collect(java.util.stream.Collectors.toList());
+                            all.add(dev.skewgate.tls.SniKeyManager.ACME_TLS_1);
+                            args = new Object[] {all};
+                        }
+                        try {
+                            Object answer = method.invoke(jdk, args);
+                            return answer == jdk ? proxy : answer;
+                        } catch (java.lang.reflect.InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+        }
+    }
+
+    /**
+     * Sets {@code options} up for TLS with the certificates of {@code keys}; {@code tlsAlpn01} when the CA validates
+     * host names with TLS-ALPN-01 on this listener, which needs the JDK's engine ({@link AnsweringTlsAlpn01}).
+     */
+    static void configure(HttpServerOptions options, X509KeyManager keys, boolean tlsAlpn01) {
         options.setSsl(true)
                 .setKeyCertOptions(KeyCertOptions.wrap(keys))
                 // SNI on, for the name each handshake asked for; every name maps to the one context (the key manager
                 // picks the certificate), so no per-name context is built for names a client invents.
                 .setSni(true)
-                .setSslEngineOptions(engine())
+                .setSslEngineOptions(tlsAlpn01 ? new AnsweringTlsAlpn01() : engine())
                 .setEnabledSecureTransportProtocols(Set.of("TLSv1.2", "TLSv1.3"))
                 .setSslHandshakeTimeout(10)
                 .setSslHandshakeTimeoutUnit(TimeUnit.SECONDS)

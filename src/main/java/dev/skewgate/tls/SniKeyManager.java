@@ -25,8 +25,18 @@ import javax.net.ssl.X509ExtendedKeyManager;
  * <p>Written against the JDK's key manager interface rather than Vert.x's SNI mode, which builds one SSL context per
  * name on first use and caches it: a certificate renewed or added at run time must be picked up by the next
  * handshake without rebuilding the server's options.
+ *
+ * <p>A handshake that negotiated the ALPN protocol {@code acme-tls/1} gets the TLS-ALPN-01 challenge certificate of
+ * its name while that challenge is pending ({@link #answerChallenge}), never an ordinary one; any other handshake
+ * never gets a challenge certificate. Only the JDK's engine negotiates ALPN before it asks for the certificate.
  */
 public final class SniKeyManager extends X509ExtendedKeyManager {
+
+    /** The ALPN protocol of TLS-ALPN-01 validation (RFC 8737 §6.2). */
+    public static final String ACME_TLS_1 = "acme-tls/1";
+    private static final String CHALLENGE = ACME_TLS_1 + " ";
+
+    private final Map<String, CertifiedKey> challenges = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The certificates by name (an exact host, or {@code *.domain}); the previous set serves handshakes in progress. */
     private record Sets(Map<String, CertifiedKey> current, Map<String, CertifiedKey> previous) {
@@ -39,6 +49,16 @@ public final class SniKeyManager extends X509ExtendedKeyManager {
         sets.updateAndGet(old -> new Sets(Map.copyOf(byName), old.current()));
     }
 
+    /** Presents {@code challenge} to the CA's {@code acme-tls/1} handshakes for {@code host} until withdrawn. */
+    public void answerChallenge(String host, CertifiedKey challenge) {
+        challenges.put(host.toLowerCase(Locale.ROOT), challenge);
+    }
+
+    /** Ends what {@link #answerChallenge} started. */
+    public void withdrawChallenge(String host) {
+        challenges.remove(host.toLowerCase(Locale.ROOT));
+    }
+
     /** The certificate a handshake for {@code host} gets now. */
     public Optional<CertifiedKey> forHost(String host) {
         return find(sets.get().current(), host.toLowerCase(Locale.ROOT)).map(Map.Entry::getValue);
@@ -46,7 +66,15 @@ public final class SniKeyManager extends X509ExtendedKeyManager {
 
     @Override
     public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
-        return engine == null ? null : choose(keyType, engine.getHandshakeSession());
+        if (engine == null) {
+            return null;
+        }
+        if (ACME_TLS_1.equals(engine.getHandshakeApplicationProtocol())) {
+            Optional<String> sni = sni(engine.getHandshakeSession());
+            CertifiedKey c = sni.map(challenges::get).orElse(null);
+            return c != null && suits(c.key(), keyType) ? CHALLENGE + sni.get() + "#" + c.fingerprint() : null;
+        }
+        return choose(keyType, engine.getHandshakeSession());
     }
 
     @Override
@@ -101,6 +129,10 @@ public final class SniKeyManager extends X509ExtendedKeyManager {
         int hash = alias.lastIndexOf('#');
         String name = hash < 0 ? alias : alias.substring(0, hash);
         String print = hash < 0 ? "" : alias.substring(hash + 1);
+        if (name.startsWith(CHALLENGE)) {
+            CertifiedKey c = challenges.get(name.substring(CHALLENGE.length()));
+            return c != null && c.fingerprint().equals(print) ? Optional.of(c) : Optional.empty();
+        }
         Sets s = sets.get();
         for (Map<String, CertifiedKey> set : List.of(s.current(), s.previous())) {
             CertifiedKey k = set.get(name);

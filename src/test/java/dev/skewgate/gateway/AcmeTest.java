@@ -43,7 +43,51 @@ class AcmeTest {
         int plain = Pebble.freePort();
         pebble = Pebble.start(dir.resolve("pebble"), plain);
         gw = TestGateway.start(dir.resolve("data"), s -> s.withEdgePort(plain).withHttps(0).withAcme(new AcmeSettings(
-                true, pebble.directory(), Optional.of("ops@shop.test"), Optional.of(pebble.listenerCert()))));
+                true, pebble.directory(), Optional.of("ops@shop.test"), Optional.of(pebble.listenerCert()),
+                AcmeSettings.Challenge.HTTP_01)));
+    }
+
+    /** The CA validates over TLS-ALPN-01 on the HTTPS port; its HTTP-01 port is one nobody listens on. */
+    private void restartAnsweringTlsAlpn01() throws Exception {
+        stop();
+        int tls = Pebble.freePort();
+        pebble = Pebble.start(dir.resolve("pebble-alpn"), Pebble.freePort(), tls);
+        gw = TestGateway.start(dir.resolve("data-alpn"), s -> s.withHttps(tls).withAcme(
+                new AcmeSettings(true, pebble.directory(), Optional.empty(), Optional.of(pebble.listenerCert()),
+                        AcmeSettings.Challenge.TLS_ALPN_01)));
+    }
+
+    @Test
+    void tlsAlpn01IssuesOnTheHttpsPortAndOrdinaryHandshakesNeverSeeTheChallengeCertificate() throws Exception {
+        restartAnsweringTlsAlpn01();
+        gw.createSite("shop", "shop.test");
+        // while the order runs, every ordinary handshake gets no certificate or the issued one, never the challenge's
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!certificate("shop.test").path("notAfter").isTextual()) {
+            assertThat(System.nanoTime()).as("a certificate issued for shop.test over TLS-ALPN-01").isLessThan(deadline);
+            try {
+                assertThat(served("shop.test").getExtensionValue("1.3.6.1.5.5.7.1.31")).as("a challenge certificate")
+                        .isNull();
+            } catch (javax.net.ssl.SSLException noCertificateYet) {
+                // the handshake fails until the certificate is there
+            }
+            Thread.sleep(20);
+        }
+        assertThat(certificate("shop.test").path("issuer").asText()).startsWith("Pebble");
+        gw.activate("shop", gw.deploy("shop", Map.of("index.html", "<p>shop</p>")));
+        Process curl = new ProcessBuilder("curl", "-sS", "--http2", "--cacert", pebble.root().toString(), "--resolve",
+                "shop.test:" + gw.gateway().httpsPort() + ":127.0.0.1", "-H", "Accept: text/html",
+                "https://shop.test:" + gw.gateway().httpsPort() + "/").redirectErrorStream(true).start();
+        String out = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(curl.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(out).contains("<p>shop</p>");
+        Process alpn = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + gw.gateway().httpsPort(),
+                "-servername", "shop.test", "-alpn", "acme-tls/1").redirectErrorStream(true).start();
+        alpn.getOutputStream().close();
+        String hello = new String(alpn.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(alpn.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(hello).as("no challenge pending: an acme-tls/1 handshake gets no certificate")
+                .doesNotContain("BEGIN CERTIFICATE");
     }
 
     @AfterEach

@@ -31,8 +31,13 @@ public final class Pebble implements AutoCloseable {
         this.managementPort = managementPort;
     }
 
-    /** Starts both, validating HTTP-01 on {@code httpPort} of 127.0.0.1. */
+    /** Starts both, validating HTTP-01 on {@code httpPort} of 127.0.0.1 (and TLS-ALPN-01 on a port nobody uses). */
     public static Pebble start(Path dir, int httpPort) throws IOException, InterruptedException {
+        return start(dir, httpPort, freePort());
+    }
+
+    /** Starts both, validating HTTP-01 on {@code httpPort} and TLS-ALPN-01 on {@code tlsPort} of 127.0.0.1. */
+    public static Pebble start(Path dir, int httpPort, int tlsPort) throws IOException, InterruptedException {
         if (!Files.isExecutable(Path.of("/usr/bin/pebble")) || !Files.isExecutable(Path.of("/usr/bin/pebble-challtestsrv"))) {
             throw new IllegalStateException("these tests need Debian's pebble: apt-get install pebble (.ci/run does)");
         }
@@ -45,7 +50,7 @@ public final class Pebble implements AutoCloseable {
         Files.writeString(dir.resolve("config.json"), "{\"pebble\": {\"listenAddress\": \"127.0.0.1:" + p.acmePort
                 + "\", \"managementListenAddress\": \"127.0.0.1:" + p.managementPort + "\", \"certificate\": \""
                 + dir.resolve("cert.pem") + "\", \"privateKey\": \"" + dir.resolve("key.pem") + "\", \"httpPort\": "
-                + httpPort + ", \"tlsPort\": " + freePort() + ", \"ocspResponderURL\": \"\", "
+                + httpPort + ", \"tlsPort\": " + tlsPort + ", \"ocspResponderURL\": \"\", "
                 + "\"externalAccountBindingRequired\": false}}\n");
         p.dns = new ProcessBuilder("pebble-challtestsrv", "-dns01", "127.0.0.1:" + dnsPort, "-http01", "",
                 "-https01", "", "-tlsalpn01", "", "-management", "127.0.0.1:" + freePort(), "-defaultIPv4",
