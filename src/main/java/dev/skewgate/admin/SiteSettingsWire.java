@@ -10,7 +10,9 @@ import dev.skewgate.model.CheckSettings;
 import dev.skewgate.model.ClientSettings;
 import dev.skewgate.model.Durations;
 import dev.skewgate.model.HeaderRule;
+import dev.skewgate.model.Hsts;
 import dev.skewgate.model.InvalidRequestException;
+import dev.skewgate.model.ResponseSettings;
 import dev.skewgate.model.Retention;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -62,7 +64,10 @@ final class SiteSettingsWire {
                         .put("autoRollback", s.checks().autoRollback())
                         .put("retireWhenIdle", s.checks().retireWhenIdle().map(Durations::format).orElse(null))
                         .put("wildcardSamples", new JsonObject(new TreeMap<>(s.checks().wildcardSamples()))))
-                .put("backendDefaults", BackendWire.write(s.backendDefaults()));
+                .put("backendDefaults", BackendWire.write(s.backendDefaults()))
+                .put("hsts", s.responses().hsts().map(h -> new JsonObject().put("maxAge", h.maxAge())
+                        .put("includeSubDomains", h.includeSubDomains()).put("preload", h.preload())).orElse(null))
+                .put("compressProxied", s.responses().compressProxied());
     }
 
     /** Settings with the patch applied to {@code current}'s wire form; types are checked here, rules by the control plane. */
@@ -103,7 +108,25 @@ final class SiteSettingsWire {
                         or(typed(checks, "autoRollback", Boolean.class), k.autoRollback()),
                         duration(checks, "retireWhenIdle"),
                         samples),
-                BackendWire.defaults(optionalObject(body, "backendDefaults")));
+                BackendWire.defaults(optionalObject(body, "backendDefaults")),
+                new ResponseSettings(hsts(body),
+                        or(typed(body, "compressProxied", Boolean.class), d.responses().compressProxied())));
+    }
+
+    /** {@code {"maxAge": seconds, "includeSubDomains": false, "preload": false}}, or empty (off) when absent or null. */
+    private static Optional<Hsts> hsts(JsonObject body) {
+        JsonObject h = typed(body, "hsts", JsonObject.class);
+        if (h == null) {
+            return Optional.empty();
+        }
+        Object maxAge = h.getValue("maxAge");
+        if (!(maxAge instanceof Integer || maxAge instanceof Long)) {
+            throw new InvalidRequestException("INVALID_HSTS", maxAge == null
+                    ? "'hsts.maxAge' is required: how long, in seconds, browsers use HTTPS only (e.g. 31536000)"
+                    : "'hsts.maxAge' must be a whole number of seconds, not " + maxAge);
+        }
+        return Optional.of(new Hsts(((Number) maxAge).longValue(),
+                or(typed(h, "includeSubDomains", Boolean.class), false), or(typed(h, "preload", Boolean.class), false)));
     }
 
     private static <T> T or(T value, T fallback) {

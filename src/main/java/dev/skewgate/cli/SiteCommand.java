@@ -71,6 +71,11 @@ public final class SiteCommand {
                 + "after this long without requests or open tabs, e.g. 10m ('' turns it off).") String idleStop;
         @Option(names = "--backend-auto-rollback", negatable = true, description = "Roll back when the active "
                 + "deployment's backend crash-loops (default off).") Boolean backendAutoRollback;
+        @Option(names = "--hsts", paramLabel = "POLICY", description = "Send Strict-Transport-Security on every response "
+                + "over HTTPS, e.g. 'max-age=31536000; includeSubDomains' (add '; preload' for the preload list); "
+                + "'' or 'off' turns it off (default off).") String hsts;
+        @Option(names = "--compress-proxied", negatable = true, description = "Compress proxied responses the backend "
+                + "sent uncompressed (br or gzip, by Accept-Encoding; default off).") Boolean compressProxied;
         @Option(names = "--wildcard-sample", description = "Name to check for a wildcard host, as WILDCARD=NAME, e.g. "
                 + "'*.example.com=www.example.com' (repeatable).") Map<String, String> wildcardSamples;
 
@@ -147,7 +152,56 @@ public final class SiteCommand {
             if (!backend.isEmpty()) {
                 body.put("backendDefaults", backend);
             }
+            if (hsts != null) {
+                body.put("hsts", hsts(hsts));
+            }
+            if (compressProxied != null) {
+                body.put("compressProxied", compressProxied);
+            }
             return body;
+        }
+
+        /**
+         * The header's own syntax (RFC 6797 §6.1: directives separated by ';', names case-insensitive, max-age's value
+         * optionally quoted) as the wire's object, or null (off). The gateway checks the values (a negative max-age,
+         * preload without includeSubDomains or under a year); this only reads the text.
+         */
+        static Map<String, Object> hsts(String text) {
+            if (text.isBlank() || text.strip().equalsIgnoreCase("off")) {
+                return null;
+            }
+            Long maxAge = null;
+            boolean subdomains = false;
+            boolean preload = false;
+            for (String part : text.split(";")) {
+                String d = part.strip();
+                int eq = d.indexOf('=');
+                String name = (eq < 0 ? d : d.substring(0, eq)).strip().toLowerCase(java.util.Locale.ROOT);
+                switch (name) {
+                    case "" -> { }
+                    case "max-age" -> {
+                        String v = eq < 0 ? "" : d.substring(eq + 1).strip().replaceAll("^\"(.*)\"$", "$1");
+                        try {
+                            maxAge = Long.parseLong(v);
+                        } catch (NumberFormatException e) {
+                            throw new CliException("--hsts: max-age must be a number of seconds, e.g. max-age=31536000, "
+                                    + "not '" + v + "'");
+                        }
+                    }
+                    case "includesubdomains" -> subdomains = true;
+                    case "preload" -> preload = true;
+                    default -> throw new CliException("--hsts: unknown directive '" + d + "' (use max-age=SECONDS, "
+                            + "includeSubDomains, preload)");
+                }
+            }
+            if (maxAge == null) {
+                throw new CliException("--hsts needs max-age=SECONDS, e.g. 'max-age=31536000; includeSubDomains'");
+            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("maxAge", maxAge);
+            out.put("includeSubDomains", subdomains);
+            out.put("preload", preload);
+            return out;
         }
 
         /** The managed-backend defaults as a merge patch: '' becomes null, which removes the value. */
@@ -316,11 +370,29 @@ public final class SiteCommand {
                     + ", every " + k.path("interval").asText() + ", auto-rollback "
                     + (k.path("autoRollback").asBoolean() ? "on" : "off")
                     + (k.path("retireWhenIdle").isNull() ? "" : ", retire when idle " + k.path("retireWhenIdle").asText()));
+            out.println("responses:    " + responses(s));
             out.println("active:       " + (s.path("activeDeployment").isNull() ? "-" : s.path("activeDeployment").asText()));
             out.println("revision:     " + s.path("revision").asLong());
             out.flush();
             return 0;
         }
+    }
+
+    /** What the gateway adds to the site's responses, in words: the HSTS header and on-the-fly compression. */
+    static String responses(JsonNode s) {
+        return "HSTS " + hstsText(s).orElse("off") + ", proxied responses "
+                + (s.path("compressProxied").asBoolean(false) ? "compressed when the backend did not" : "as the backend sent them");
+    }
+
+    /** The site's Strict-Transport-Security value as sent (over HTTPS only), when it has one. */
+    static java.util.Optional<String> hstsText(JsonNode s) {
+        JsonNode h = s.path("hsts");
+        if (!h.isObject()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of("max-age=" + h.path("maxAge").asLong()
+                + (h.path("includeSubDomains").asBoolean() ? "; includeSubDomains" : "")
+                + (h.path("preload").asBoolean() ? "; preload" : "") + " (over HTTPS)");
     }
 
     /** The site's managed-backend defaults in words: only the ones that are set. */

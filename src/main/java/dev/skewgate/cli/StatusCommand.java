@@ -26,6 +26,9 @@ public final class StatusCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         out.println("site " + s.path("name").asText() + " (" + String.join(", ", SiteCommand.texts(s.path("hosts")))
                 + ")  live: " + (s.path("activeDeployment").isNull() ? "none" : s.path("activeDeployment").asText()));
+        if (s.path("hsts").isObject() || s.path("compressProxied").asBoolean(false)) {
+            out.println("responses: " + SiteCommand.responses(s));
+        }
         for (JsonNode alert : status.path("alerts")) {
             String hint = "";
             if (alert.path("kind").asText("").equals("BACKEND_FAILING") && !text(alert.path("deployment")).isEmpty()) {

@@ -18,12 +18,28 @@ public enum Coding {
     /** gzip at level 9 (java.util.zip), the most any gzip client decodes. */
     GZIP(ServedFile.GZIP, "gzip-9");
 
+    private static final boolean BROTLI_LOADED = loadBrotli();
+
     private final String token;
     private final String key;
 
     Coding(String token, String key) {
         this.token = token;
         this.key = key;
+    }
+
+    /** Whether brotli4j's native library loaded on this platform (without it, gzip only). */
+    public static boolean brotliAvailable() {
+        return BROTLI_LOADED;
+    }
+
+    private static boolean loadBrotli() {
+        try {
+            com.aayushatharva.brotli4j.Brotli4jLoader.ensureAvailability();
+            return true;
+        } catch (Throwable e) { // UnsatisfiedLinkError on a platform brotli4j has no native build for
+            return false;
+        }
     }
 
     /** The {@code Content-Encoding} token. */

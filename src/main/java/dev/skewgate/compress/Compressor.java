@@ -1,6 +1,5 @@
 package dev.skewgate.compress;
 
-import com.aayushatharva.brotli4j.Brotli4jLoader;
 import dev.skewgate.model.Sha256;
 import dev.skewgate.store.BlobStore;
 import dev.skewgate.store.VariantFiles;
@@ -79,16 +78,10 @@ public final class Compressor implements AutoCloseable {
                     t.setPriority(Thread.MIN_PRIORITY);
                     return t;
                 });
-        boolean loaded;
-        try {
-            Brotli4jLoader.ensureAvailability();
-            loaded = true;
-        } catch (Throwable e) {
-            // A platform without brotli4j's native library: gzip only, said once.
-            LOG.warn("brotli is not available on this platform ({}); computing gzip variants only", e.toString());
-            loaded = false;
+        this.brotli = Coding.brotliAvailable();
+        if (!brotli) { // a platform without brotli4j's native library: gzip only, said once
+            LOG.warn("brotli is not available on this platform; computing gzip variants only");
         }
-        this.brotli = loaded;
     }
 
     /**

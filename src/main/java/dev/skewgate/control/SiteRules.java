@@ -3,6 +3,7 @@ package dev.skewgate.control;
 import dev.skewgate.model.CheckSettings;
 import dev.skewgate.model.ClientSettings;
 import dev.skewgate.model.HeaderRule;
+import dev.skewgate.model.Hsts;
 import dev.skewgate.model.InvalidRequestException;
 import dev.skewgate.model.ManifestRules;
 import dev.skewgate.model.Names;
@@ -17,10 +18,13 @@ import java.util.Set;
 
 /**
  * The rules a site's settings must follow, in one place: host names and API prefixes normalized, retention and check
- * bounds, header rules the gateway can honour, update strategies, API origins, the config alias. Pure: no store, no
+ * bounds, header rules the gateway can honour, update strategies, API origins, the config alias, the HSTS policy. Pure: no store, no
  * network (the backend's own rules, which need the gateway's addresses, are {@link BackendRules}).
  */
 public final class SiteRules {
+
+    /** hstspreload.org accepts a site only with a max-age of a year or more. */
+    static final long PRELOAD_MIN_MAX_AGE = 31_536_000;
 
     private SiteRules() {
     }
@@ -67,8 +71,24 @@ public final class SiteRules {
         if (!checks.interval().isZero() && checks.interval().compareTo(Duration.ofSeconds(5)) < 0) {
             throw new InvalidRequestException("INVALID_CHECKS", "the check interval must be 0 (off) or at least 5s");
         }
+        s.responses().hsts().ifPresent(SiteRules::checkHsts);
         return new SiteSettings(hosts, prefixes, s.spa(), s.entryPoint(), retention, s.headerRules(), client,
-                s.defaultBackend(), checks, ManagedRules.checkDefaults(s.backendDefaults()));
+                s.defaultBackend(), checks, ManagedRules.checkDefaults(s.backendDefaults()), s.responses());
+    }
+
+    /** RFC 6797 §6.1.1 for max-age; the preload list's own requirements (hstspreload.org) for preload. */
+    private static void checkHsts(Hsts h) {
+        if (h.maxAge() < 0) {
+            throw new InvalidRequestException("INVALID_HSTS", "HSTS max-age must be 0 or more seconds, not " + h.maxAge());
+        }
+        if (h.preload() && !h.includeSubDomains()) {
+            throw new InvalidRequestException("INVALID_HSTS",
+                    "HSTS preload requires includeSubDomains (the preload list covers every subdomain)");
+        }
+        if (h.preload() && h.maxAge() < PRELOAD_MIN_MAX_AGE) {
+            throw new InvalidRequestException("INVALID_HSTS", "HSTS preload requires a max-age of at least "
+                    + PRELOAD_MIN_MAX_AGE + " seconds (one year), not " + h.maxAge());
+        }
     }
 
     private static Map<String, String> samples(Map<String, String> raw) {

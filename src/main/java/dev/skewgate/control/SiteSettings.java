@@ -5,6 +5,7 @@ import dev.skewgate.model.BackendDefaults;
 import dev.skewgate.model.CheckSettings;
 import dev.skewgate.model.ClientSettings;
 import dev.skewgate.model.HeaderRule;
+import dev.skewgate.model.ResponseSettings;
 import dev.skewgate.model.Retention;
 import dev.skewgate.model.Site;
 import java.util.List;
@@ -24,12 +25,13 @@ public record SiteSettings(
         ClientSettings client,
         Optional<Backend> defaultBackend,
         CheckSettings checks,
-        BackendDefaults backendDefaults) {
+        BackendDefaults backendDefaults,
+        ResponseSettings responses) {
 
     /** A new site's settings before its request changes any (it must still add host names). */
     public static final SiteSettings DEFAULT = new SiteSettings(List.of(), List.of("/api/"), true, "index.html",
             Retention.DEFAULT, List.of(), ClientSettings.DEFAULT, Optional.empty(), CheckSettings.DEFAULT,
-            BackendDefaults.NONE);
+            BackendDefaults.NONE, ResponseSettings.DEFAULT);
 
     public SiteSettings {
         hosts = List.copyOf(hosts);
@@ -40,25 +42,25 @@ public record SiteSettings(
     /** The same settings with these host names. */
     public SiteSettings withHosts(List<String> names) {
         return new SiteSettings(names, apiPrefixes, spa, entryPoint, retention, headerRules, client, defaultBackend,
-                checks, backendDefaults);
+                checks, backendDefaults, responses);
     }
 
     /** What a site is set to now. */
     public static SiteSettings of(Site s) {
         return new SiteSettings(s.hosts(), s.apiPrefixes(), s.spa(), s.entryPoint(), s.retention(), s.headerRules(),
-                s.client(), s.defaultBackend(), s.checks(), s.backendDefaults());
+                s.client(), s.defaultBackend(), s.checks(), s.backendDefaults(), s.responses());
     }
 
     /** A new site of this name with these settings: no config, no secrets, nothing live, revision 1. */
     public Site newSite(String name, java.time.Instant createdAt) {
         return new Site(name, hosts, apiPrefixes, spa, entryPoint, retention, headerRules, client,
-                dev.skewgate.model.RuntimeConfig.EMPTY, List.of(), defaultBackend, checks, backendDefaults, Optional.empty(), 1,
+                dev.skewgate.model.RuntimeConfig.EMPTY, List.of(), defaultBackend, checks, backendDefaults, responses, Optional.empty(), 1,
                 createdAt);
     }
 
     /** The site with these settings; its identity, config, secrets and active pointer unchanged. */
     public Site applyTo(Site s) {
         return new Site(s.name(), hosts, apiPrefixes, spa, entryPoint, retention, headerRules, client, s.config(),
-                s.webhookSecrets(), defaultBackend, checks, backendDefaults, s.activeDeployment(), s.revision(), s.createdAt());
+                s.webhookSecrets(), defaultBackend, checks, backendDefaults, responses, s.activeDeployment(), s.revision(), s.createdAt());
     }
 }

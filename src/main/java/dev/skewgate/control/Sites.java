@@ -72,7 +72,7 @@ public final class Sites {
         }
         return new SiteSettings(s.hosts(), s.apiPrefixes(), s.spa(), s.entryPoint(), s.retention(), s.headerRules(),
                 s.client(), Optional.of(own.check(s.defaultBackend().get())), s.checks(),
-                s.backendDefaults());
+                s.backendDefaults(), s.responses());
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.skewgate.edge;
 
 import dev.skewgate.accesslog.AccessLog;
 import dev.skewgate.http.DataPlaneErrors;
+import dev.skewgate.http.Headers;
 import dev.skewgate.metrics.GatewayMetrics;
 import dev.skewgate.model.DeploymentIds;
 import dev.skewgate.proxy.ProxyHandler;
@@ -93,6 +94,11 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
         }
         SiteRoute site = found.get();
         observed.site = site.name();
+        // Set before any handler runs, so files, gateway documents, proxied responses and error pages all carry it;
+        // never over plain HTTP, where a network attacker could forge or strip it anyway (RFC 6797 §7.2).
+        if (request.isSSL() && site.hsts().isPresent()) {
+            request.response().headers().set(Headers.STRICT_TRANSPORT_SECURITY, site.hsts().get());
+        }
         boolean navigation = Pin.isNavigation(request.getHeader("Sec-Fetch-Mode"), request.getHeader("Accept"));
         String path = request.path();
         if (path.startsWith(GATEWAY_PREFIX)) {
@@ -161,7 +167,7 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
         }
         observed.deployment = deployment.id();
         observed.counter = traffic.served(site.name(), deployment.id());
-        proxy.handle(request, deployment, deployment.backend().get(), observed);
+        proxy.handle(request, deployment, deployment.backend().get(), site.compressProxied(), observed);
     }
 
     /** 410 for a pin to a retired or unknown deployment: the SDK turns it into the refresh prompt. */

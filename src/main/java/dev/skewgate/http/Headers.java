@@ -29,6 +29,7 @@ public final class Headers {
     public static final CharSequence VARY_ENCODING = HttpHeaders.createOptimized("Accept-Encoding");
     public static final CharSequence BYTES = HttpHeaders.createOptimized("bytes");
     public static final CharSequence NO_STORE = HttpHeaders.createOptimized("no-store");
+    public static final CharSequence STRICT_TRANSPORT_SECURITY = HttpHeaders.createOptimized("strict-transport-security");
 
     private Headers() {
     }

@@ -9,6 +9,7 @@ import java.util.Optional;
  *
  * @param defaultBackend the backend of deployments that bring none of their own
  * @param backendDefaults what a deployment bringing its backend as a folder takes for each setting it leaves out
+ * @param responses what the gateway adds to its responses (HSTS, compression of proxied responses)
  * @param webhookSecrets HMAC secrets accepted by the deploy webhook, newest first (two during a rotation)
  * @param revision increases with every change to the site or its active pointer; the admin API's ETag
  */
@@ -26,6 +27,7 @@ public record Site(
         Optional<Backend> defaultBackend,
         CheckSettings checks,
         BackendDefaults backendDefaults,
+        ResponseSettings responses,
         Optional<String> activeDeployment,
         long revision,
         Instant createdAt) {

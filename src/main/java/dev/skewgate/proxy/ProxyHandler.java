@@ -1,5 +1,6 @@
 package dev.skewgate.proxy;
 
+import dev.skewgate.compress.StreamingEncoder;
 import dev.skewgate.http.DataPlaneErrors;
 import dev.skewgate.http.Headers;
 import dev.skewgate.routing.BackendRoute;
@@ -79,17 +80,20 @@ public final class ProxyHandler {
     }
 
     public void handle(HttpServerRequest request, DeploymentRoute deployment, BackendRoute backend) {
-        handle(request, deployment, backend, nanos -> { });
+        handle(request, deployment, backend, false, nanos -> { });
     }
 
     /**
+     * @param compress whether a response the backend left uncompressed is compressed for the client (the site's
+     *     opt-in; see {@link ProxiedCompression})
      * @param upstreamTime told how long the backend took to send the response head, from the first attempt to connect
      *     (pool wait, retries and connection included, as nginx's {@code $upstream_header_time})
      */
-    public void handle(HttpServerRequest request, DeploymentRoute deployment, BackendRoute backend,
+    public void handle(HttpServerRequest request, DeploymentRoute deployment, BackendRoute backend, boolean compress,
                        java.util.function.LongConsumer upstreamTime) {
         request.pause();
         Exchange exchange = new Exchange(request, deployment, upstreamTime);
+        exchange.compress = compress;
         // Registered before the upstream request exists: a body that breaks while it connects must still abort it.
         request.exceptionHandler(exchange::clientFailed);
         request.response().exceptionHandler(exchange::clientFailed);
@@ -274,16 +278,22 @@ public final class ProxyHandler {
         if (in.statusMessage() != null) {
             out.setStatusMessage(in.statusMessage());
         }
-        HopByHop.copy(in.headers(), out.headers(), Set.of());
+        copyHead(in, out);
         out.putHeader(Headers.DEPLOYMENT, x.deployment.id());
         if (!out.headers().contains(Headers.CACHE_CONTROL)) {
             out.putHeader(Headers.CACHE_CONTROL, Headers.NO_STORE); // never left to heuristic caching
         }
         boolean bodiless = request.method() == HttpMethod.HEAD || in.statusCode() == 204 || in.statusCode() == 304
                 || in.statusCode() < 200;
+        java.util.Optional<StreamingEncoder> encoding = x.compress
+                ? ProxiedCompression.start(request.method(), request.getHeader(Headers.ACCEPT_ENCODING), in.statusCode(),
+                        out.headers())
+                : java.util.Optional.empty();
         if (!bodiless && !out.headers().contains(Headers.CONTENT_LENGTH)) {
             out.setChunked(true);
         }
+        StreamingEncoder encoder = encoding.orElse(null);
+        x.encoder = encoder;
         x.watchBody(vertx, idleTimeoutMs);
         // A backend that dies mid-body or breaks its framing: the client must see a broken response, never a short
         // one passed off as whole.
@@ -291,15 +301,20 @@ public final class ProxyHandler {
         in.request().connection().closeHandler(v -> x.upstreamBroken(new HttpClosedException("connection closed")));
         in.handler(chunk -> {
             x.lastData = System.currentTimeMillis();
-            out.write(chunk);
+            out.write(encoder == null ? chunk : encoder.write(chunk));
             if (out.writeQueueFull()) {
                 in.pause();
                 out.drainHandler(v -> in.resume());
             }
         });
         in.endHandler(v -> {
+            io.vertx.core.buffer.Buffer tail = encoder == null ? null : encoder.finish();
             x.finish();
-            out.end();
+            if (tail == null) {
+                out.end();
+            } else {
+                out.end(tail);
+            }
             if (closeAfter) {
                 request.connection().close();
             }
@@ -324,7 +339,7 @@ public final class ProxyHandler {
             }
             x.finish(); // from here on the tunnel owns both connections
             HttpServerResponse response = request.response();
-            HopByHop.copy(answer.headers(), response.headers(), Set.of());
+            copyHead(answer, response);
             response.putHeader(Headers.DEPLOYMENT, deployment.id());
             response.putHeader("upgrade", "websocket");
             response.putHeader("connection", "Upgrade");
@@ -336,6 +351,17 @@ public final class ProxyHandler {
                 tunnels.open(deployment.id(), context, front.result(), answer.netSocket());
             });
         });
+    }
+
+    /**
+     * The backend's response head without hop-by-hop fields. A {@code Strict-Transport-Security} of the backend's own
+     * replaces the site's (set by the edge over HTTPS) rather than doubling it.
+     */
+    private static void copyHead(HttpClientResponse in, HttpServerResponse out) {
+        if (in.headers().contains(Headers.STRICT_TRANSPORT_SECURITY)) {
+            out.headers().remove(Headers.STRICT_TRANSPORT_SECURITY);
+        }
+        HopByHop.copy(in.headers(), out.headers(), Set.of());
     }
 
     private void fail(Exchange x, Throwable cause, BackendRoute.Upstream upstream) {
@@ -391,6 +417,9 @@ public final class ProxyHandler {
         boolean finished;
         /** Retries after a refused connection (a managed instance restarting). */
         int attempts;
+        /** Whether the site compresses proxied responses; the encoder of this one's body once it is decided. */
+        boolean compress;
+        StreamingEncoder encoder;
         private InstancePool pool;
         private BackendRoute.Upstream counted;
         private Vertx vertx;
@@ -483,6 +512,10 @@ public final class ProxyHandler {
         void finish() {
             uncount();
             finished = true;
+            if (encoder != null) {
+                encoder.abandon(); // a no-op after the coding's end; frees the native brotli state of a broken one
+                encoder = null;
+            }
             if (timer >= 0 && vertx != null) {
                 vertx.cancelTimer(timer);
                 timer = -1;

@@ -20,6 +20,8 @@ import java.util.Set;
  * @param configAlias an extra path answering with config.json (for apps that already fetch their own)
  * @param webhookSecrets secrets the deploy webhook accepts (kept in memory only, never logged)
  * @param lastEventSeq the site's newest audit event number when the snapshot was built
+ * @param hsts the {@code Strict-Transport-Security} value its responses over HTTPS carry, when the site has one
+ * @param compressProxied whether proxied responses the backend left uncompressed are compressed on the fly
  */
 public record SiteRoute(
         String name,
@@ -35,7 +37,9 @@ public record SiteRoute(
         GatewayDocuments documents,
         Optional<String> configAlias,
         List<String> webhookSecrets,
-        long lastEventSeq) {
+        long lastEventSeq,
+        Optional<CharSequence> hsts,
+        boolean compressProxied) {
 
     /**
      * The file of the newest activated deployment that has this path and may lend it. Looked up on a miss only (an

@@ -332,7 +332,9 @@ public final class SnapshotCompiler {
         return new SiteRoute(site.name(), site.hosts(), active, activatedAt, Map.copyOf(byId), List.copyOf(lenders),
                 Set.copyOf(retired), site.apiPrefixes(), site.spa(), site.config().revision(),
                 documents(site, active.map(DeploymentRoute::id), activatedAt), site.client().configAlias(),
-                site.webhookSecrets(), lastEventSeq);
+                site.webhookSecrets(), lastEventSeq,
+                site.responses().hsts().map(h -> io.vertx.core.http.HttpHeaders.createOptimized(h.headerValue())),
+                site.responses().compressProxied());
     }
 
     /**

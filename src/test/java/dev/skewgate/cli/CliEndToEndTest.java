@@ -169,6 +169,33 @@ class CliEndToEndTest {
     }
 
     @Test
+    void siteUpdateSetsHstsInTheHeadersSyntaxAndCompressionAndShowAndStatusSayIt() {
+        cli("site", "create", "shop", "--host", "shop.localhost");
+        assertThat(cli("site", "show", "shop").out()).contains("responses:    HSTS off, proxied responses as the backend sent them");
+        assertThat(cli("status", "shop").out()).doesNotContain("responses:");
+        Run set = cli("site", "update", "shop", "--hsts", "max-age=\"31536000\"; includesubdomains; preload",
+                "--compress-proxied");
+        assertThat(set.code()).as(set.err()).isZero();
+        String on = "HSTS max-age=31536000; includeSubDomains; preload (over HTTPS), proxied responses compressed "
+                + "when the backend did not";
+        assertThat(cli("site", "show", "shop").out()).contains("responses:    " + on);
+        assertThat(cli("status", "shop").out()).contains("responses: " + on);
+
+        Run refused = cli("site", "update", "shop", "--hsts", "max-age=600; preload");
+        assertThat(refused.code()).isNotZero();
+        assertThat(refused.err()).contains("preload requires includeSubDomains");
+        Run negative = cli("site", "update", "shop", "--hsts", "max-age=-5");
+        assertThat(negative.err()).contains("max-age must be 0 or more seconds");
+        Run typo = cli("site", "update", "shop", "--hsts", "max-age=600; includeSubdomain");
+        assertThat(typo.err()).contains("unknown directive 'includeSubdomain'");
+        assertThat(cli("site", "update", "shop", "--hsts", "includeSubDomains").err()).contains("needs max-age=SECONDS");
+        assertThat(cli("site", "update", "shop", "--hsts", "max-age=1y").err()).contains("not '1y'");
+
+        assertThat(cli("site", "update", "shop", "--hsts", "off", "--no-compress-proxied").code()).isZero();
+        assertThat(cli("site", "show", "shop").out()).contains("responses:    HSTS off, proxied responses as the backend sent them");
+    }
+
+    @Test
     void deployingTheSameFolderAgainUploadsNothing() throws Exception {
         cli("site", "create", "shop", "--host", "shop.localhost");
         Path dist = build("dist", "v1");

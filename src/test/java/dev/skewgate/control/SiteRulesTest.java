@@ -26,19 +26,19 @@ class SiteRulesTest {
     static SiteSettings retention(Retention r) {
         return new SiteSettings(VALID.hosts(), VALID.apiPrefixes(), VALID.spa(), VALID.entryPoint(), r,
                 VALID.headerRules(), VALID.client(), VALID.defaultBackend(), VALID.checks(),
-                VALID.backendDefaults());
+                VALID.backendDefaults(), VALID.responses());
     }
 
     static SiteSettings rules(HeaderRule... rules) {
         return new SiteSettings(VALID.hosts(), VALID.apiPrefixes(), VALID.spa(), VALID.entryPoint(), VALID.retention(),
                 List.of(rules), VALID.client(), VALID.defaultBackend(), VALID.checks(),
-                VALID.backendDefaults());
+                VALID.backendDefaults(), VALID.responses());
     }
 
     static SiteSettings client(UnaryOperator<ClientSettings> change) {
         return new SiteSettings(VALID.hosts(), VALID.apiPrefixes(), VALID.spa(), VALID.entryPoint(), VALID.retention(),
                 VALID.headerRules(), change.apply(VALID.client()), VALID.defaultBackend(), VALID.checks(),
-                VALID.backendDefaults());
+                VALID.backendDefaults(), VALID.responses());
     }
 
     static SiteSettings checks(int probes, Duration timeout, Duration interval, Map<String, String> samples) {
@@ -46,13 +46,13 @@ class SiteRulesTest {
         return new SiteSettings(VALID.hosts(), VALID.apiPrefixes(), VALID.spa(), VALID.entryPoint(), VALID.retention(),
                 VALID.headerRules(), VALID.client(), VALID.defaultBackend(),
                 new CheckSettings(probes, timeout, c.synthetic(), interval, c.autoRollback(), c.retireWhenIdle(), samples),
-                VALID.backendDefaults());
+                VALID.backendDefaults(), VALID.responses());
     }
 
     static SiteSettings entry(String path) {
         return new SiteSettings(VALID.hosts(), VALID.apiPrefixes(), VALID.spa(), path, VALID.retention(),
                 VALID.headerRules(), VALID.client(), VALID.defaultBackend(), VALID.checks(),
-                VALID.backendDefaults());
+                VALID.backendDefaults(), VALID.responses());
     }
 
     static ClientSettings with(ClientSettings c, String strategy, Duration poll, List<String> origins, Optional<String> alias) {

@@ -62,7 +62,7 @@ class SnapshotCompilerTest {
     private void site(String name, List<HeaderRule> rules) {
         store.createSite(new Site(name, List.of(name + ".localhost"), List.of("/api/"), true, "index.html",
                 Retention.DEFAULT, rules, ClientSettings.DEFAULT, RuntimeConfig.EMPTY, List.of(), Optional.empty(),
-                CheckSettings.DEFAULT, dev.skewgate.model.BackendDefaults.NONE, Optional.empty(), 1, now), EventDraft.of("site.create", "test", now, ""));
+                CheckSettings.DEFAULT, dev.skewgate.model.BackendDefaults.NONE, dev.skewgate.model.ResponseSettings.DEFAULT, Optional.empty(), 1, now), EventDraft.of("site.create", "test", now, ""));
     }
 
     /** A staged deployment of these files (path -> content), blobs written to the blob folder. */

@@ -56,7 +56,7 @@ public abstract class StoreContractTest {
         return new Site(name, List.of(hosts), List.of("/api/"), true, "index.html", Retention.DEFAULT,
                 List.of(new HeaderRule("assets/**", Map.of("X-Frame-Options", "DENY"))), ClientSettings.DEFAULT,
                 RuntimeConfig.EMPTY, List.of(), Optional.empty(), CheckSettings.DEFAULT,
-                dev.skewgate.model.BackendDefaults.NONE, Optional.empty(), 1, t0);
+                dev.skewgate.model.BackendDefaults.NONE, dev.skewgate.model.ResponseSettings.DEFAULT, Optional.empty(), 1, t0);
     }
 
     protected Deployment uploading(String site) {

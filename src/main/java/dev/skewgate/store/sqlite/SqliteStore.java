@@ -13,9 +13,11 @@ import dev.skewgate.model.DeploymentState;
 import dev.skewgate.model.EnvEntries;
 import dev.skewgate.model.EventDraft;
 import dev.skewgate.model.HeaderRule;
+import dev.skewgate.model.Hsts;
 import dev.skewgate.model.ManifestEntry;
 import dev.skewgate.model.NotFoundException;
 import dev.skewgate.model.PreconditionFailedException;
+import dev.skewgate.model.ResponseSettings;
 import dev.skewgate.model.Retention;
 import dev.skewgate.model.RuntimeConfig;
 import dev.skewgate.model.Site;
@@ -165,15 +167,15 @@ public final class SqliteStore implements Store {
                     ? "UPDATE sites SET name=?, api_prefixes=?, spa=?, entry_point=?, skew_window_ms=?, keep_previous=?, "
                     + "purge_after_ms=?, header_rules=?, inject_sdk=?, update_strategy=?, poll_interval_ms=?, api_origins=?, "
                     + "config_alias=?, active_deployment=?, revision=revision+?, created_at=?, config=?, config_revision=?, "
-                    + "webhook_secrets=?, default_backend=?, checks=?, backend_defaults=?, deleted_at=NULL WHERE name=?"
+                    + "webhook_secrets=?, default_backend=?, checks=?, backend_defaults=?, responses=?, deleted_at=NULL WHERE name=?"
                     : "INSERT INTO sites (name, api_prefixes, spa, entry_point, "
                     + "skew_window_ms, keep_previous, purge_after_ms, header_rules, inject_sdk, update_strategy, "
                     + "poll_interval_ms, api_origins, config_alias, active_deployment, revision, created_at, config, "
-                    + "config_revision, webhook_secrets, default_backend, checks, backend_defaults) "
-                    + "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+                    + "config_revision, webhook_secrets, default_backend, checks, backend_defaults, responses) "
+                    + "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
             try (PreparedStatement st = db.prepareStatement(statement)) {
                 if (deleted) {
-                    st.setString(23, site.name());
+                    st.setString(24, site.name());
                 }
                 st.setString(1, site.name());
                 bindSettings(st, 2, site);
@@ -186,6 +188,7 @@ public final class SqliteStore implements Store {
                 st.setString(20, site.defaultBackend().map(BackendJson::write).orElse(null));
                 st.setString(21, checksJson(site.checks()));
                 st.setString(22, BackendJson.write(site.backendDefaults()));
+                st.setString(23, responsesJson(site.responses()));
                 st.executeUpdate();
             }
             insertHosts(site);
@@ -199,13 +202,14 @@ public final class SqliteStore implements Store {
             try (PreparedStatement st = db.prepareStatement("UPDATE sites SET api_prefixes=?, spa=?, entry_point=?, "
                     + "skew_window_ms=?, keep_previous=?, purge_after_ms=?, header_rules=?, inject_sdk=?, "
                     + "update_strategy=?, poll_interval_ms=?, api_origins=?, config_alias=?, default_backend=?, checks=?, "
-                    + "backend_defaults=?, revision=revision+1 WHERE name=? AND revision=?")) {
+                    + "backend_defaults=?, responses=?, revision=revision+1 WHERE name=? AND revision=?")) {
                 bindSettings(st, 1, site);
                 st.setString(13, site.defaultBackend().map(BackendJson::write).orElse(null));
                 st.setString(14, checksJson(site.checks()));
                 st.setString(15, BackendJson.write(site.backendDefaults()));
-                st.setString(16, site.name());
-                st.setLong(17, expectedRevision);
+                st.setString(16, responsesJson(site.responses()));
+                st.setString(17, site.name());
+                st.setLong(18, expectedRevision);
                 if (st.executeUpdate() != 1) {
                     Site current = site(site.name()).orElseThrow(() -> siteNotFound(site.name()));
                     throw new PreconditionFailedException("STALE_REVISION", "site '" + site.name() + "' is at revision "
@@ -378,7 +382,8 @@ public final class SqliteStore implements Store {
             try (PreparedStatement st = db.prepareStatement("SELECT name, api_prefixes, spa, entry_point, skew_window_ms, "
                     + "keep_previous, purge_after_ms, header_rules, active_deployment, revision, created_at, inject_sdk, "
                     + "update_strategy, poll_interval_ms, api_origins, config_alias, config, config_revision, "
-                    + "webhook_secrets, default_backend, checks, backend_defaults FROM sites WHERE name=? AND deleted_at IS NULL")) {
+                    + "webhook_secrets, default_backend, checks, backend_defaults, responses FROM sites WHERE name=? "
+                    + "AND deleted_at IS NULL")) {
                 st.setString(1, name);
                 try (ResultSet rs = st.executeQuery()) {
                     if (!rs.next()) {
@@ -400,6 +405,7 @@ public final class SqliteStore implements Store {
                             backend(rs.getString(20)),
                             checks(rs.getString(21)),
                             BackendJson.defaults(rs.getString(22)),
+                            responses(rs.getString(23)),
                             Optional.ofNullable(rs.getString(9)),
                             rs.getLong(10),
                             Instant.ofEpochMilli(rs.getLong(11))));
@@ -1096,6 +1102,24 @@ public final class SqliteStore implements Store {
                 m.get("autoRollback") instanceof Boolean b ? b : d.autoRollback(),
                 idle instanceof Number n ? Optional.of(Duration.ofMillis(n.longValue())) : Optional.empty(),
                 m.get("wildcardSamples") instanceof Map<?, ?> w ? (Map<String, String>) w : Map.of());
+    }
+
+    private static String responsesJson(ResponseSettings r) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        r.hsts().ifPresent(h -> m.put("hsts", Map.of("maxAge", h.maxAge(), "includeSubDomains", h.includeSubDomains(),
+                "preload", h.preload())));
+        m.put("compressProxied", r.compressProxied());
+        return toJson(m);
+    }
+
+    private static ResponseSettings responses(String json) {
+        Map<String, Object> m = fromJson(json, new TypeReference<Map<String, Object>>() { });
+        Optional<Hsts> hsts = Optional.empty();
+        if (m.get("hsts") instanceof Map<?, ?> h && h.get("maxAge") instanceof Number maxAge) {
+            hsts = Optional.of(new Hsts(maxAge.longValue(), Boolean.TRUE.equals(h.get("includeSubDomains")),
+                    Boolean.TRUE.equals(h.get("preload"))));
+        }
+        return new ResponseSettings(hsts, Boolean.TRUE.equals(m.get("compressProxied")));
     }
 
     private static NotFoundException siteNotFound(String site) {
