@@ -45,9 +45,19 @@ final class StartupBanner {
         List<Site> sites = gateway.control().sites().list();
         if (sites.isEmpty()) {
             out.append("\nNext, in another terminal (from this folder, so the CLI finds the token):\n");
-            out.append("  skewgate site create shop --host shop.localhost").append(dataFlag).append(adminFlag).append('\n');
+            // Over HTTPS a host needs a certificate before its activation passes its check: names under localhost
+            // are never ordered through ACME.
+            String host = tls ? "shop.example.com" : "shop.localhost";
+            if (tls) {
+                out.append(settings.acme().enabled()
+                        ? "  (a public name that points here: its certificate is ordered through ACME; for another name, first\n"
+                        : "  (every name needs a certificate file first:\n")
+                        .append("   skewgate cert add --host NAME --cert fullchain.pem --key key.pem").append(dataFlag)
+                        .append(adminFlag).append(")\n");
+            }
+            out.append("  skewgate site create shop --host ").append(host).append(dataFlag).append(adminFlag).append('\n');
             out.append("  skewgate deploy ./dist --site shop --activate").append(dataFlag).append(adminFlag).append('\n');
-            out.append("  then open ").append(scheme).append("shop.localhost").append(port).append("/\n");
+            out.append("  then open ").append(scheme).append(host).append(port).append("/\n");
         } else {
             out.append("\nSites:\n");
             for (Site s : sites) {
