@@ -73,6 +73,32 @@ public final class SnapshotCompiler {
     private final long memoryBudget;
     private final String sdkPath;
     private final Optional<Compressor> compressor;
+    /** What a file's name and type decide: its default Cache-Control, and whether a retained deployment may lend it. */
+    private record ByName(String cacheControl, boolean mayLend) {
+    }
+
+    /**
+     * {@link ByName} by path and content type. The rules are regular expressions, and the same names come back in
+     * every deployment of a site (hashed chunks that did not change): at a start with 1,000 deployments they were the
+     * largest single cost of compiling (bench/startup.sh, JFR). Cleared when it grows past {@link #BY_NAME_MAX}.
+     */
+    private final Map<String, ByName> byName = new ConcurrentHashMap<>();
+    private static final int BY_NAME_MAX = 200_000;
+
+    private ByName byName(String path, String contentType) {
+        String key = contentType + ' ' + path;
+        ByName known = byName.get(key);
+        if (known == null) {
+            if (byName.size() >= BY_NAME_MAX) {
+                byName.clear();
+            }
+            known = new ByName(CachePolicy.cacheControl(CachePolicy.kind(path, contentType)),
+                    RetainedLookup.mayServeFromRetained(path, contentType));
+            byName.put(key, known);
+        }
+        return known;
+    }
+
     /** What the latest adopted build of each site compiled, for the next build of that site to reuse. */
     private final Map<String, SiteCache> caches = new ConcurrentHashMap<>();
     /** Deployment routes compiled ahead of the change that adds them ({@link #prepare}), by site. */
@@ -310,7 +336,7 @@ public final class SnapshotCompiler {
             if (mayLend == null) {
                 Map<String, RetainedFile> lend = new HashMap<>();
                 for (Map.Entry<String, ServedFile> f : route.files().entrySet()) {
-                    if (RetainedLookup.mayServeFromRetained(f.getKey().substring(1), f.getValue().contentType())) {
+                    if (byName(f.getKey().substring(1), f.getValue().contentType()).mayLend()) {
                         lend.put(f.getKey(), new RetainedFile(d.id(), f.getValue()));
                     }
                 }
@@ -490,7 +516,7 @@ public final class SnapshotCompiler {
             }
         }
         String cacheControl = ruleCacheControl != null ? ruleCacheControl
-                : CachePolicy.cacheControl(CachePolicy.kind(e.path(), contentType));
+                : byName(e.path(), contentType).cacheControl();
         List<Map.Entry<String, String>> headers = new ArrayList<>();
         extra.forEach((k, v) -> headers.add(new AbstractMap.SimpleImmutableEntry<>(k, v)));
         boolean html = encoding.isEmpty() && ContentTypes.isHtml(contentType) && e.size() <= MAX_INJECTED_HTML
