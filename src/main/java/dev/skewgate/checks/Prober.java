@@ -48,6 +48,10 @@ public final class Prober implements SwitchGuard {
             return error == null && status >= 200 && status < 300;
         }
 
+        boolean timedOut() {
+            return error != null && (error.equals(timeout().error()) || error.startsWith("no connection within"));
+        }
+
         String describe() {
             return error != null ? error : "HTTP " + status;
         }
@@ -137,7 +141,7 @@ public final class Prober implements SwitchGuard {
             int tries = 0;
             while (streak < needed) {
                 tries++;
-                Answer last = get(u.host(), u.port(), u.tls(), backend.healthPath(), u.host(), HttpHeaders.headers());
+                Answer last = getOnce(u.host(), u.port(), u.tls(), backend.healthPath(), u.host(), HttpHeaders.headers());
                 if (last.ok()) {
                     streak++;
                     progress.accept("waiting for " + target + ": " + streak + "/" + needed + " probes answered 2xx");
@@ -203,7 +207,17 @@ public final class Prober implements SwitchGuard {
         return results;
     }
 
+    /**
+     * One check's answer. A timeout is asked once more: the first TLS request of a gateway that just started sets up
+     * the JDK's TLS client, which on a busy machine took longer than the whole timeout (a new user's first activation
+     * was refused that way); a backend that really hangs costs two timeouts.
+     */
     private Answer get(String address, int port, boolean tls, String path, String host, MultiMap headers) {
+        Answer first = getOnce(address, port, tls, path, host, headers);
+        return first.timedOut() ? getOnce(address, port, tls, path, host, headers) : first;
+    }
+
+    private Answer getOnce(String address, int port, boolean tls, String path, String host, MultiMap headers) {
         RequestOptions options = new RequestOptions()
                 .setServer(SocketAddress.inetSocketAddress(port, address))
                 .setSsl(tls)
