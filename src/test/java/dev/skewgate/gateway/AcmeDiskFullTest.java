@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A renewal from real pebble onto a full disk (a real 12 MiB tmpfs under the data directory): the certificate that
  * works keeps serving, the error says the disk is full, no half-written file is left, and the retry after the backoff
- * stores and serves the new certificate once space is freed; a restart loads it and ignores a leftover temp file.
+ * stores and serves the new certificate once space is freed; a restart loads it, finishing a renewal that a stop cut
+ * between its two renames and removing leftover temp files.
  */
 class AcmeDiskFullTest {
 
@@ -63,6 +64,7 @@ class AcmeDiskFullTest {
         gw.createSite("shop", "shop.test");
         Await.until("a certificate issued for shop.test", 60_000, () -> gw.certificate("shop.test").path("notAfter").isTextual());
         BigInteger first = served();
+        String firstPem = Files.readString(acme.resolve("shop.test.pem"));
 
         Path filler = disk.fill();
         TestGateway.Answer failed = gw.admin("POST", "/v1/certificates/shop.test/renew", Map.of());
@@ -93,12 +95,17 @@ class AcmeDiskFullTest {
         BigInteger second = served();
         assertThat(stored(acme)).isEqualTo(second);
 
-        Files.writeString(acme.resolve(".shop.test.pem.tmp"), "half a certificate");
+        // a stop between the two renames of a renewal: the new key in place, its certificate still in its temp file
+        Files.move(acme.resolve("shop.test.pem"), acme.resolve(".shop.test.pem.tmp"));
+        Files.writeString(acme.resolve("shop.test.pem"), firstPem);
+        Files.writeString(acme.resolve(".shop.test.key.tmp"), "half a key");
         gw.restart();
         Await.until("the stored certificate loaded after a restart", 30_000,
                 () -> gw.certificate("shop.test").path("notAfter").isTextual());
-        assertThat(served()).isEqualTo(second);
-        assertThat(acme.resolve(".shop.test.pem.tmp")).as("a leftover temp file is removed").doesNotExist();
+        assertThat(served()).as("the interrupted renewal is finished, not ordered again").isEqualTo(second);
+        assertThat(stored(acme)).isEqualTo(second);
+        assertThat(acme.resolve(".shop.test.pem.tmp")).doesNotExist();
+        assertThat(acme.resolve(".shop.test.key.tmp")).as("a leftover temp file is removed").doesNotExist();
     }
 
     /** The serial of the leaf stored in the data directory. */
