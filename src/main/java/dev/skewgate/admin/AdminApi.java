@@ -533,7 +533,14 @@ public final class AdminApi {
                     alerts.add(new JsonObject().put("kind", "CERTIFICATE_EXPIRING").put("host", host)
                             .put("message", "the certificate for " + host + " expires on " + c.notAfter().orElseThrow()));
                 }
-                if (c.error().isPresent() && c.source().equals("acme")) {
+                if (c.rateLimitedUntil().isPresent()) {
+                    alerts.add(new JsonObject().put("kind", "CERTIFICATE_RATE_LIMITED").put("host", host)
+                            .put("message", "the ACME CA rate-limited the order for " + host + " until "
+                                    + c.rateLimitedUntil().get() + " (" + c.error().orElse("") + "); "
+                                    + (c.notAfter().isPresent() ? "the current certificate keeps serving"
+                                    : "the host has no certificate yet") + "; the gateway orders again at "
+                                    + c.nextAttempt().orElseThrow() + ", not before"));
+                } else if (c.error().isPresent() && c.source().equals("acme")) {
                     alerts.add(new JsonObject().put("kind", "CERTIFICATE_ORDER_FAILED").put("host", host)
                             .put("message", "the ACME order for " + host + " failed (" + c.error().get() + "); "
                                     + (c.notAfter().isPresent() ? "the current certificate keeps serving"
@@ -569,7 +576,9 @@ public final class AdminApi {
                 .put("names", new JsonArray(c.names()))
                 .put("certFile", c.certFile().orElse(null)).put("keyFile", c.keyFile().orElse(null))
                 .put("error", c.error().orElse(null))
-                .put("expiringSoon", c.expiringSoon());
+                .put("expiringSoon", c.expiringSoon())
+                .put("nextAttempt", c.nextAttempt().map(Object::toString).orElse(null))
+                .put("rateLimitedUntil", c.rateLimitedUntil().map(Object::toString).orElse(null));
     }
 
     private Deployment activeOf(String site) {

@@ -2,6 +2,7 @@ package dev.skewgate.certs;
 
 import dev.skewgate.edge.AcmeChallenges;
 import dev.skewgate.config.AcmeSettings;
+import dev.skewgate.store.DiskSpace;
 import dev.skewgate.tls.CertifiedKey;
 import dev.skewgate.tls.SniKeyManager;
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,6 +26,7 @@ import org.shredzone.acme4j.Account;
 import org.shredzone.acme4j.AccountBuilder;
 import org.shredzone.acme4j.Authorization;
 import org.shredzone.acme4j.Order;
+import org.shredzone.acme4j.Problem;
 import org.shredzone.acme4j.Session;
 import org.shredzone.acme4j.Status;
 import org.shredzone.acme4j.challenge.Challenge;
@@ -31,7 +34,12 @@ import org.shredzone.acme4j.challenge.Http01Challenge;
 import org.shredzone.acme4j.challenge.TlsAlpn01Challenge;
 import org.shredzone.acme4j.connector.NetworkSettings;
 import org.shredzone.acme4j.exception.AcmeException;
+import org.shredzone.acme4j.exception.AcmeNetworkException;
+import org.shredzone.acme4j.exception.AcmeRateLimitedException;
+import org.shredzone.acme4j.exception.AcmeServerException;
 import org.shredzone.acme4j.provider.GenericAcmeProvider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Obtains certificates through ACME (RFC 8555) with HTTP-01 challenges, which the plain HTTP listener answers
@@ -43,6 +51,7 @@ public final class AcmeIssuer implements AcmeChallenges {
     /** Let's Encrypt's production directory: the default. */
     public static final URI LETS_ENCRYPT = URI.create("https://acme-v02.api.letsencrypt.org/directory");
     private static final Duration WAIT = Duration.ofSeconds(90);
+    private static final Logger LOG = LoggerFactory.getLogger(AcmeIssuer.class);
 
     /** Where the CA is and who we are to it. */
     public record Settings(URI directory, Optional<String> email, Optional<SSLContext> trust,
@@ -72,8 +81,34 @@ public final class AcmeIssuer implements AcmeChallenges {
 
     /** The certificate issued before for {@code host}, if its files are there and readable. */
     public Optional<CertifiedKey> stored(String host) {
-        Path cert = dir.resolve(host + ".pem");
+        Path cert = certFile(host);
         Path key = dir.resolve(host + ".key");
+        Optional<CertifiedKey> pair = read(host, cert, key);
+        Path pendingCert = SecureFiles.temp(cert);
+        if (pair.isEmpty() && Files.isRegularFile(pendingCert) && read(host, pendingCert, key).isPresent()) {
+            // a crash between the two renames of a renewal: the new key is in place, its certificate still in temp
+            try {
+                Files.move(pendingCert, cert, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                LOG.info("certificate for {}: finished storing the renewal a stop interrupted", host);
+                pair = read(host, cert, key);
+            } catch (IOException e) {
+                LOG.warn("certificate for {}: cannot finish storing an interrupted renewal: {}", host, e.getMessage());
+            }
+        }
+        for (Path leftover : List.of(pendingCert, SecureFiles.temp(key))) {
+            try {
+                if (Files.deleteIfExists(leftover)) {
+                    LOG.info("certificate for {}: removed {} left by an interrupted write", host, leftover.getFileName());
+                }
+            } catch (IOException e) {
+                LOG.warn("certificate for {}: cannot remove {}: {}", host, leftover, e.getMessage());
+            }
+        }
+        return pair;
+    }
+
+    private static Optional<CertifiedKey> read(String host, Path cert, Path key) {
         if (!Files.isRegularFile(cert) || !Files.isRegularFile(key)) {
             return Optional.empty();
         }
@@ -81,12 +116,78 @@ public final class AcmeIssuer implements AcmeChallenges {
             return Optional.of(CertificateRules.check(host, Files.readAllBytes(cert), Files.readAllBytes(key),
                     java.time.Instant.now()));
         } catch (IOException | RuntimeException e) {
-            return Optional.empty(); // half a renewal, or expired: issued again
+            return Optional.empty(); // unmatched, or expired: issued again
         }
     }
 
-    /** Orders, validates and downloads a certificate for {@code host}; stores it before returning it. */
-    public synchronized CertifiedKey issue(String host) throws AcmeException, IOException, InterruptedException {
+    /**
+     * Orders, validates and downloads a certificate for {@code host}; stores it before returning it.
+     *
+     * @throws OrderFailedException with the reason in words (the CA's, without acme4j's class names) and, when the CA
+     *                              rate-limited the order, until when
+     */
+    public synchronized CertifiedKey issue(String host) throws OrderFailedException, InterruptedException {
+        try {
+            return order(host);
+        } catch (AcmeRateLimitedException e) {
+            Optional<Instant> until = e.getRetryAfter();
+            String docs = e.getDocuments().stream().map(Object::toString).reduce((a, b) -> a + ", " + b)
+                    .map(d -> " (see " + d + ")").orElse("");
+            throw new OrderFailedException("rate limited by the CA " + until.map(t -> "until " + t)
+                    .orElse("(it gave no time to retry after)") + ": " + readable(e.getProblem()) + docs,
+                    Optional.of(until.orElse(Instant.EPOCH)), e);
+        } catch (AcmeServerException e) {
+            throw new OrderFailedException("the CA refused the order: " + readable(e.getProblem()), Optional.empty(), e);
+        } catch (AcmeNetworkException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new OrderFailedException("cannot reach the CA at " + settings.directory() + ": "
+                    + (cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage()),
+                    Optional.empty(), e);
+        } catch (AcmeException e) {
+            throw new OrderFailedException(String.valueOf(e.getMessage()), Optional.empty(), e);
+        } catch (IOException e) {
+            String why = DiskSpace.isFull(e)
+                    ? DiskSpace.full(dir, "storing the certificate for " + host, e).getMessage()
+                    : "cannot store the certificate for " + host + " (the files that were there are unchanged): "
+                    + e.getMessage();
+            throw new OrderFailedException(why, Optional.empty(), e);
+        }
+    }
+
+    /** Why an order failed, in words; {@code rateLimitedUntil} is set (EPOCH: no time given) for a CA's rate limit. */
+    public static final class OrderFailedException extends Exception {
+        private final transient Optional<Instant> rateLimitedUntil;
+
+        OrderFailedException(String reason, Optional<Instant> rateLimitedUntil, Throwable cause) {
+            super(reason, cause);
+            this.rateLimitedUntil = rateLimitedUntil;
+        }
+
+        public Optional<Instant> rateLimitedUntil() {
+            return rateLimitedUntil;
+        }
+    }
+
+    /**
+     * A problem document (RFC 7807) as a sentence: its detail (else title, else type without the ACME prefix), each
+     * sub-problem with its identifier (RFC 8555 §6.7.1).
+     */
+    static String readable(Problem p) {
+        String type = p.getType().toString().replaceFirst("^urn:ietf:params:acme:error:", "");
+        String text = p.getDetail().or(p::getTitle).orElse(type);
+        String hint = switch (type) {
+            case "dns", "connection", "unauthorized", "incorrectResponse", "tls" -> "; the name's DNS must point at "
+                    + "this gateway and the CA must reach it (port 80 for HTTP-01, 443 for TLS-ALPN-01)";
+            default -> "";
+        };
+        List<String> subs = new java.util.ArrayList<>();
+        for (Problem sub : p.getSubProblems()) {
+            subs.add(sub.getIdentifier().map(i -> i.getValue() + ": ").orElse("") + readable(sub));
+        }
+        return text + (subs.isEmpty() ? "" : " (" + String.join("; ", subs) + ")") + hint;
+    }
+
+    private CertifiedKey order(String host) throws AcmeException, IOException, InterruptedException {
         Session session = new Session(settings.directory(), new GenericAcmeProvider() {
             @Override
             public HttpClient createHttpClient(NetworkSettings network) {
@@ -123,8 +224,8 @@ public final class AcmeIssuer implements AcmeChallenges {
                 if (status != Status.VALID) {
                     // the authorization was re-read while waiting; its challenge now carries the CA's reason
                     String why = auth.findChallenge(type).flatMap(Challenge::getError)
-                            .or(challenge::getError).map(p -> p.getDetail().orElse(p.toString()))
-                            .orElse("status " + status);
+                            .or(challenge::getError).map(AcmeIssuer::readable)
+                            .orElse("the challenge ended " + status.name().toLowerCase(java.util.Locale.ROOT));
                     throw new AcmeException("the CA could not validate " + host + " over " + typeName + ": " + why);
                 }
             } finally {
@@ -139,8 +240,8 @@ public final class AcmeIssuer implements AcmeChallenges {
         order.execute(domainKey);
         Status done = order.waitForCompletion(WAIT);
         if (done != Status.VALID) {
-            throw new AcmeException("the order for " + host + " ended " + done
-                    + order.getError().map(p -> ": " + p.getDetail().orElse(p.toString())).orElse(""));
+            throw new AcmeException("the order for " + host + " ended " + done.name().toLowerCase(java.util.Locale.ROOT)
+                    + order.getError().map(p -> ": " + readable(p)).orElse(""));
         }
         List<X509Certificate> chain = order.getCertificate().getCertificateChain();
         String key = pem(domainKey);
@@ -151,9 +252,12 @@ public final class AcmeIssuer implements AcmeChallenges {
                             .encodeToString(certBytes(c)))
                     .append("\n-----END CERTIFICATE-----\n");
         }
-        // key first: a crash between the two leaves the old pair unmatched, which stored() then refuses
-        SecureFiles.write(dir.resolve(host + ".key"), key.getBytes(StandardCharsets.US_ASCII));
-        SecureFiles.write(dir.resolve(host + ".pem"), pem.toString().getBytes(StandardCharsets.US_ASCII));
+        // both on disk before either replaces the old pair (a full disk changes nothing); key renamed first: a crash
+        // between the renames leaves the new certificate in its temp file, which stored() then finishes
+        Map<Path, byte[]> files = new java.util.LinkedHashMap<>();
+        files.put(dir.resolve(host + ".key"), key.getBytes(StandardCharsets.US_ASCII));
+        files.put(certFile(host), pem.toString().getBytes(StandardCharsets.US_ASCII));
+        SecureFiles.writeAll(files);
         return new CertifiedKey(chain, domainKey.getPrivate());
     }
 

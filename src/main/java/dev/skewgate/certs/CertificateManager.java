@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.skewgate.model.ConflictException;
 import dev.skewgate.model.InvalidRequestException;
 import dev.skewgate.model.NotFoundException;
 import dev.skewgate.tls.CertifiedKey;
@@ -55,11 +56,20 @@ public final class CertificateManager implements AutoCloseable {
     /** One host's certificate for the admin API and status. */
     public record View(String host, String source, Optional<String> issuer, Optional<Instant> notAfter,
                        List<String> names, Optional<String> certFile, Optional<String> keyFile,
-                       Optional<String> error, boolean expiringSoon) {
+                       Optional<String> error, boolean expiringSoon, Optional<Instant> nextAttempt,
+                       Optional<Instant> rateLimitedUntil) {
     }
 
-    /** A certificate obtained through ACME for a host, and how its renewal goes. */
-    private record Issued(Optional<CertifiedKey> serving, Optional<String> error, int failures, Instant nextAttempt) {
+    /**
+     * A certificate obtained through ACME for a host, and how its renewal goes: after a failure the next attempt is
+     * not before {@code nextAttempt}, and not before {@code rateLimitedUntil} (the CA's Retry-After) either.
+     */
+    private record Issued(Optional<CertifiedKey> serving, Optional<String> error, int failures, Instant nextAttempt,
+                          Optional<Instant> rateLimitedUntil) {
+
+        static Issued fresh(Optional<CertifiedKey> serving) {
+            return new Issued(serving, Optional.empty(), 0, Instant.EPOCH, Optional.empty());
+        }
     }
 
     /** The first retry after a failed order; each further failure doubles it, up to {@link #MAX_BACKOFF}. */
@@ -144,8 +154,7 @@ public final class CertificateManager implements AutoCloseable {
             java.util.Set<String> wanted = wanted();
             boolean changed = issued.keySet().retainAll(wanted);
             for (String host : wanted) {
-                Issued state = issued.computeIfAbsent(host, h -> new Issued(acme.get().stored(h), Optional.empty(), 0,
-                        Instant.EPOCH));
+                Issued state = issued.computeIfAbsent(host, h -> Issued.fresh(acme.get().stored(h)));
                 changed |= state.serving().isPresent();
                 if (due(state) && !clock.instant().isBefore(state.nextAttempt())) {
                     attempt(host);
@@ -159,8 +168,9 @@ public final class CertificateManager implements AutoCloseable {
         }
     }
 
+    /** Missing, failed before (retried until it works, also after an operator's renewal) or 2/3 into its life. */
     private boolean due(Issued state) {
-        if (state.serving().isEmpty()) {
+        if (state.serving().isEmpty() || state.failures() > 0) {
             return true;
         }
         CertifiedKey k = state.serving().get();
@@ -168,13 +178,16 @@ public final class CertificateManager implements AutoCloseable {
         return clock.instant().isAfter(k.notBefore().plus(life.multipliedBy(2).dividedBy(3)));
     }
 
-    /** One order for {@code host}; a failure keeps the certificate that serves and sets the next attempt. */
+    /**
+     * One order for {@code host}; a failure keeps the certificate that serves and sets the next attempt: the backoff,
+     * or the CA's Retry-After of a rate limit when that is later. Each attempt logs once.
+     */
     private void attempt(String host) {
-        Issued before = issued.getOrDefault(host, new Issued(Optional.empty(), Optional.empty(), 0, Instant.EPOCH));
+        Issued before = issued.getOrDefault(host, Issued.fresh(Optional.empty()));
         try {
             LOG.info("certificate for {}: ordering it through ACME", host);
             CertifiedKey k = acme.get().issue(host);
-            issued.put(host, new Issued(Optional.of(k), Optional.empty(), 0, Instant.EPOCH));
+            issued.put(host, Issued.fresh(Optional.of(k)));
             LOG.info("certificate for {}: issued by {}, expires {}", host, k.issuer(), k.notAfter());
             install();
         } catch (Exception e) {
@@ -182,15 +195,21 @@ public final class CertificateManager implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
             int failures = before.failures() + 1;
-            Duration wait = FIRST_BACKOFF.multipliedBy(1L << Math.min(20, failures - 1));
-            if (wait.compareTo(MAX_BACKOFF) > 0) {
-                wait = MAX_BACKOFF;
+            Duration backoff = FIRST_BACKOFF.multipliedBy(1L << Math.min(20, failures - 1));
+            if (backoff.compareTo(MAX_BACKOFF) > 0) {
+                backoff = MAX_BACKOFF;
             }
+            Instant next = clock.instant().plus(backoff);
+            Optional<Instant> limited = e instanceof AcmeIssuer.OrderFailedException f ? f.rateLimitedUntil()
+                    : Optional.empty();
+            // a rate limit without a time to retry after lasts, as far as we know, until the backoff is over
+            limited = limited.map(t -> t.equals(Instant.EPOCH) ? next : t);
+            Instant at = limited.filter(next::isBefore).orElse(next);
             String why = String.valueOf(e.getMessage());
-            issued.put(host, new Issued(before.serving(), Optional.of(why), failures, clock.instant().plus(wait)));
-            LOG.warn("certificate for {}: the ACME order failed ({}); {}, next try in {}", host, why,
+            issued.put(host, new Issued(before.serving(), Optional.of(why), failures, at, limited));
+            LOG.warn("certificate for {}: the ACME order failed ({}); {}, next try in {} (at {})", host, why,
                     before.serving().isPresent() ? "the current certificate keeps serving" : "the host has none yet",
-                    dev.skewgate.model.Durations.format(wait));
+                    dev.skewgate.model.Durations.format(Duration.between(clock.instant(), at)), at);
         }
     }
 
@@ -200,6 +219,13 @@ public final class CertificateManager implements AutoCloseable {
         if (acme.isEmpty() || !wanted().contains(host)) {
             throw new NotFoundException("NOT_ACME", host + " gets no certificate through ACME here (a file "
                     + "certificate covers it, it is no site's exact host name, or the gateway runs without --https)");
+        }
+        Optional<Instant> limited = Optional.ofNullable(issued.get(host)).flatMap(Issued::rateLimitedUntil)
+                .filter(clock.instant()::isBefore);
+        if (limited.isPresent()) {
+            throw new ConflictException("CA_RATE_LIMITED", "the CA rate-limited orders for " + host + " until "
+                    + limited.get() + " (" + issued.get(host).error().orElse("") + "); an order before then is refused "
+                    + "again, so the gateway orders by itself at " + issued.get(host).nextAttempt());
         }
         try {
             return orders.submit(() -> {
@@ -220,7 +246,9 @@ public final class CertificateManager implements AutoCloseable {
         boolean soon = k.map(x -> x.notAfter().isBefore(clock.instant().plus(ALERT_BEFORE))).orElse(false);
         return new View(host, "acme", k.map(CertifiedKey::issuer), k.map(CertifiedKey::notAfter),
                 k.map(CertifiedKey::names).orElse(List.of()), Optional.of(acme.get().certFile(host).toString()),
-                Optional.empty(), i == null ? Optional.empty() : i.error(), soon);
+                Optional.empty(), i == null ? Optional.empty() : i.error(), soon,
+                i == null || i.failures() == 0 ? Optional.empty() : Optional.of(i.nextAttempt()),
+                i == null ? Optional.empty() : i.rateLimitedUntil());
     }
 
     /** Serves the certificate in {@code certFile} (PEM chain, leaf first) with {@code keyFile} for {@code host}. */
@@ -338,7 +366,7 @@ public final class CertificateManager implements AutoCloseable {
         boolean soon = k.map(x -> x.notAfter().isBefore(clock.instant().plus(ALERT_BEFORE))).orElse(false);
         return new View(l.config().host(), "file", k.map(CertifiedKey::issuer), k.map(CertifiedKey::notAfter),
                 k.map(CertifiedKey::names).orElse(List.of()), Optional.of(l.config().cert().toString()),
-                Optional.of(l.config().key().toString()), l.refused(), soon);
+                Optional.of(l.config().key().toString()), l.refused(), soon, Optional.empty(), Optional.empty());
     }
 
     private static Path absolute(String file, String what) {

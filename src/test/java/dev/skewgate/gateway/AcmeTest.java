@@ -4,23 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.skewgate.config.AcmeSettings;
+import dev.skewgate.testing.Await;
 import dev.skewgate.testing.Pebble;
+import dev.skewgate.testing.RateLimitingCa;
 import dev.skewgate.testing.TestCerts;
 import dev.skewgate.testing.TestGateway;
+import dev.skewgate.testing.TlsPeer;
 import java.math.BigInteger;
-import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,19 +31,22 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Automatic certificates against a real ACME server (Debian's pebble): a site's host gets a certificate without a
- * restart, it is served over HTTP/2 and trusted through pebble's root, a renewal swaps it, and a renewal whose
- * challenge fails keeps the working certificate serving and says why.
+ * restart, it is served over HTTP/2 and trusted through pebble's root, a renewal swaps it, a renewal whose
+ * challenge fails keeps the working certificate serving and says why in words, and a CA's rate limit (a real HTTPS
+ * directory in front of pebble, which cannot emulate one) is waited out.
  */
 class AcmeTest {
 
     @TempDir
     Path dir;
     Pebble pebble;
+    int plain;
     TestGateway gw;
+    RateLimitingCa limiting;
 
     @BeforeEach
     void start() throws Exception {
-        int plain = Pebble.freePort();
+        plain = Pebble.freePort();
         pebble = Pebble.start(dir.resolve("pebble"), plain);
         gw = TestGateway.start(dir.resolve("data"), s -> s.withEdgePort(plain).withHttps(0).withAcme(new AcmeSettings(
                 true, pebble.directory(), Optional.of("ops@shop.test"), Optional.of(pebble.listenerCert()),
@@ -63,7 +69,7 @@ class AcmeTest {
         gw.createSite("shop", "shop.test");
         // while the order runs, every ordinary handshake gets no certificate or the issued one, never the challenge's
         long deadline = System.nanoTime() + 60_000_000_000L;
-        while (!certificate("shop.test").path("notAfter").isTextual()) {
+        while (!gw.certificate("shop.test").path("notAfter").isTextual()) {
             assertThat(System.nanoTime()).as("a certificate issued for shop.test over TLS-ALPN-01").isLessThan(deadline);
             try {
                 assertThat(served("shop.test").getExtensionValue("1.3.6.1.5.5.7.1.31")).as("a challenge certificate")
@@ -73,7 +79,7 @@ class AcmeTest {
             }
             Thread.sleep(20);
         }
-        assertThat(certificate("shop.test").path("issuer").asText()).startsWith("Pebble");
+        assertThat(gw.certificate("shop.test").path("issuer").asText()).startsWith("Pebble");
         gw.activate("shop", gw.deploy("shop", Map.of("index.html", "<p>shop</p>")));
         Process curl = new ProcessBuilder("curl", "-sS", "--http2", "--cacert", pebble.root().toString(), "--resolve",
                 "shop.test:" + gw.gateway().httpsPort() + ":127.0.0.1", "-H", "Accept: text/html",
@@ -93,14 +99,25 @@ class AcmeTest {
     @AfterEach
     void stop() throws Exception {
         gw.close();
+        if (limiting != null) {
+            limiting.close();
+        }
         pebble.close();
+    }
+
+    /** The gateway restarted on a fresh data directory, ordering from {@code directory} (validated by pebble). */
+    private void restartOrderingFrom(URI directory) throws Exception {
+        gw.close();
+        gw = TestGateway.start(dir.resolve("data-" + directory.getPort()), s -> s.withEdgePort(plain).withHttps(0)
+                .withAcme(new AcmeSettings(true, directory, Optional.of("ops@shop.test"),
+                        Optional.of(pebble.listenerCert()), AcmeSettings.Challenge.HTTP_01)));
     }
 
     @Test
     void aNewSitesHostGetsACertificateThatRenewsAndAFailedRenewalKeepsItServing() throws Exception {
         gw.createSite("shop", "shop.test");
-        await("a certificate issued for shop.test", 60_000, () -> certificate("shop.test").path("notAfter").isTextual());
-        JsonNode issued = certificate("shop.test");
+        Await.until("a certificate issued for shop.test", 60_000, () -> gw.certificate("shop.test").path("notAfter").isTextual());
+        JsonNode issued = gw.certificate("shop.test");
         assertThat(issued.path("source").asText()).isEqualTo("acme");
         assertThat(issued.path("issuer").asText()).startsWith("Pebble");
         gw.activate("shop", gw.deploy("shop", Map.of("index.html", "<p>shop</p>")));
@@ -130,7 +147,60 @@ class AcmeTest {
             }
         }
         assertThat(alert).isNotNull();
-        assertThat(alert.path("message").asText()).contains("shop.test", "the current certificate keeps serving");
+        String message = alert.path("message").asText();
+        System.out.println("failed challenge, as status shows it: " + message);
+        assertThat(message).contains("shop.test", "the current certificate keeps serving",
+                "the CA could not validate shop.test over HTTP-01: ", "the name's DNS must point at this gateway")
+                .doesNotContain("Exception", "urn:ietf", "org.shredzone");
+    }
+
+    @Test
+    void aRateLimitedOrderWaitsForTheCasRetryAfterAndNeverLessThanTheBackoff() throws Exception {
+        Instant later = Instant.now().plus(Duration.ofHours(2)).truncatedTo(ChronoUnit.SECONDS);
+        limiting = RateLimitingCa.start(pebble, host -> host.equals("later.test")
+                ? DateTimeFormatter.RFC_1123_DATE_TIME.format(later.atZone(ZoneOffset.UTC)) : "2");
+        restartOrderingFrom(limiting.directory());
+        Instant created = Instant.now();
+        gw.createSite("shop", "soon.test", "later.test");
+        Await.until("both orders rate-limited", 60_000, () -> gw.certificate("soon.test").path("rateLimitedUntil")
+                .isTextual() && gw.certificate("later.test").path("rateLimitedUntil").isTextual());
+
+        JsonNode far = gw.certificate("later.test");
+        assertThat(far.path("error").asText()).startsWith("rate limited by the CA until " + later + ": too many "
+                + "certificates").contains("see https://letsencrypt.org/docs/rate-limits/");
+        assertThat(far.path("rateLimitedUntil").asText()).isEqualTo(later.toString());
+        assertThat(far.path("nextAttempt").asText()).as("not before the CA's Retry-After").isEqualTo(later.toString());
+        JsonNode near = gw.certificate("soon.test");
+        Instant nearUntil = Instant.parse(near.path("rateLimitedUntil").asText());
+        assertThat(Instant.parse(near.path("nextAttempt").asText())).as("never sooner than the ordinary backoff")
+                .isAfterOrEqualTo(created.plus(Duration.ofMinutes(1)));
+
+        JsonNode alert = null;
+        for (JsonNode a : gw.ok("GET", "/v1/sites/shop/status", null).body().path("alerts")) {
+            if (a.path("kind").asText().equals("CERTIFICATE_RATE_LIMITED") && a.path("host").asText().equals("later.test")) {
+                alert = a;
+            }
+        }
+        assertThat(alert).isNotNull();
+        assertThat(alert.path("message").asText()).contains("until " + later, "the host has no certificate yet",
+                "orders again at " + later);
+        TestGateway.Answer now = gw.admin("POST", "/v1/certificates/later.test/renew", Map.of());
+        assertThat(now.status()).isEqualTo(409);
+        assertThat(now.error()).isEqualTo("CA_RATE_LIMITED");
+        assertThat(now.body().path("message").asText()).contains("until " + later);
+
+        Await.until("soon.test's Retry-After passed", 10_000, () -> Instant.now().isAfter(nearUntil));
+        assertThat(limiting.refusedOrders("soon.test")).as("asked once, not on every pass").isEqualTo(1);
+        assertThat(limiting.refusedOrders("later.test")).isEqualTo(1);
+        limiting.lift();
+        TestGateway.Answer renewed = gw.admin("POST", "/v1/certificates/soon.test/renew", Map.of());
+        assertThat(renewed.status()).as(renewed.body().toString()).isEqualTo(200);
+        assertThat(renewed.body().path("error").isNull()).as(renewed.body().toString()).isTrue();
+        assertThat(renewed.body().path("rateLimitedUntil").isNull()).isTrue();
+        assertThat(served("soon.test").getIssuerX500Principal().getName()).contains("Pebble");
+        assertThat(gw.admin("POST", "/v1/certificates/later.test/renew", Map.of()).status())
+                .as("later.test still waits for its own Retry-After").isEqualTo(409);
+        assertThat(limiting.refusedOrders("later.test")).isEqualTo(1);
     }
 
     @Test
@@ -145,49 +215,8 @@ class AcmeTest {
         assertThat(sources).containsExactly("file");
     }
 
-    private JsonNode certificate(String host) {
-        for (JsonNode c : gw.ok("GET", "/v1/certificates", null).body().path("certificates")) {
-            if (c.path("host").asText().equals(host)) {
-                return c;
-            }
-        }
-        return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
-    }
-
-    /** The certificate the HTTPS listener presents for {@code host} (trust-all: the serial is what is compared). */
+    /** The certificate the HTTPS listener presents for {@code host}. */
     private X509Certificate served(String host) throws Exception {
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] c, String a) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] c, String a) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }}, null);
-        try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", gw.gateway().httpsPort()), 5_000);
-            SSLParameters p = s.getSSLParameters();
-            p.setServerNames(List.of(new SNIHostName(host)));
-            s.setSSLParameters(p);
-            s.startHandshake();
-            return (X509Certificate) s.getSession().getPeerCertificates()[0];
-        }
-    }
-
-    private static void await(String what, long millis, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + millis;
-        while (!condition.getAsBoolean()) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new AssertionError("not within " + millis + " ms: " + what);
-            }
-            Thread.sleep(200);
-        }
+        return TlsPeer.leaf(gw.gateway().httpsPort(), host);
     }
 }

@@ -2,16 +2,13 @@ package dev.skewgate.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.skewgate.testing.SmallDisk;
 import dev.skewgate.testing.TestGateway;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,26 +22,14 @@ class DiskFullTest {
 
     @TempDir
     Path temp;
+    private SmallDisk disk;
     private Path mount;
     private TestGateway gw;
 
     @BeforeEach
     void mountSmallTmpfs() throws Exception {
-        mount = temp.resolve("small");
-        Files.createDirectories(mount);
-        int rc;
-        String why;
-        try {
-            Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=12m,mode=0700", "tmpfs", mount.toString())
-                    .redirectErrorStream(true).start();
-            boolean done = p.waitFor(20, TimeUnit.SECONDS);
-            why = new String(p.getInputStream().readAllBytes()).trim();
-            rc = done ? p.exitValue() : -1;
-        } catch (IOException e) {
-            rc = -1;
-            why = e.toString();
-        }
-        assumeTrue(rc == 0, "skipped: mounting a small tmpfs is not allowed here (needs root or CAP_SYS_ADMIN): " + why);
+        disk = SmallDisk.mount(temp.resolve("small"), 12);
+        mount = disk.path();
         gw = TestGateway.start(mount.resolve("data"));
         gw.createSite("shop", "shop.test");
         gw.activate("shop", gw.deploy("shop", Map.of("index.html", "<html><head></head><body>v1</body></html>")));
@@ -55,8 +40,8 @@ class DiskFullTest {
         if (gw != null) {
             gw.close();
         }
-        if (mount != null) {
-            new ProcessBuilder("umount", "-l", mount.toString()).start().waitFor(20, TimeUnit.SECONDS);
+        if (disk != null) {
+            disk.close();
         }
     }
 
@@ -69,7 +54,7 @@ class DiskFullTest {
                 List.of(Map.of("path", "big.bin", "sha256", sha, "size", big.length)), "message", "big"));
         String id = begun.body().path("deployment").path("id").asText();
 
-        Path filler = fill(mount.resolve("filler"));
+        Path filler = disk.fill();
 
         // Database writes: the WAL may still have room for a few, so write until the disk refuses one.
         TestGateway.Answer refused = null;
@@ -100,18 +85,5 @@ class DiskFullTest {
         assertEquals(201, gw.admin("POST", "/v1/sites", Map.of("name", "after", "hosts", List.of("after.test"))).status());
         assertEquals(201, gw.admin("PUT", "/v1/deployments/" + id + "/blobs/" + sha, big).status());
         assertEquals(200, gw.admin("POST", "/v1/deployments/" + id + "/finalize", Map.of()).status());
-    }
-
-    /** Writes until the file system says it is full. */
-    private static Path fill(Path file) throws IOException {
-        byte[] chunk = new byte[64 * 1024];
-        try (OutputStream out = Files.newOutputStream(file)) {
-            while (true) {
-                out.write(chunk);
-            }
-        } catch (IOException e) {
-            assertTrue(e.getMessage() != null && e.getMessage().contains("No space left"), e.toString());
-        }
-        return file;
     }
 }

@@ -36,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The HTTPS listener with certificate files made by openssl: SNI picks each site's certificate and never another's,
  * HTTP/2 and HTTP/1.1 by ALPN (curl), the plain listener redirects, a changed file is reloaded under load without a
- * failed request, and a file that changes into something unusable is refused while the old certificate keeps serving.
+ * failed request, and a file that changes into something unusable (half a write, expired) is refused while the old
+ * certificate keeps serving.
  */
 class HttpsTest {
 
@@ -177,6 +178,13 @@ class HttpsTest {
         assertThat(refusal("shop.test", dir.resolve("missing.pem"), shop.key())).isEqualTo("FILE_NOT_READABLE");
         assertThat(refusal("shop.test", Path.of("relative.pem"), shop.key())).isEqualTo("INVALID_FILE");
         assertThat(refusal("not a host", shop.cert(), shop.key())).isEqualTo("INVALID_HOST");
+        java.time.Instant now = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        TestCerts.Leaf expired = ca.leafValid("expired", now.minusSeconds(7200), now.minusSeconds(3600), "shop.test");
+        assertThat(refusal("shop.test", expired.cert(), expired.key())).isEqualTo("CERTIFICATE_EXPIRED");
+        assertThat(refusalMessage).isEqualTo("the certificate expired on " + now.minusSeconds(3600));
+        TestCerts.Leaf early = ca.leafValid("early", now.plusSeconds(3600), now.plusSeconds(7200), "shop.test");
+        assertThat(refusal("shop.test", early.cert(), early.key())).isEqualTo("CERTIFICATE_NOT_YET_VALID");
+        assertThat(refusalMessage).isEqualTo("the certificate is valid only from " + now.plusSeconds(3600));
         assertThat(gw.ok("GET", "/v1/certificates", null).body().path("certificates")).isEmpty();
 
         TestGateway.Answer refused = gw.admin("POST", "/v1/sites/shop/activate", Map.of("deployment",
@@ -246,6 +254,19 @@ class HttpsTest {
         }
         assertThat(alert.path("message").asText()).contains("previous certificate keeps serving");
         assertThat(peer("shop.test").getSerialNumber()).isEqualTo(serving.getSerialNumber());
+
+        java.time.Instant now = java.time.Instant.now();
+        TestCerts.Leaf expired = ca.leafValid("shop-expired", now.minusSeconds(7200), now.minusSeconds(3600), "shop.test");
+        Files.copy(expired.key(), first.key(), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(expired.cert(), first.cert(), StandardCopyOption.REPLACE_EXISTING);
+        deadline = System.currentTimeMillis() + 10_000;
+        while (!gw.ok("GET", "/v1/certificates", null).body().path("certificates").get(0).path("error").asText()
+                .contains("the certificate expired on")) {
+            assertThat(System.currentTimeMillis()).as("an expired file is refused with the reason").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        assertThat(peer("shop.test").getSerialNumber()).as("the old one keeps serving")
+                .isEqualTo(serving.getSerialNumber());
         JsonNode row = gw.ok("GET", "/v1/sites/shop/status", null).body().path("certificates").get(0);
         assertThat(row.path("host").asText()).isEqualTo("shop.test");
         assertThat(row.path("issuer").asText()).isEqualTo("Skewgate Test CA");
@@ -258,11 +279,14 @@ class HttpsTest {
                         + (double) serving.getNotAfter().toInstant().getEpochSecond());
     }
 
+    private String refusalMessage;
+
     private String refusal(String host, Path cert, Path key) {
         TestGateway.Answer a = gw.admin("POST", "/v1/certificates", Map.of("host", host, "certFile", cert.toString(),
                 "keyFile", key.toString()));
         assertThat(a.status()).as(a.body().toString()).isEqualTo(400);
         assertThat(a.body().path("message").asText()).isNotBlank().doesNotContain("Exception");
+        refusalMessage = a.body().path("message").asText();
         return a.error();
     }
 

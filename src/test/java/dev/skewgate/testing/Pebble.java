@@ -88,6 +88,11 @@ public final class Pebble implements AutoCloseable {
         return dir.resolve("cert.pem");
     }
 
+    /** The key of {@link #listenerCert()}. */
+    public Path listenerKey() {
+        return dir.resolve("key.pem");
+    }
+
     /** The root that signs what pebble issues (new on every pebble start), written to a file. */
     public Path root() throws IOException {
         try {

@@ -76,6 +76,39 @@ public final class TestCerts {
         return new Leaf(cert, key);
     }
 
+    /**
+     * An EC leaf for {@code names} valid exactly from {@code notBefore} to {@code notAfter} (an expired or a not yet
+     * valid one; openssl's x509 command cannot backdate), signed by this CA with BouncyCastle.
+     */
+    public Leaf leafValid(String file, java.time.Instant notBefore, java.time.Instant notAfter, String... names)
+            throws Exception {
+        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+        g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+        java.security.KeyPair kp = g.generateKeyPair();
+        java.security.cert.X509Certificate ca = dev.skewgate.tls.Pem.certificates(Files.readString(caCert)).get(0);
+        java.security.PrivateKey caPrivate = dev.skewgate.tls.Pem.privateKey(Files.readString(caKey));
+        org.bouncycastle.asn1.x509.GeneralName[] sans = new org.bouncycastle.asn1.x509.GeneralName[names.length];
+        for (int i = 0; i < names.length; i++) {
+            sans[i] = new org.bouncycastle.asn1.x509.GeneralName(org.bouncycastle.asn1.x509.GeneralName.dNSName, names[i]);
+        }
+        org.bouncycastle.cert.X509CertificateHolder holder = new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(
+                ca, java.math.BigInteger.valueOf(System.nanoTime()), java.util.Date.from(notBefore),
+                java.util.Date.from(notAfter), new javax.security.auth.x500.X500Principal("CN=" + names[0]), kp.getPublic())
+                .addExtension(org.bouncycastle.asn1.x509.Extension.subjectAlternativeName, false,
+                        new org.bouncycastle.asn1.x509.GeneralNames(sans))
+                .build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA").build(caPrivate));
+        Path cert = dir.resolve(file + ".pem");
+        Path key = dir.resolve(file + ".key");
+        Files.writeString(cert, pem("CERTIFICATE", holder.getEncoded()) + Files.readString(caCert));
+        Files.writeString(key, pem("PRIVATE KEY", kp.getPrivate().getEncoded()));
+        return new Leaf(cert, key);
+    }
+
+    private static String pem(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n" + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'})
+                .encodeToString(der) + "\n-----END " + type + "-----\n";
+    }
+
     private void openssl(String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of("openssl"));
         command.addAll(List.of(args));

@@ -115,6 +115,16 @@ public final class TestGateway implements AutoCloseable {
         }
     }
 
+    /** The row of {@code GET /v1/certificates} for {@code host}, or a missing node. */
+    public JsonNode certificate(String host) {
+        for (JsonNode c : ok("GET", "/v1/certificates", null).body().path("certificates")) {
+            if (c.path("host").asText().equals(host)) {
+                return c;
+            }
+        }
+        return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+    }
+
     public Answer ok(String method, String path, Object body) {
         Answer a = admin(method, path, body);
         if (a.status() >= 300) {
