@@ -1,18 +1,13 @@
 package dev.skewgate.store.sqlite;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.skewgate.model.Backend;
 import dev.skewgate.model.BackendFile;
-import dev.skewgate.model.CheckSettings;
 import dev.skewgate.model.ClientSettings;
 import dev.skewgate.model.ConflictException;
 import dev.skewgate.model.Deployment;
 import dev.skewgate.model.DeploymentState;
 import dev.skewgate.model.EnvEntries;
 import dev.skewgate.model.EventDraft;
-import dev.skewgate.model.HeaderRule;
 import dev.skewgate.model.ManifestEntry;
 import dev.skewgate.model.NotFoundException;
 import dev.skewgate.model.PreconditionFailedException;
@@ -20,6 +15,7 @@ import dev.skewgate.model.Retention;
 import dev.skewgate.model.RuntimeConfig;
 import dev.skewgate.model.Site;
 import dev.skewgate.model.SiteEvent;
+import dev.skewgate.store.ColumnJson;
 import dev.skewgate.store.DiskSpace;
 import dev.skewgate.store.FilePermissions;
 import dev.skewgate.store.SecretBox;
@@ -52,7 +48,6 @@ import org.sqlite.SQLiteDataSource;
  */
 public final class SqliteStore implements Store {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String DEPLOYMENT_COLUMNS = "id, site, state, created_at, finalized_at, activated_at, "
             + "demoted_at, retired_at, message, git_sha, author, file_count, total_bytes, promoted_from, backend";
 
@@ -120,7 +115,7 @@ public final class SqliteStore implements Store {
             try (PreparedStatement st = db.prepareStatement("SELECT name, webhook_secrets FROM sites");
                  ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
-                    List<String> stored = fromJson(rs.getString(2), new TypeReference<List<String>>() { });
+                    List<String> stored = ColumnJson.strings(rs.getString(2));
                     if (stored.stream().anyMatch(v -> !SecretBox.isSealed(v))) {
                         plain.put(rs.getString(1), stored);
                     }
@@ -139,11 +134,11 @@ public final class SqliteStore implements Store {
 
     /** The webhook secrets as stored: each one encrypted (a sealed one stays as it is). */
     private String sealed(List<String> values) {
-        return toJson(values.stream().map(v -> SecretBox.isSealed(v) ? v : secrets.seal(v)).toList());
+        return ColumnJson.text(values.stream().map(v -> SecretBox.isSealed(v) ? v : secrets.seal(v)).toList());
     }
 
     private List<String> unsealed(String json) {
-        return fromJson(json, new TypeReference<List<String>>() { }).stream().map(secrets::open).toList();
+        return ColumnJson.strings(json).stream().map(secrets::open).toList();
     }
 
     @Override
@@ -183,9 +178,9 @@ public final class SqliteStore implements Store {
                 st.setString(17, site.config().json());
                 st.setLong(18, site.config().revision());
                 st.setString(19, sealed(site.webhookSecrets()));
-                st.setString(20, site.defaultBackend().map(BackendJson::write).orElse(null));
-                st.setString(21, checksJson(site.checks()));
-                st.setString(22, BackendJson.write(site.backendDefaults()));
+                st.setString(20, site.defaultBackend().map(ColumnJson::write).orElse(null));
+                st.setString(21, ColumnJson.checks(site.checks()));
+                st.setString(22, ColumnJson.write(site.backendDefaults()));
                 st.executeUpdate();
             }
             insertHosts(site);
@@ -201,9 +196,9 @@ public final class SqliteStore implements Store {
                     + "update_strategy=?, poll_interval_ms=?, api_origins=?, config_alias=?, default_backend=?, checks=?, "
                     + "backend_defaults=?, revision=revision+1 WHERE name=? AND revision=?")) {
                 bindSettings(st, 1, site);
-                st.setString(13, site.defaultBackend().map(BackendJson::write).orElse(null));
-                st.setString(14, checksJson(site.checks()));
-                st.setString(15, BackendJson.write(site.backendDefaults()));
+                st.setString(13, site.defaultBackend().map(ColumnJson::write).orElse(null));
+                st.setString(14, ColumnJson.checks(site.checks()));
+                st.setString(15, ColumnJson.write(site.backendDefaults()));
                 st.setString(16, site.name());
                 st.setLong(17, expectedRevision);
                 if (st.executeUpdate() != 1) {
@@ -314,17 +309,17 @@ public final class SqliteStore implements Store {
     }
 
     private void bindSettings(PreparedStatement st, int from, Site site) throws SQLException {
-        st.setString(from, toJson(site.apiPrefixes()));
+        st.setString(from, ColumnJson.text(site.apiPrefixes()));
         st.setInt(from + 1, site.spa() ? 1 : 0);
         st.setString(from + 2, site.entryPoint());
         st.setLong(from + 3, site.retention().skewWindow().toMillis());
         st.setInt(from + 4, site.retention().keepPrevious());
         st.setLong(from + 5, site.retention().purgeAfter().toMillis());
-        st.setString(from + 6, toJson(site.headerRules()));
+        st.setString(from + 6, ColumnJson.text(site.headerRules()));
         st.setInt(from + 7, site.client().injectSdk() ? 1 : 0);
         st.setString(from + 8, site.client().strategy());
         st.setLong(from + 9, site.client().pollInterval().toMillis());
-        st.setString(from + 10, toJson(site.client().apiOrigins()));
+        st.setString(from + 10, ColumnJson.text(site.client().apiOrigins()));
         st.setString(from + 11, site.client().configAlias().orElse(null));
     }
 
@@ -387,36 +382,25 @@ public final class SqliteStore implements Store {
                     return Optional.of(new Site(
                             rs.getString(1),
                             hosts,
-                            fromJson(rs.getString(2), new TypeReference<List<String>>() { }),
+                            ColumnJson.strings(rs.getString(2)),
                             rs.getInt(3) == 1,
                             rs.getString(4),
                             new Retention(Duration.ofMillis(rs.getLong(5)), rs.getInt(6), Duration.ofMillis(rs.getLong(7))),
-                            headerRules(rs.getString(8)),
+                            ColumnJson.headerRules(rs.getString(8)),
                             new ClientSettings(rs.getInt(12) == 1, rs.getString(13), Duration.ofMillis(rs.getLong(14)),
-                                    fromJson(rs.getString(15), new TypeReference<List<String>>() { }),
+                                    ColumnJson.strings(rs.getString(15)),
                                     Optional.ofNullable(rs.getString(16))),
                             new RuntimeConfig(rs.getLong(18), rs.getString(17)),
                             unsealed(rs.getString(19)),
                             backend(rs.getString(20)),
-                            checks(rs.getString(21)),
-                            BackendJson.defaults(rs.getString(22)),
+                            ColumnJson.checks(rs.getString(21)),
+                            ColumnJson.defaults(rs.getString(22)),
                             Optional.ofNullable(rs.getString(9)),
                             rs.getLong(10),
                             Instant.ofEpochMilli(rs.getLong(11))));
                 }
             }
         });
-    }
-
-    private static List<HeaderRule> headerRules(String json) {
-        List<Map<String, Object>> raw = fromJson(json, new TypeReference<List<Map<String, Object>>>() { });
-        List<HeaderRule> out = new ArrayList<>();
-        for (Map<String, Object> r : raw) {
-            @SuppressWarnings("unchecked")
-            Map<String, String> headers = (Map<String, String>) r.get("headers");
-            out.add(new HeaderRule((String) r.get("glob"), headers));
-        }
-        return out;
     }
 
     @Override
@@ -566,7 +550,7 @@ public final class SqliteStore implements Store {
             st.setInt(12, d.fileCount());
             st.setLong(13, d.totalBytes());
             st.setString(14, d.promotedFrom().orElse(null));
-            st.setString(15, d.backend().map(BackendJson::write).orElse(null));
+            st.setString(15, d.backend().map(ColumnJson::write).orElse(null));
             st.executeUpdate();
         }
         try (PreparedStatement st = db.prepareStatement(
@@ -1068,34 +1052,7 @@ public final class SqliteStore implements Store {
     }
 
     private static Optional<Backend> backend(String json) {
-        return BackendJson.backend(json);
-    }
-
-    private static String checksJson(CheckSettings c) {
-        Map<String, Object> m = new java.util.LinkedHashMap<>();
-        m.put("readinessProbes", c.readinessProbes());
-        m.put("readinessTimeoutMs", c.readinessTimeout().toMillis());
-        m.put("synthetic", c.synthetic());
-        m.put("intervalMs", c.interval().toMillis());
-        m.put("autoRollback", c.autoRollback());
-        m.put("retireWhenIdleMs", c.retireWhenIdle().map(Duration::toMillis).orElse(null));
-        m.put("wildcardSamples", c.wildcardSamples());
-        return toJson(m);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static CheckSettings checks(String json) {
-        Map<String, Object> m = fromJson(json, new TypeReference<Map<String, Object>>() { });
-        CheckSettings d = CheckSettings.DEFAULT;
-        Object idle = m.get("retireWhenIdleMs");
-        return new CheckSettings(
-                m.get("readinessProbes") instanceof Number n ? n.intValue() : d.readinessProbes(),
-                m.get("readinessTimeoutMs") instanceof Number n ? Duration.ofMillis(n.longValue()) : d.readinessTimeout(),
-                m.get("synthetic") instanceof Boolean b ? b : d.synthetic(),
-                m.get("intervalMs") instanceof Number n ? Duration.ofMillis(n.longValue()) : d.interval(),
-                m.get("autoRollback") instanceof Boolean b ? b : d.autoRollback(),
-                idle instanceof Number n ? Optional.of(Duration.ofMillis(n.longValue())) : Optional.empty(),
-                m.get("wildcardSamples") instanceof Map<?, ?> w ? (Map<String, String>) w : Map.of());
+        return ColumnJson.backend(json);
     }
 
     private static NotFoundException siteNotFound(String site) {
@@ -1113,21 +1070,5 @@ public final class SqliteStore implements Store {
     private static Optional<Instant> instant(ResultSet rs, int index) throws SQLException {
         long v = rs.getLong(index);
         return rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(v));
-    }
-
-    private static String toJson(Object value) {
-        try {
-            return JSON.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("settings are always serializable", e);
-        }
-    }
-
-    private static <T> T fromJson(String json, TypeReference<T> type) {
-        try {
-            return JSON.readValue(json, type);
-        } catch (JsonProcessingException e) {
-            throw new StoreFailure("corrupt JSON column: " + e.getMessage(), e);
-        }
     }
 }

@@ -1,13 +1,15 @@
-package dev.skewgate.store.sqlite;
+package dev.skewgate.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.skewgate.model.Backend;
 import dev.skewgate.model.BackendDefaults;
+import dev.skewgate.model.CheckSettings;
+import dev.skewgate.model.HeaderRule;
 import dev.skewgate.model.ManagedBackend;
-import dev.skewgate.store.StoreFailure;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,17 +18,18 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
- * The JSON columns of backends and backend defaults, written by hand rather than by Jackson's record binding so that
- * the stored form is plain (no Optional wrappers) and a column written before a field existed still reads.
+ * The JSON columns every store kind keeps (settings, backends, check settings), written by hand rather than by
+ * Jackson's record binding so that the stored form is plain (no Optional wrappers) and a column written before a
+ * field existed still reads.
  */
-final class BackendJson {
+public final class ColumnJson {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private BackendJson() {
+    private ColumnJson() {
     }
 
-    static String write(Backend b) {
+    public static String write(Backend b) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("upstreams", b.upstreams());
         m.put("healthPath", b.healthPath());
@@ -48,7 +51,7 @@ final class BackendJson {
     }
 
     @SuppressWarnings("unchecked")
-    static Optional<Backend> backend(String json) {
+    public static Optional<Backend> backend(String json) {
         if (json == null) {
             return Optional.empty();
         }
@@ -73,7 +76,7 @@ final class BackendJson {
         return Optional.of(new Backend(upstreams, health, managed));
     }
 
-    static String write(BackendDefaults d) {
+    public static String write(BackendDefaults d) {
         Map<String, Object> m = new LinkedHashMap<>();
         d.run().ifPresent(v -> m.put("run", v));
         d.instances().ifPresent(v -> m.put("instances", v));
@@ -86,7 +89,7 @@ final class BackendJson {
         return text(m);
     }
 
-    static BackendDefaults defaults(String json) {
+    public static BackendDefaults defaults(String json) {
         if (json == null) {
             return BackendDefaults.NONE;
         }
@@ -102,19 +105,66 @@ final class BackendJson {
                 Optional.ofNullable((Boolean) m.get("autoRollback")));
     }
 
-    private static Map<String, Object> map(String json) {
+    public static String checks(CheckSettings c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("readinessProbes", c.readinessProbes());
+        m.put("readinessTimeoutMs", c.readinessTimeout().toMillis());
+        m.put("synthetic", c.synthetic());
+        m.put("intervalMs", c.interval().toMillis());
+        m.put("autoRollback", c.autoRollback());
+        m.put("retireWhenIdleMs", c.retireWhenIdle().map(Duration::toMillis).orElse(null));
+        m.put("wildcardSamples", c.wildcardSamples());
+        return text(m);
+    }
+
+    @SuppressWarnings("unchecked")
+    public static CheckSettings checks(String json) {
+        Map<String, Object> m = map(json);
+        CheckSettings d = CheckSettings.DEFAULT;
+        Object idle = m.get("retireWhenIdleMs");
+        return new CheckSettings(
+                m.get("readinessProbes") instanceof Number n ? n.intValue() : d.readinessProbes(),
+                m.get("readinessTimeoutMs") instanceof Number n ? Duration.ofMillis(n.longValue()) : d.readinessTimeout(),
+                m.get("synthetic") instanceof Boolean b ? b : d.synthetic(),
+                m.get("intervalMs") instanceof Number n ? Duration.ofMillis(n.longValue()) : d.interval(),
+                m.get("autoRollback") instanceof Boolean b ? b : d.autoRollback(),
+                idle instanceof Number n ? Optional.of(Duration.ofMillis(n.longValue())) : Optional.empty(),
+                m.get("wildcardSamples") instanceof Map<?, ?> w ? (Map<String, String>) w : Map.of());
+    }
+
+    public static List<HeaderRule> headerRules(String json) {
+        List<Map<String, Object>> raw = read(json, new TypeReference<List<Map<String, Object>>>() { });
+        List<HeaderRule> out = new ArrayList<>();
+        for (Map<String, Object> r : raw) {
+            @SuppressWarnings("unchecked")
+            Map<String, String> headers = (Map<String, String>) r.get("headers");
+            out.add(new HeaderRule((String) r.get("glob"), headers));
+        }
+        return out;
+    }
+
+    public static List<String> strings(String json) {
+        return read(json, new TypeReference<List<String>>() { });
+    }
+
+    /** Any plain value (lists, maps, records of settings) as JSON text. */
+    public static String text(Object value) {
         try {
-            return JSON.readValue(json, new TypeReference<Map<String, Object>>() { });
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("settings are always serializable", e);
+        }
+    }
+
+    private static <T> T read(String json, TypeReference<T> type) {
+        try {
+            return JSON.readValue(json, type);
         } catch (JsonProcessingException e) {
             throw new StoreFailure("corrupt JSON column: " + e.getMessage(), e);
         }
     }
 
-    private static String text(Object value) {
-        try {
-            return JSON.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("plain maps are always serializable", e);
-        }
+    private static Map<String, Object> map(String json) {
+        return read(json, new TypeReference<Map<String, Object>>() { });
     }
 }
