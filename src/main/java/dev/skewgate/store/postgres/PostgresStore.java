@@ -19,6 +19,7 @@ import dev.skewgate.model.Site;
 import dev.skewgate.model.SiteEvent;
 import dev.skewgate.store.ColumnJson;
 import dev.skewgate.store.SecretBox;
+import dev.skewgate.store.SqlRows;
 import dev.skewgate.store.Store;
 import dev.skewgate.store.StoreFailure;
 import java.net.ConnectException;
@@ -37,7 +38,6 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -494,66 +494,19 @@ public final class PostgresStore implements Store {
                                  Map<String, String> env) {
         inTransaction(db -> {
             insertDeploymentRows(db, d, files);
-            try (PreparedStatement st = db.prepareStatement(
-                    "INSERT INTO backend_files (deployment, path, kind, sha256, size, link) VALUES (?,?,?,?,?,?)")) {
-                for (BackendFile f : backend) {
-                    st.setString(1, d.id());
-                    st.setString(2, f.path());
-                    st.setString(3, f.isLink() ? "l" : f.executable() ? "x" : "f");
-                    st.setString(4, f.isLink() ? null : f.sha256());
-                    st.setLong(5, f.size());
-                    st.setString(6, f.link().orElse(null));
-                    st.addBatch();
-                }
-                st.executeBatch();
-            }
-            try (PreparedStatement st = db.prepareStatement(
-                    "INSERT INTO deployment_env (deployment, name, value) VALUES (?,?,?)")) {
-                for (Map.Entry<String, String> e : env.entrySet()) {
-                    st.setString(1, d.id());
-                    st.setString(2, e.getKey());
-                    st.setString(3, secrets.seal(e.getValue()));
-                    st.addBatch();
-                }
-                st.executeBatch();
-            }
+            SqlRows.insertBackend(db, d.id(), backend, env, secrets);
             return null;
         });
     }
 
     @Override
     public List<BackendFile> backendFiles(String deploymentId) {
-        return query(db -> {
-            List<BackendFile> out = new ArrayList<>();
-            try (PreparedStatement st = db.prepareStatement(
-                    "SELECT path, kind, sha256, size, link FROM backend_files WHERE deployment=? ORDER BY path")) {
-                st.setString(1, deploymentId);
-                try (ResultSet rs = st.executeQuery()) {
-                    while (rs.next()) {
-                        String kind = rs.getString(2);
-                        out.add(kind.equals("l") ? BackendFile.link(rs.getString(1), rs.getString(5))
-                                : BackendFile.file(rs.getString(1), rs.getString(3), rs.getLong(4), kind.equals("x")));
-                    }
-                }
-            }
-            return out;
-        });
+        return query(db -> SqlRows.backendFiles(db, deploymentId));
     }
 
     @Override
     public Map<String, String> deploymentEnv(String deploymentId) {
-        return query(db -> {
-            Map<String, String> out = new TreeMap<>();
-            try (PreparedStatement st = db.prepareStatement("SELECT name, value FROM deployment_env WHERE deployment=?")) {
-                st.setString(1, deploymentId);
-                try (ResultSet rs = st.executeQuery()) {
-                    while (rs.next()) {
-                        out.put(rs.getString(1), secrets.open(rs.getString(2)));
-                    }
-                }
-            }
-            return out;
-        });
+        return query(db -> SqlRows.deploymentEnv(db, deploymentId, secrets));
     }
 
     @Override
@@ -580,33 +533,13 @@ public final class PostgresStore implements Store {
         });
     }
 
-    /** A purged or abandoned deployment's backend manifest and environment go with its frontend manifest. */
-    private static void deleteBackendRows(Connection db, String deploymentId) throws SQLException {
-        for (String table : List.of("backend_files", "deployment_env")) {
-            try (PreparedStatement st = db.prepareStatement("DELETE FROM " + table + " WHERE deployment=?")) {
-                st.setString(1, deploymentId);
-                st.executeUpdate();
-            }
-        }
-    }
-
     @Override
     public SiteEvent insertStaged(Deployment d, List<ManifestEntry> files, EventDraft event) {
         return inTransaction(db -> {
             lockSite(db, d.site());
             insertDeploymentRows(db, d, files);
             if (d.promotedFrom().isPresent()) {
-                for (String copy : List.of(
-                        "INSERT INTO backend_files (deployment, path, kind, sha256, size, link) "
-                                + "SELECT ?, path, kind, sha256, size, link FROM backend_files WHERE deployment=?",
-                        "INSERT INTO deployment_env (deployment, name, value) "
-                                + "SELECT ?, name, value FROM deployment_env WHERE deployment=?")) {
-                    try (PreparedStatement st = db.prepareStatement(copy)) {
-                        st.setString(1, d.id());
-                        st.setString(2, d.promotedFrom().get());
-                        st.executeUpdate();
-                    }
-                }
+                SqlRows.copyBackend(db, d.promotedFrom().get(), d.id());
             }
             return insertEvent(db, d.site(), event);
         });
@@ -633,18 +566,7 @@ public final class PostgresStore implements Store {
             st.setString(15, d.backend().map(ColumnJson::write).orElse(null));
             st.executeUpdate();
         }
-        try (PreparedStatement st = db.prepareStatement(
-                "INSERT INTO deployment_files (deployment, path, sha256, size, content_type) VALUES (?,?,?,?,?)")) {
-            for (ManifestEntry f : files) {
-                st.setString(1, d.id());
-                st.setString(2, f.path());
-                st.setString(3, f.sha256());
-                st.setLong(4, f.size());
-                st.setString(5, f.contentType());
-                st.addBatch();
-            }
-            st.executeBatch();
-        }
+        SqlRows.insertManifest(db, d.id(), files);
     }
 
     @Override
@@ -729,19 +651,7 @@ public final class PostgresStore implements Store {
 
     @Override
     public List<ManifestEntry> files(String deploymentId) {
-        return query(db -> {
-            List<ManifestEntry> out = new ArrayList<>();
-            try (PreparedStatement st = db.prepareStatement(
-                    "SELECT path, sha256, size, content_type FROM deployment_files WHERE deployment=? ORDER BY path")) {
-                st.setString(1, deploymentId);
-                try (ResultSet rs = st.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(new ManifestEntry(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4)));
-                    }
-                }
-            }
-            return out;
-        });
+        return query(db -> SqlRows.manifest(db, deploymentId));
     }
 
     @Override
@@ -859,32 +769,14 @@ public final class PostgresStore implements Store {
 
     @Override
     public List<String> deletedSites() {
-        return query(db -> {
-            List<String> out = new ArrayList<>();
-            try (PreparedStatement st = db.prepareStatement(
-                    "SELECT name FROM sites WHERE deleted_at IS NOT NULL ORDER BY name");
-                 ResultSet rs = st.executeQuery()) {
-                while (rs.next()) {
-                    out.add(rs.getString(1));
-                }
-            }
-            return out;
-        });
+        return query(SqlRows::deletedSites);
     }
 
     @Override
     public void purge(String deploymentId) {
         inTransaction(db -> {
-            deleteBackendRows(db, deploymentId);
-            try (PreparedStatement st = db.prepareStatement("DELETE FROM deployment_files WHERE deployment=?")) {
-                st.setString(1, deploymentId);
-                st.executeUpdate();
-            }
-            try (PreparedStatement st = db.prepareStatement(
-                    "UPDATE deployments SET state='purged' WHERE id=? AND state='retired'")) {
-                st.setString(1, deploymentId);
-                st.executeUpdate();
-            }
+            SqlRows.deleteContents(db, deploymentId);
+            SqlRows.markPurged(db, deploymentId);
             return null;
         });
     }
@@ -892,32 +784,15 @@ public final class PostgresStore implements Store {
     @Override
     public void deleteAbandoned(String deploymentId) {
         inTransaction(db -> {
-            try (PreparedStatement st = db.prepareStatement("DELETE FROM deployment_files WHERE deployment=?")) {
-                st.setString(1, deploymentId);
-                st.executeUpdate();
-            }
-            deleteBackendRows(db, deploymentId);
-            try (PreparedStatement st = db.prepareStatement("DELETE FROM deployments WHERE id=? AND state='uploading'")) {
-                st.setString(1, deploymentId);
-                st.executeUpdate();
-            }
+            SqlRows.deleteContents(db, deploymentId);
+            SqlRows.deleteUploading(db, deploymentId);
             return null;
         });
     }
 
     @Override
     public Set<String> referencedBlobs() {
-        return query(db -> {
-            Set<String> out = new HashSet<>();
-            try (PreparedStatement st = db.prepareStatement("SELECT sha256 FROM deployment_files UNION "
-                    + "SELECT sha256 FROM backend_files WHERE sha256 IS NOT NULL");
-                 ResultSet rs = st.executeQuery()) {
-                while (rs.next()) {
-                    out.add(rs.getString(1));
-                }
-            }
-            return out;
-        });
+        return query(SqlRows::referencedBlobs);
     }
 
     @Override
@@ -958,12 +833,7 @@ public final class PostgresStore implements Store {
     @Override
     public void setNotified(String site, long seq, int notified) {
         inTransaction(db -> {
-            try (PreparedStatement st = db.prepareStatement("UPDATE events SET notified=? WHERE site=? AND seq=?")) {
-                st.setInt(1, notified);
-                st.setString(2, site);
-                st.setLong(3, seq);
-                st.executeUpdate();
-            }
+            SqlRows.setNotified(db, site, seq, notified);
             return null;
         });
     }

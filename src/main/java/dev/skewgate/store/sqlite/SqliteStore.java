@@ -19,6 +19,7 @@ import dev.skewgate.store.ColumnJson;
 import dev.skewgate.store.DiskSpace;
 import dev.skewgate.store.FilePermissions;
 import dev.skewgate.store.SecretBox;
+import dev.skewgate.store.SqlRows;
 import dev.skewgate.store.Store;
 import dev.skewgate.store.StoreFailure;
 import java.io.IOException;
@@ -32,7 +33,6 @@ import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -416,66 +416,19 @@ public final class SqliteStore implements Store {
                                               Map<String, String> env) {
         inTransaction(() -> {
             insertDeploymentRows(d, files);
-            try (PreparedStatement st = db.prepareStatement(
-                    "INSERT INTO backend_files (deployment, path, kind, sha256, size, link) VALUES (?,?,?,?,?,?)")) {
-                for (BackendFile f : backend) {
-                    st.setString(1, d.id());
-                    st.setString(2, f.path());
-                    st.setString(3, f.isLink() ? "l" : f.executable() ? "x" : "f");
-                    st.setString(4, f.isLink() ? null : f.sha256());
-                    st.setLong(5, f.size());
-                    st.setString(6, f.link().orElse(null));
-                    st.addBatch();
-                }
-                st.executeBatch();
-            }
-            try (PreparedStatement st = db.prepareStatement(
-                    "INSERT INTO deployment_env (deployment, name, value) VALUES (?,?,?)")) {
-                for (Map.Entry<String, String> e : env.entrySet()) {
-                    st.setString(1, d.id());
-                    st.setString(2, e.getKey());
-                    st.setString(3, secrets.seal(e.getValue()));
-                    st.addBatch();
-                }
-                st.executeBatch();
-            }
+            SqlRows.insertBackend(db, d.id(), backend, env, secrets);
             return null;
         });
     }
 
     @Override
     public synchronized List<BackendFile> backendFiles(String deploymentId) {
-        return query(() -> {
-            List<BackendFile> out = new ArrayList<>();
-            try (PreparedStatement st = db.prepareStatement(
-                    "SELECT path, kind, sha256, size, link FROM backend_files WHERE deployment=? ORDER BY path")) {
-                st.setString(1, deploymentId);
-                try (ResultSet rs = st.executeQuery()) {
-                    while (rs.next()) {
-                        String kind = rs.getString(2);
-                        out.add(kind.equals("l") ? BackendFile.link(rs.getString(1), rs.getString(5))
-                                : BackendFile.file(rs.getString(1), rs.getString(3), rs.getLong(4), kind.equals("x")));
-                    }
-                }
-            }
-            return out;
-        });
+        return query(() -> SqlRows.backendFiles(db, deploymentId));
     }
 
     @Override
     public synchronized Map<String, String> deploymentEnv(String deploymentId) {
-        return query(() -> {
-            Map<String, String> out = new java.util.TreeMap<>();
-            try (PreparedStatement st = db.prepareStatement("SELECT name, value FROM deployment_env WHERE deployment=?")) {
-                st.setString(1, deploymentId);
-                try (ResultSet rs = st.executeQuery()) {
-                    while (rs.next()) {
-                        out.put(rs.getString(1), secrets.open(rs.getString(2)));
-                    }
-                }
-            }
-            return out;
-        });
+        return query(() -> SqlRows.deploymentEnv(db, deploymentId, secrets));
     }
 
     @Override
@@ -502,32 +455,12 @@ public final class SqliteStore implements Store {
         });
     }
 
-    /** A purged or abandoned deployment's backend manifest and environment go with its frontend manifest. */
-    private void deleteBackendRows(String deploymentId) throws SQLException {
-        for (String table : List.of("backend_files", "deployment_env")) {
-            try (PreparedStatement st = db.prepareStatement("DELETE FROM " + table + " WHERE deployment=?")) {
-                st.setString(1, deploymentId);
-                st.executeUpdate();
-            }
-        }
-    }
-
     @Override
     public synchronized SiteEvent insertStaged(Deployment d, List<ManifestEntry> files, EventDraft event) {
         return inTransaction(() -> {
             insertDeploymentRows(d, files);
             if (d.promotedFrom().isPresent()) {
-                for (String copy : List.of(
-                        "INSERT INTO backend_files (deployment, path, kind, sha256, size, link) "
-                                + "SELECT ?, path, kind, sha256, size, link FROM backend_files WHERE deployment=?",
-                        "INSERT INTO deployment_env (deployment, name, value) "
-                                + "SELECT ?, name, value FROM deployment_env WHERE deployment=?")) {
-                    try (PreparedStatement st = db.prepareStatement(copy)) {
-                        st.setString(1, d.id());
-                        st.setString(2, d.promotedFrom().get());
-                        st.executeUpdate();
-                    }
-                }
+                SqlRows.copyBackend(db, d.promotedFrom().get(), d.id());
             }
             return insertEvent(d.site(), event);
         });
@@ -553,18 +486,7 @@ public final class SqliteStore implements Store {
             st.setString(15, d.backend().map(ColumnJson::write).orElse(null));
             st.executeUpdate();
         }
-        try (PreparedStatement st = db.prepareStatement(
-                "INSERT INTO deployment_files (deployment, path, sha256, size, content_type) VALUES (?,?,?,?,?)")) {
-            for (ManifestEntry f : files) {
-                st.setString(1, d.id());
-                st.setString(2, f.path());
-                st.setString(3, f.sha256());
-                st.setLong(4, f.size());
-                st.setString(5, f.contentType());
-                st.addBatch();
-            }
-            st.executeBatch();
-        }
+        SqlRows.insertManifest(db, d.id(), files);
     }
 
     @Override
@@ -645,19 +567,7 @@ public final class SqliteStore implements Store {
 
     @Override
     public synchronized List<ManifestEntry> files(String deploymentId) {
-        return query(() -> {
-            List<ManifestEntry> out = new ArrayList<>();
-            try (PreparedStatement st = db.prepareStatement(
-                    "SELECT path, sha256, size, content_type FROM deployment_files WHERE deployment=? ORDER BY path")) {
-                st.setString(1, deploymentId);
-                try (ResultSet rs = st.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(new ManifestEntry(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4)));
-                    }
-                }
-            }
-            return out;
-        });
+        return query(() -> SqlRows.manifest(db, deploymentId));
     }
 
     @Override
@@ -778,31 +688,14 @@ public final class SqliteStore implements Store {
 
     @Override
     public synchronized List<String> deletedSites() {
-        return query(() -> {
-            List<String> out = new ArrayList<>();
-            try (PreparedStatement st = db.prepareStatement("SELECT name FROM sites WHERE deleted_at IS NOT NULL ORDER BY name");
-                 ResultSet rs = st.executeQuery()) {
-                while (rs.next()) {
-                    out.add(rs.getString(1));
-                }
-            }
-            return out;
-        });
+        return query(() -> SqlRows.deletedSites(db));
     }
 
     @Override
     public synchronized void purge(String deploymentId) {
         inTransaction(() -> {
-            deleteBackendRows(deploymentId);
-            try (PreparedStatement st = db.prepareStatement("DELETE FROM deployment_files WHERE deployment=?")) {
-                st.setString(1, deploymentId);
-                st.executeUpdate();
-            }
-            try (PreparedStatement st = db.prepareStatement(
-                    "UPDATE deployments SET state='purged' WHERE id=? AND state='retired'")) {
-                st.setString(1, deploymentId);
-                st.executeUpdate();
-            }
+            SqlRows.deleteContents(db, deploymentId);
+            SqlRows.markPurged(db, deploymentId);
             return null;
         });
     }
@@ -810,32 +703,15 @@ public final class SqliteStore implements Store {
     @Override
     public synchronized void deleteAbandoned(String deploymentId) {
         inTransaction(() -> {
-            try (PreparedStatement st = db.prepareStatement("DELETE FROM deployment_files WHERE deployment=?")) {
-                st.setString(1, deploymentId);
-                st.executeUpdate();
-            }
-            deleteBackendRows(deploymentId);
-            try (PreparedStatement st = db.prepareStatement("DELETE FROM deployments WHERE id=? AND state='uploading'")) {
-                st.setString(1, deploymentId);
-                st.executeUpdate();
-            }
+            SqlRows.deleteContents(db, deploymentId);
+            SqlRows.deleteUploading(db, deploymentId);
             return null;
         });
     }
 
     @Override
     public synchronized Set<String> referencedBlobs() {
-        return query(() -> {
-            Set<String> out = new HashSet<>();
-            try (PreparedStatement st = db.prepareStatement("SELECT sha256 FROM deployment_files UNION "
-                    + "SELECT sha256 FROM backend_files WHERE sha256 IS NOT NULL");
-                 ResultSet rs = st.executeQuery()) {
-                while (rs.next()) {
-                    out.add(rs.getString(1));
-                }
-            }
-            return out;
-        });
+        return query(() -> SqlRows.referencedBlobs(db));
     }
 
     @Override
@@ -871,12 +747,7 @@ public final class SqliteStore implements Store {
     @Override
     public synchronized void setNotified(String site, long seq, int notified) {
         inTransaction(() -> {
-            try (PreparedStatement st = db.prepareStatement("UPDATE events SET notified=? WHERE site=? AND seq=?")) {
-                st.setInt(1, notified);
-                st.setString(2, site);
-                st.setLong(3, seq);
-                st.executeUpdate();
-            }
+            SqlRows.setNotified(db, site, seq, notified);
             return null;
         });
     }
