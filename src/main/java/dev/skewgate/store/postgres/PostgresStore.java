@@ -140,8 +140,8 @@ public final class PostgresStore implements Store {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
         String why;
         if (state.equals("28P01") || state.equals("28000")) {
-            why = "it refused the login of user '" + url.user().orElse(System.getProperty("user.name"))
-                    + "' (wrong user or password, or no pg_hba.conf entry for it)";
+            why = "it refused the login" + url.user().map(u -> " of user '" + u + "'").orElse("")
+                    + " (wrong user or password, or no pg_hba.conf entry for it)";
         } else if (state.equals("3D000")) {
             why = "it has no database of that name (create it first: createdb, or CREATE DATABASE)";
         } else if (hasCause(e, UnknownHostException.class)) {
