@@ -1,19 +1,13 @@
 package dev.skewgate.store.sqlite;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.skewgate.model.Backend;
 import dev.skewgate.model.BackendFile;
-import dev.skewgate.model.CheckSettings;
 import dev.skewgate.model.ClientSettings;
 import dev.skewgate.model.ConflictException;
 import dev.skewgate.model.Deployment;
 import dev.skewgate.model.DeploymentState;
 import dev.skewgate.model.EnvEntries;
 import dev.skewgate.model.EventDraft;
-import dev.skewgate.model.HeaderRule;
-import dev.skewgate.model.Hsts;
 import dev.skewgate.model.ManifestEntry;
 import dev.skewgate.model.NotFoundException;
 import dev.skewgate.model.PreconditionFailedException;
@@ -22,9 +16,11 @@ import dev.skewgate.model.Retention;
 import dev.skewgate.model.RuntimeConfig;
 import dev.skewgate.model.Site;
 import dev.skewgate.model.SiteEvent;
+import dev.skewgate.store.ColumnJson;
 import dev.skewgate.store.DiskSpace;
 import dev.skewgate.store.FilePermissions;
 import dev.skewgate.store.SecretBox;
+import dev.skewgate.store.SqlRows;
 import dev.skewgate.store.Store;
 import dev.skewgate.store.StoreFailure;
 import java.io.IOException;
@@ -38,7 +34,6 @@ import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -54,7 +49,6 @@ import org.sqlite.SQLiteDataSource;
  */
 public final class SqliteStore implements Store {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String DEPLOYMENT_COLUMNS = "id, site, state, created_at, finalized_at, activated_at, "
             + "demoted_at, retired_at, message, git_sha, author, file_count, total_bytes, promoted_from, backend";
 
@@ -145,7 +139,7 @@ public final class SqliteStore implements Store {
             try (PreparedStatement st = db.prepareStatement("SELECT name, webhook_secrets FROM sites");
                  ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
-                    List<String> stored = fromJson(rs.getString(2), new TypeReference<List<String>>() { });
+                    List<String> stored = ColumnJson.strings(rs.getString(2));
                     if (stored.stream().anyMatch(v -> !SecretBox.isSealed(v))) {
                         plain.put(rs.getString(1), stored);
                     }
@@ -164,11 +158,11 @@ public final class SqliteStore implements Store {
 
     /** The webhook secrets as stored: each one encrypted (a sealed one stays as it is). */
     private String sealed(List<String> values) {
-        return toJson(values.stream().map(v -> SecretBox.isSealed(v) ? v : secrets.seal(v)).toList());
+        return ColumnJson.text(values.stream().map(v -> SecretBox.isSealed(v) ? v : secrets.seal(v)).toList());
     }
 
     private List<String> unsealed(String json) {
-        return fromJson(json, new TypeReference<List<String>>() { }).stream().map(secrets::open).toList();
+        return ColumnJson.strings(json).stream().map(secrets::open).toList();
     }
 
     @Override
@@ -208,10 +202,10 @@ public final class SqliteStore implements Store {
                 st.setString(17, site.config().json());
                 st.setLong(18, site.config().revision());
                 st.setString(19, sealed(site.webhookSecrets()));
-                st.setString(20, site.defaultBackend().map(BackendJson::write).orElse(null));
-                st.setString(21, checksJson(site.checks()));
-                st.setString(22, BackendJson.write(site.backendDefaults()));
-                st.setString(23, responsesJson(site.responses()));
+                st.setString(20, site.defaultBackend().map(ColumnJson::write).orElse(null));
+                st.setString(21, ColumnJson.checks(site.checks()));
+                st.setString(22, ColumnJson.write(site.backendDefaults()));
+                st.setString(23, ColumnJson.responses(site.responses()));
                 st.executeUpdate();
             }
             insertHosts(site);
@@ -227,10 +221,10 @@ public final class SqliteStore implements Store {
                     + "update_strategy=?, poll_interval_ms=?, api_origins=?, config_alias=?, default_backend=?, checks=?, "
                     + "backend_defaults=?, responses=?, revision=revision+1 WHERE name=? AND revision=?")) {
                 bindSettings(st, 1, site);
-                st.setString(13, site.defaultBackend().map(BackendJson::write).orElse(null));
-                st.setString(14, checksJson(site.checks()));
-                st.setString(15, BackendJson.write(site.backendDefaults()));
-                st.setString(16, responsesJson(site.responses()));
+                st.setString(13, site.defaultBackend().map(ColumnJson::write).orElse(null));
+                st.setString(14, ColumnJson.checks(site.checks()));
+                st.setString(15, ColumnJson.write(site.backendDefaults()));
+                st.setString(16, ColumnJson.responses(site.responses()));
                 st.setString(17, site.name());
                 st.setLong(18, expectedRevision);
                 if (st.executeUpdate() != 1) {
@@ -341,17 +335,17 @@ public final class SqliteStore implements Store {
     }
 
     private void bindSettings(PreparedStatement st, int from, Site site) throws SQLException {
-        st.setString(from, toJson(site.apiPrefixes()));
+        st.setString(from, ColumnJson.text(site.apiPrefixes()));
         st.setInt(from + 1, site.spa() ? 1 : 0);
         st.setString(from + 2, site.entryPoint());
         st.setLong(from + 3, site.retention().skewWindow().toMillis());
         st.setInt(from + 4, site.retention().keepPrevious());
         st.setLong(from + 5, site.retention().purgeAfter().toMillis());
-        st.setString(from + 6, toJson(site.headerRules()));
+        st.setString(from + 6, ColumnJson.text(site.headerRules()));
         st.setInt(from + 7, site.client().injectSdk() ? 1 : 0);
         st.setString(from + 8, site.client().strategy());
         st.setLong(from + 9, site.client().pollInterval().toMillis());
-        st.setString(from + 10, toJson(site.client().apiOrigins()));
+        st.setString(from + 10, ColumnJson.text(site.client().apiOrigins()));
         st.setString(from + 11, site.client().configAlias().orElse(null));
     }
 
@@ -415,37 +409,26 @@ public final class SqliteStore implements Store {
                     return Optional.of(new Site(
                             rs.getString(1),
                             hosts,
-                            fromJson(rs.getString(2), new TypeReference<List<String>>() { }),
+                            ColumnJson.strings(rs.getString(2)),
                             rs.getInt(3) == 1,
                             rs.getString(4),
                             new Retention(Duration.ofMillis(rs.getLong(5)), rs.getInt(6), Duration.ofMillis(rs.getLong(7))),
-                            headerRules(rs.getString(8)),
+                            ColumnJson.headerRules(rs.getString(8)),
                             new ClientSettings(rs.getInt(12) == 1, rs.getString(13), Duration.ofMillis(rs.getLong(14)),
-                                    fromJson(rs.getString(15), new TypeReference<List<String>>() { }),
+                                    ColumnJson.strings(rs.getString(15)),
                                     Optional.ofNullable(rs.getString(16))),
                             new RuntimeConfig(rs.getLong(18), rs.getString(17)),
                             unsealed(rs.getString(19)),
                             backend(rs.getString(20)),
-                            checks(rs.getString(21)),
-                            BackendJson.defaults(rs.getString(22)),
-                            responses(rs.getString(23)),
+                            ColumnJson.checks(rs.getString(21)),
+                            ColumnJson.defaults(rs.getString(22)),
+                            ColumnJson.responses(rs.getString(23)),
                             Optional.ofNullable(rs.getString(9)),
                             rs.getLong(10),
                             Instant.ofEpochMilli(rs.getLong(11))));
                 }
             }
         });
-    }
-
-    private static List<HeaderRule> headerRules(String json) {
-        List<Map<String, Object>> raw = fromJson(json, new TypeReference<List<Map<String, Object>>>() { });
-        List<HeaderRule> out = new ArrayList<>();
-        for (Map<String, Object> r : raw) {
-            @SuppressWarnings("unchecked")
-            Map<String, String> headers = (Map<String, String>) r.get("headers");
-            out.add(new HeaderRule((String) r.get("glob"), headers));
-        }
-        return out;
     }
 
     @Override
@@ -461,66 +444,19 @@ public final class SqliteStore implements Store {
                                               Map<String, String> env) {
         inTransaction(() -> {
             insertDeploymentRows(d, files);
-            try (PreparedStatement st = db.prepareStatement(
-                    "INSERT INTO backend_files (deployment, path, kind, sha256, size, link) VALUES (?,?,?,?,?,?)")) {
-                for (BackendFile f : backend) {
-                    st.setString(1, d.id());
-                    st.setString(2, f.path());
-                    st.setString(3, f.isLink() ? "l" : f.executable() ? "x" : "f");
-                    st.setString(4, f.isLink() ? null : f.sha256());
-                    st.setLong(5, f.size());
-                    st.setString(6, f.link().orElse(null));
-                    st.addBatch();
-                }
-                st.executeBatch();
-            }
-            try (PreparedStatement st = db.prepareStatement(
-                    "INSERT INTO deployment_env (deployment, name, value) VALUES (?,?,?)")) {
-                for (Map.Entry<String, String> e : env.entrySet()) {
-                    st.setString(1, d.id());
-                    st.setString(2, e.getKey());
-                    st.setString(3, secrets.seal(e.getValue()));
-                    st.addBatch();
-                }
-                st.executeBatch();
-            }
+            SqlRows.insertBackend(db, d.id(), backend, env, secrets);
             return null;
         });
     }
 
     @Override
     public synchronized List<BackendFile> backendFiles(String deploymentId) {
-        return query(() -> {
-            List<BackendFile> out = new ArrayList<>();
-            try (PreparedStatement st = db.prepareStatement(
-                    "SELECT path, kind, sha256, size, link FROM backend_files WHERE deployment=? ORDER BY path")) {
-                st.setString(1, deploymentId);
-                try (ResultSet rs = st.executeQuery()) {
-                    while (rs.next()) {
-                        String kind = rs.getString(2);
-                        out.add(kind.equals("l") ? BackendFile.link(rs.getString(1), rs.getString(5))
-                                : BackendFile.file(rs.getString(1), rs.getString(3), rs.getLong(4), kind.equals("x")));
-                    }
-                }
-            }
-            return out;
-        });
+        return query(() -> SqlRows.backendFiles(db, deploymentId));
     }
 
     @Override
     public synchronized Map<String, String> deploymentEnv(String deploymentId) {
-        return query(() -> {
-            Map<String, String> out = new java.util.TreeMap<>();
-            try (PreparedStatement st = db.prepareStatement("SELECT name, value FROM deployment_env WHERE deployment=?")) {
-                st.setString(1, deploymentId);
-                try (ResultSet rs = st.executeQuery()) {
-                    while (rs.next()) {
-                        out.put(rs.getString(1), secrets.open(rs.getString(2)));
-                    }
-                }
-            }
-            return out;
-        });
+        return query(() -> SqlRows.deploymentEnv(db, deploymentId, secrets));
     }
 
     @Override
@@ -547,32 +483,12 @@ public final class SqliteStore implements Store {
         });
     }
 
-    /** A purged or abandoned deployment's backend manifest and environment go with its frontend manifest. */
-    private void deleteBackendRows(String deploymentId) throws SQLException {
-        for (String table : List.of("backend_files", "deployment_env")) {
-            try (PreparedStatement st = db.prepareStatement("DELETE FROM " + table + " WHERE deployment=?")) {
-                st.setString(1, deploymentId);
-                st.executeUpdate();
-            }
-        }
-    }
-
     @Override
     public synchronized SiteEvent insertStaged(Deployment d, List<ManifestEntry> files, EventDraft event) {
         return inTransaction(() -> {
             insertDeploymentRows(d, files);
             if (d.promotedFrom().isPresent()) {
-                for (String copy : List.of(
-                        "INSERT INTO backend_files (deployment, path, kind, sha256, size, link) "
-                                + "SELECT ?, path, kind, sha256, size, link FROM backend_files WHERE deployment=?",
-                        "INSERT INTO deployment_env (deployment, name, value) "
-                                + "SELECT ?, name, value FROM deployment_env WHERE deployment=?")) {
-                    try (PreparedStatement st = db.prepareStatement(copy)) {
-                        st.setString(1, d.id());
-                        st.setString(2, d.promotedFrom().get());
-                        st.executeUpdate();
-                    }
-                }
+                SqlRows.copyBackend(db, d.promotedFrom().get(), d.id());
             }
             return insertEvent(d.site(), event);
         });
@@ -595,21 +511,10 @@ public final class SqliteStore implements Store {
             st.setInt(12, d.fileCount());
             st.setLong(13, d.totalBytes());
             st.setString(14, d.promotedFrom().orElse(null));
-            st.setString(15, d.backend().map(BackendJson::write).orElse(null));
+            st.setString(15, d.backend().map(ColumnJson::write).orElse(null));
             st.executeUpdate();
         }
-        try (PreparedStatement st = db.prepareStatement(
-                "INSERT INTO deployment_files (deployment, path, sha256, size, content_type) VALUES (?,?,?,?,?)")) {
-            for (ManifestEntry f : files) {
-                st.setString(1, d.id());
-                st.setString(2, f.path());
-                st.setString(3, f.sha256());
-                st.setLong(4, f.size());
-                st.setString(5, f.contentType());
-                st.addBatch();
-            }
-            st.executeBatch();
-        }
+        SqlRows.insertManifest(db, d.id(), files);
     }
 
     @Override
@@ -690,19 +595,7 @@ public final class SqliteStore implements Store {
 
     @Override
     public synchronized List<ManifestEntry> files(String deploymentId) {
-        return query(() -> {
-            List<ManifestEntry> out = new ArrayList<>();
-            try (PreparedStatement st = db.prepareStatement(
-                    "SELECT path, sha256, size, content_type FROM deployment_files WHERE deployment=? ORDER BY path")) {
-                st.setString(1, deploymentId);
-                try (ResultSet rs = st.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(new ManifestEntry(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4)));
-                    }
-                }
-            }
-            return out;
-        });
+        return query(() -> SqlRows.manifest(db, deploymentId));
     }
 
     @Override
@@ -823,31 +716,14 @@ public final class SqliteStore implements Store {
 
     @Override
     public synchronized List<String> deletedSites() {
-        return query(() -> {
-            List<String> out = new ArrayList<>();
-            try (PreparedStatement st = db.prepareStatement("SELECT name FROM sites WHERE deleted_at IS NOT NULL ORDER BY name");
-                 ResultSet rs = st.executeQuery()) {
-                while (rs.next()) {
-                    out.add(rs.getString(1));
-                }
-            }
-            return out;
-        });
+        return query(() -> SqlRows.deletedSites(db));
     }
 
     @Override
     public synchronized void purge(String deploymentId) {
         inTransaction(() -> {
-            deleteBackendRows(deploymentId);
-            try (PreparedStatement st = db.prepareStatement("DELETE FROM deployment_files WHERE deployment=?")) {
-                st.setString(1, deploymentId);
-                st.executeUpdate();
-            }
-            try (PreparedStatement st = db.prepareStatement(
-                    "UPDATE deployments SET state='purged' WHERE id=? AND state='retired'")) {
-                st.setString(1, deploymentId);
-                st.executeUpdate();
-            }
+            SqlRows.deleteContents(db, deploymentId);
+            SqlRows.markPurged(db, deploymentId);
             return null;
         });
     }
@@ -855,32 +731,15 @@ public final class SqliteStore implements Store {
     @Override
     public synchronized void deleteAbandoned(String deploymentId) {
         inTransaction(() -> {
-            try (PreparedStatement st = db.prepareStatement("DELETE FROM deployment_files WHERE deployment=?")) {
-                st.setString(1, deploymentId);
-                st.executeUpdate();
-            }
-            deleteBackendRows(deploymentId);
-            try (PreparedStatement st = db.prepareStatement("DELETE FROM deployments WHERE id=? AND state='uploading'")) {
-                st.setString(1, deploymentId);
-                st.executeUpdate();
-            }
+            SqlRows.deleteContents(db, deploymentId);
+            SqlRows.deleteUploading(db, deploymentId);
             return null;
         });
     }
 
     @Override
     public synchronized Set<String> referencedBlobs() {
-        return query(() -> {
-            Set<String> out = new HashSet<>();
-            try (PreparedStatement st = db.prepareStatement("SELECT sha256 FROM deployment_files UNION "
-                    + "SELECT sha256 FROM backend_files WHERE sha256 IS NOT NULL");
-                 ResultSet rs = st.executeQuery()) {
-                while (rs.next()) {
-                    out.add(rs.getString(1));
-                }
-            }
-            return out;
-        });
+        return query(() -> SqlRows.referencedBlobs(db));
     }
 
     @Override
@@ -916,12 +775,7 @@ public final class SqliteStore implements Store {
     @Override
     public synchronized void setNotified(String site, long seq, int notified) {
         inTransaction(() -> {
-            try (PreparedStatement st = db.prepareStatement("UPDATE events SET notified=? WHERE site=? AND seq=?")) {
-                st.setInt(1, notified);
-                st.setString(2, site);
-                st.setLong(3, seq);
-                st.executeUpdate();
-            }
+            SqlRows.setNotified(db, site, seq, notified);
             return null;
         });
     }
@@ -1097,52 +951,7 @@ public final class SqliteStore implements Store {
     }
 
     private static Optional<Backend> backend(String json) {
-        return BackendJson.backend(json);
-    }
-
-    private static String checksJson(CheckSettings c) {
-        Map<String, Object> m = new java.util.LinkedHashMap<>();
-        m.put("readinessProbes", c.readinessProbes());
-        m.put("readinessTimeoutMs", c.readinessTimeout().toMillis());
-        m.put("synthetic", c.synthetic());
-        m.put("intervalMs", c.interval().toMillis());
-        m.put("autoRollback", c.autoRollback());
-        m.put("retireWhenIdleMs", c.retireWhenIdle().map(Duration::toMillis).orElse(null));
-        m.put("wildcardSamples", c.wildcardSamples());
-        return toJson(m);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static CheckSettings checks(String json) {
-        Map<String, Object> m = fromJson(json, new TypeReference<Map<String, Object>>() { });
-        CheckSettings d = CheckSettings.DEFAULT;
-        Object idle = m.get("retireWhenIdleMs");
-        return new CheckSettings(
-                m.get("readinessProbes") instanceof Number n ? n.intValue() : d.readinessProbes(),
-                m.get("readinessTimeoutMs") instanceof Number n ? Duration.ofMillis(n.longValue()) : d.readinessTimeout(),
-                m.get("synthetic") instanceof Boolean b ? b : d.synthetic(),
-                m.get("intervalMs") instanceof Number n ? Duration.ofMillis(n.longValue()) : d.interval(),
-                m.get("autoRollback") instanceof Boolean b ? b : d.autoRollback(),
-                idle instanceof Number n ? Optional.of(Duration.ofMillis(n.longValue())) : Optional.empty(),
-                m.get("wildcardSamples") instanceof Map<?, ?> w ? (Map<String, String>) w : Map.of());
-    }
-
-    private static String responsesJson(ResponseSettings r) {
-        Map<String, Object> m = new java.util.LinkedHashMap<>();
-        r.hsts().ifPresent(h -> m.put("hsts", Map.of("maxAge", h.maxAge(), "includeSubDomains", h.includeSubDomains(),
-                "preload", h.preload())));
-        m.put("compressProxied", r.compressProxied());
-        return toJson(m);
-    }
-
-    private static ResponseSettings responses(String json) {
-        Map<String, Object> m = fromJson(json, new TypeReference<Map<String, Object>>() { });
-        Optional<Hsts> hsts = Optional.empty();
-        if (m.get("hsts") instanceof Map<?, ?> h && h.get("maxAge") instanceof Number maxAge) {
-            hsts = Optional.of(new Hsts(maxAge.longValue(), Boolean.TRUE.equals(h.get("includeSubDomains")),
-                    Boolean.TRUE.equals(h.get("preload"))));
-        }
-        return new ResponseSettings(hsts, Boolean.TRUE.equals(m.get("compressProxied")));
+        return ColumnJson.backend(json);
     }
 
     private static NotFoundException siteNotFound(String site) {
@@ -1160,21 +969,5 @@ public final class SqliteStore implements Store {
     private static Optional<Instant> instant(ResultSet rs, int index) throws SQLException {
         long v = rs.getLong(index);
         return rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(v));
-    }
-
-    private static String toJson(Object value) {
-        try {
-            return JSON.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("settings are always serializable", e);
-        }
-    }
-
-    private static <T> T fromJson(String json, TypeReference<T> type) {
-        try {
-            return JSON.readValue(json, type);
-        } catch (JsonProcessingException e) {
-            throw new StoreFailure("corrupt JSON column: " + e.getMessage(), e);
-        }
     }
 }
