@@ -193,7 +193,7 @@ public final class StaticHandler {
             return;
         }
         Optional<Buffer> bytes = file.bytes();
-        if (bytes.isPresent() && !bySendfile(request, file, length)) {
+        if (bytes.isPresent()) {
             Buffer all = bytes.get();
             response.end(offset == 0 && length == all.length() ? all : all.slice((int) offset, (int) (offset + length)));
         } else {
@@ -206,19 +206,6 @@ public final class StaticHandler {
                         }
                     });
         }
-    }
-
-    /**
-     * Files from {@link #SENDFILE_FROM} bytes up go out by sendfile on plain HTTP/1.1 even when their bytes are in
-     * memory: the kernel copies them from the page cache, where a heap buffer costs a copy into the socket and more
-     * write calls (bench/static-vs-nginx.sh, 100 KiB). Memory serves TLS (sendfile cannot encrypt) and HTTP/2, and
-     * an HTML file with injected tags, whose bytes are not the blob's.
-     */
-    static final long SENDFILE_FROM = 16 * 1024;
-
-    private static boolean bySendfile(HttpServerRequest request, ServedFile file, long length) {
-        return length >= SENDFILE_FROM && !file.html() && !request.isSSL()
-                && request.version() != io.vertx.core.http.HttpVersion.HTTP_2;
     }
 
     private static void multipart(HttpServerResponse response, ServedFile file, List<ByteRanges.Range> ranges) {
