@@ -77,11 +77,14 @@ public final class Main {
      * The command tree for a command line: when it names a command (or a group's command, {@code site list}),
      * only that one is built. picocli reads every command's annotations and creates every command object when it
      * builds a tree, which for the whole tree is most of a short command's start; the others cannot be reached
-     * anyway. Anything else (no command, a typo, a group alone, {@code help}) gets the whole tree, for its usage and
-     * its suggestions.
+     * anyway; {@code --version} alone builds none. Anything else (no command, a typo, a group alone, {@code help})
+     * gets the whole tree, for its usage and its suggestions.
      */
     private static CommandLine commandLine(String[] args) {
         CommandLine cli = new CommandLine(new Main());
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+            return cli; // the version needs no command
+        }
         Class<?> only = args.length == 0 || args[0].equals("help") ? null : COMMANDS.get(args[0]);
         if (only == null) {
             COMMANDS.forEach(cli::addSubcommand);
