@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Incremental deploy: time `skewgate deploy` of a 2,000-file build (everything uploaded), then of the same build
-# with 1% of the files changed (only those uploaded), then of the unchanged build (nothing uploaded), and split the
-# wall time into its parts. Each deploy's output lines are time-stamped, which gives its phases (start = JVM + CLI
-# init + hashing + manifest POST, upload, finalize, activate, exit); next to them:
-#   JVM start             `java -jar skewgate.jar --version` (best of 3)
-#   CLI fixed overhead    `skewgate site list` (JVM start + picocli + HTTP client + one admin request, best of 3)
-#   hashing the build     the CLI hashes every file, changed or not; the same work with native sha256sum (warm cache)
+# with 1% of the files changed (only those uploaded), then of the unchanged build (nothing uploaded), then of the
+# unchanged build with --rehash (the hash cache not trusted: every file read again), and split the wall time into
+# its parts. The CLI runs as a user runs it: through bin/skewgate (client JVM flags and the class-data-sharing
+# archive, made here for the staged jar as `mvn package` makes it for target/), with a hash cache of its own that
+# starts empty. Each deploy's output lines are time-stamped, which gives its phases (start = JVM + CLI init +
+# hashing + manifest POST, upload, finalize, activate, exit); next to them:
+#   JVM start             `skewgate --version` (best of 3)
+#   CLI fixed overhead    `skewgate site list` (JVM start + picocli + HTTP client + one admin request, best of 3),
+#                         and the same as plain `java -jar skewgate.jar site list` (no archive, default JVM flags)
+#   hashing the build     what the cache saves: native sha256sum of the whole build (warm page cache)
 #   server work           the admin API calls of a deploy timed with curl (manifest POST, finalize, activate) for
-#                         a fourth deployment of the unchanged build
+#                         a fifth deployment of the unchanged build
 #
 # Environment knobs (defaults in brackets):
 #   SKEWGATE_JAR   jar to run [bench/out/skewgate.jar; copied from target/skewgate.jar if missing]
@@ -42,6 +46,16 @@ if [[ ! -f "$JAR" ]]; then
 fi
 
 JAR_COMMIT="$(cat "$JAR.commit" 2>/dev/null || true)"
+# The client's class-data-sharing archive, for this jar at this path and this JDK (bin/skewgate checks both), as
+# `mvn package` makes target/skewgate.jsa.
+ARCHIVE="${JAR%.jar}.jsa"
+JAVA_BIN="$(readlink -f "$(command -v java)")"
+if [[ ! -f "$ARCHIVE" || "$JAR" -nt "$ARCHIVE" || "$(cat "$ARCHIVE.jdk" 2>/dev/null)" != "${JAVA_BIN%/bin/java}" ]]; then
+    rm -f "$ARCHIVE" "$ARCHIVE.jdk"
+    java -XX:ArchiveClassesAtExit="$ARCHIVE" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "$JAR" \
+        dev.skewgate.app.CdsTraining > /dev/null 2>&1 || true
+    [[ -f "$ARCHIVE" ]] && echo "${JAVA_BIN%/bin/java}" > "$ARCHIVE.jdk"
+fi
 WORK="$(mktemp -d /tmp/skewgate-bench-deploy.XXXXXX)"
 SG_PID=""
 cleanup() {
@@ -105,14 +119,16 @@ for _ in $(seq 150); do
     sleep 0.2
 done
 TOKEN="$(cat "$WORK/sgdata/admin-token")"
-cli() { java -jar "$JAR" "$@" --admin-url "$ADMIN" --data-dir "$WORK/sgdata"; }
+export SKEWGATE_CACHE_DIR="$WORK/cache"   # the deploy hash cache: empty before deploy 1
+sg() { SKEWGATE_JAR="$JAR" "$ROOT/bin/skewgate" "$@"; }
+cli() { sg "$@" --admin-url "$ADMIN" --data-dir "$WORK/sgdata"; }
 cli site create shop --host shop.localhost > /dev/null
 
 # ---- fixed costs -------------------------------------------------------------------------------------------------
 wait_quiet
 best=""
 for _ in 1 2 3; do
-    t0=$(now); java -jar "$JAR" --version > /dev/null; t1=$(now)
+    t0=$(now); sg --version > /dev/null; t1=$(now)
     t=$(secs "$t0" "$t1"); best=$(awk -v a="${best:-999}" -v b="$t" 'BEGIN { print (b < a ? b : a) }')
 done
 JVM_START="$best"
@@ -122,6 +138,12 @@ for _ in 1 2 3; do
     t=$(secs "$t0" "$t1"); best=$(awk -v a="${best:-999}" -v b="$t" 'BEGIN { print (b < a ? b : a) }')
 done
 CLI_FIXED="$best"
+best=""
+for _ in 1 2 3; do
+    t0=$(now); java -jar "$JAR" site list --admin-url "$ADMIN" --data-dir "$WORK/sgdata" > /dev/null; t1=$(now)
+    t=$(secs "$t0" "$t1"); best=$(awk -v a="${best:-999}" -v b="$t" 'BEGIN { print (b < a ? b : a) }')
+done
+CLI_PLAIN="$best"
 find "$DIST" -type f -print0 | xargs -0 cat > /dev/null   # warm the page cache, as for a just-built folder
 t0=$(now); find "$DIST" -type f -print0 | xargs -0 sha256sum > /dev/null; t1=$(now)
 HASH_NATIVE=$(secs "$t0" "$t1")
@@ -129,18 +151,19 @@ HASH_NATIVE=$(secs "$t0" "$t1")
 # A timed `skewgate deploy`: every output line is stamped with the time since the command started, which splits
 # the wall time into phases: start (JVM + CLI init + hashing the build + manifest POST, until the CLI prints
 # "deployment ..."), upload, finalize, activate, and exit (preview URL look-ups + JVM exit).
-timed_deploy() { # name -> sets T_<name> and writes $WORK/<name>.out ("seconds line")
-    local t0 t1
+timed_deploy() { # name [deploy flags] -> sets T_<name> and writes $WORK/<name>.out ("seconds line")
+    local t0 t1 name="$1"
+    shift
     wait_quiet
     t0=$(now)
     # one stamping process (python) rather than a fork per line, so the stamps do not lag behind the output
-    cli deploy "$DIST" --site shop --activate 2>&1 | python3 -u -c '
+    cli deploy "$DIST" --site shop --activate "$@" 2>&1 | python3 -u -c '
 import sys, time
 t0 = float(sys.argv[1])
 for line in sys.stdin:
-    sys.stdout.write("%.3f %s" % (time.time() - t0, line))' "$t0" > "$WORK/$1.out"
+    sys.stdout.write("%.3f %s" % (time.time() - t0, line))' "$t0" > "$WORK/$name.out"
     t1=$(now)
-    printf -v "T_$1" '%s' "$(secs "$t0" "$t1")"
+    printf -v "T_$name" '%s' "$(secs "$t0" "$t1")"
 }
 phases() { # name -> "start upload finalize activate exit"
     awk -v total="$(eval echo "\$T_$1")" '
@@ -170,6 +193,9 @@ timed_deploy d2
 
 # ---- deploy 3: same build again through the CLI (nothing to upload) ---------------------------------------------------
 timed_deploy d3
+
+# ---- deploy 4: the unchanged build with --rehash: what the hash cache saves ---------------------------------------------
+timed_deploy d4 --rehash
 
 # ---- the server's share, measured with curl: the manifest POST, finalize and activate of an unchanged build ----------
 python3 - "$DIST" > "$WORK/manifest.json" <<'EOF'
@@ -213,14 +239,16 @@ echo "machine: $(nproc) cores, $(awk -F': ' '/model name/{print $2; exit}' /proc
 echo "java:    $(java -version 2>&1 | head -n 1)"
 echo "jar:     $JAR ($(java -jar "$JAR" --version 2>/dev/null), sha256 $(sha256sum "$JAR" | cut -c1-12)${JAR_COMMIT:+, built from commit $JAR_COMMIT})"
 echo "build:   $TOTAL_FILES files, $((TOTAL_BYTES / 1024)) KiB (sizes ${MIN_KB}-${MAX_KB} KiB random), $CHANGED changed for deploy 2"
-echo "command: time java -jar skewgate.jar deploy DIST --site shop --activate --admin-url $ADMIN --data-dir DATA"
+echo "command: time bin/skewgate deploy DIST --site shop --activate --admin-url $ADMIN --data-dir DATA"
+echo "         (SKEWGATE_JAR=$JAR; CDS archive: $([[ -f "$ARCHIVE" ]] && echo "$ARCHIVE" || echo "none, this JDK made none"); hash cache in $WORK/cache, empty before deploy 1)"
 echo "         (server freshly started for this run: deploy 1 also pays the server's JIT warm-up)"
 echo
 echo "timed deploys (seconds; start = JVM + CLI init + hash every file + manifest POST; exit = preview look-ups + JVM exit):"
 printf '| %-26s | %7s | %7s | %7s | %8s | %8s | %6s | %s |\n' deploy total start upload finalize activate exit "CLI said"
 printf '|%s|%s|%s|%s|%s|%s|%s|%s|\n' ---------------------------- --------- --------- --------- ---------- ---------- -------- ----------------------------------------------------
-for d in d1 d2 d3; do
-    case $d in d1) label="1: everything new" ;; d2) label="2: $CHANGED files changed" ;; d3) label="3: unchanged build" ;; esac
+for d in d1 d2 d3 d4; do
+    case $d in d1) label="1: everything new" ;; d2) label="2: $CHANGED files changed" ;; d3) label="3: unchanged build" ;;
+               d4) label="4: unchanged, --rehash" ;; esac
     read -r ps pu pf pa pe < <(phases "$d")
     printf '| %-26s | %7s | %7s | %7s | %8s | %8s | %6s | %s |\n' "$label" "$(eval echo "\$T_$d")" "$ps" "$pu" "$pf" "$pa" "$pe" "$(what "$d")"
 done
@@ -229,18 +257,20 @@ echo "fixed costs and server share:"
 row() { printf '| %-44s | %7s | %s |\n' "$1" "$2" "$3"; }
 printf '| %-44s | %7s | %s |\n' step seconds notes
 printf '|%s|%s|%s|\n' ---------------------------------------------- --------- ------------------------------------------------
-row "JVM start: java -jar skewgate.jar --version" "$JVM_START" "best of 3"
+row "JVM start: skewgate --version" "$JVM_START" "best of 3"
 row "CLI fixed cost: skewgate site list" "$CLI_FIXED" "best of 3; JVM + CLI init + 1 admin request"
+row "the same as java -jar skewgate.jar site list" "$CLI_PLAIN" "best of 3; no archive, default JVM flags"
 row "sha256sum of the whole build (native)" "$HASH_NATIVE" "the hashing work without the JVM, warm cache"
 row "admin API: POST manifest (curl)" "$A_CREATE" "$TOTAL_FILES-entry manifest, $MISSING4 blobs missing"
 row "admin API: finalize (curl)" "$A_FINAL" "includes the routing snapshot rebuild"
 row "admin API: activate (curl)" "$A_ACT" "includes the routing snapshot rebuild"
 echo
-T1=$T_d1; T2=$T_d2; T3=$T_d3
-awk -v t1="$T1" -v t2="$T2" -v t3="$T3" -v j="$JVM_START" -v f="$CLI_FIXED" 'BEGIN {
+T1=$T_d1; T2=$T_d2; T3=$T_d3; T4=$T_d4
+awk -v t1="$T1" -v t2="$T2" -v t3="$T3" -v t4="$T4" -v j="$JVM_START" -v f="$CLI_FIXED" 'BEGIN {
     printf "ratio deploy1 / deploy2:                    %.1fx (target >= 20x)\n", t1 / t2
     printf "ratio without the CLI JVM start:            %.1fx ((deploy1 - jvm) / (deploy2 - jvm))\n", (t1 - j) / (t2 - j)
     printf "ratio without the CLI fixed cost:           %.1fx ((deploy1 - cli) / (deploy2 - cli))\n", (t1 - f) / (t2 - f)
     printf "deploy 2 minus deploy 3 (the 1%% upload):    %.3f s\n", t2 - t3
+    printf "deploy 4 minus deploy 3 (what the cache saves): %.3f s\n", t4 - t3
 }'
 echo "waited ${WAITED_TOTAL:-0} s for other processes to go quiet; ${NOISY:-0} timed step(s) started while the machine was still busy"

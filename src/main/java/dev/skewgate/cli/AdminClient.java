@@ -5,61 +5,61 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.List;
 
 /** A small blocking client of the admin API; every non-2xx answer becomes a {@link CliException} with its message. */
 public final class AdminClient {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int READ_TIMEOUT_MS = 10 * 60 * 1000;
 
     private final String base;
-    private final String token;
-    private final HttpClient http;
-    private final String actor;
+    private final Http1Client http;
+    private final List<String> headers;
 
     public AdminClient(String base, String token) {
         this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
-        this.token = token;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10)).build();
-        this.actor = System.getProperty("user.name", "cli") + "@" + hostName();
+        URI uri;
+        try {
+            uri = URI.create(this.base);
+        } catch (IllegalArgumentException e) {
+            throw new CliException("the admin URL " + base + " is not a URL: " + e.getMessage());
+        }
+        this.http = new Http1Client(uri);
+        this.headers = List.of("Authorization", "Bearer " + token, "X-Skewgate-Actor", actor());
     }
 
     public JsonNode get(String path) {
-        return send(request(path).GET());
+        return send("GET", path, null);
     }
 
     public JsonNode post(String path, Object body) {
-        return send(request(path).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes(body))));
+        return send("POST", path, json(body));
     }
 
     public JsonNode delete(String path) {
-        return send(request(path).DELETE());
+        return send("DELETE", path, null);
     }
 
     public JsonNode patch(String path, Object body) {
-        return send(request(path).header("Content-Type", "application/json")
-                .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(bytes(body))));
+        return send("PATCH", path, json(body));
     }
 
     public JsonNode put(String path, Object body) {
-        return send(request(path).header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes(body))));
+        return send("PUT", path, json(body));
     }
 
     /** Streams a file as a blob. */
     public JsonNode putFile(String path, Path file) {
+        long size;
         try {
-            return send(request(path).header("Content-Type", "application/octet-stream")
-                    .PUT(HttpRequest.BodyPublishers.ofFile(file)));
-        } catch (java.io.FileNotFoundException e) {
+            size = Files.size(file);
+        } catch (IOException e) {
             throw new CliException("cannot read " + file + ": " + e.getMessage());
         }
+        return send("PUT", path, new Http1Client.FileBody(file, size), "application/octet-stream");
     }
 
     /**
@@ -67,16 +67,11 @@ public final class AdminClient {
      * ends), until the server closes it. A non-2xx answer is the usual JSON error, reported as for every call.
      */
     public void streamLines(String path, java.util.function.Consumer<String> line) {
-        // No request timeout: the JDK's would cut a followed stream that is quiet for long. Connecting still has one.
-        HttpRequest request = HttpRequest.newBuilder(URI.create(base + path))
-                .header("Authorization", "Bearer " + token)
-                .header("X-Skewgate-Actor", actor)
-                .header("Accept", "text/plain")
-                .GET().build();
-        HttpResponse<java.io.InputStream> response = exchange(request, HttpResponse.BodyHandlers.ofInputStream());
+        // No read timeout: it would cut a followed stream that is quiet for long. Connecting still has one.
+        Http1Client.Response response = exchange("GET", path, null, "text/plain", 0);
         try (java.io.InputStream in = response.body()) {
-            if (response.statusCode() >= 300) {
-                answer(response.statusCode(), in.readAllBytes());
+            if (response.status() >= 300) {
+                answer(response.status(), in.readAllBytes());
                 return;
             }
             java.io.BufferedReader reader = new java.io.BufferedReader(
@@ -89,29 +84,35 @@ public final class AdminClient {
         }
     }
 
-    private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(base + path))
-                .timeout(Duration.ofMinutes(10))
-                .header("Authorization", "Bearer " + token)
-                .header("X-Skewgate-Actor", actor);
+    private JsonNode send(String method, String path, Http1Client.Body body) {
+        return send(method, path, body, "application/json");
     }
 
-    private JsonNode send(HttpRequest.Builder builder) {
-        HttpResponse<byte[]> response = exchange(builder.build(), HttpResponse.BodyHandlers.ofByteArray());
-        return answer(response.statusCode(), response.body());
-    }
-
-    private <T> HttpResponse<T> exchange(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+    private JsonNode send(String method, String path, Http1Client.Body body, String contentType) {
+        Http1Client.Response response = exchange(method, path, body, contentType, READ_TIMEOUT_MS);
+        byte[] bytes;
         try {
-            return http.send(request, handler);
+            bytes = Http1Client.readAll(response);
+        } catch (IOException e) {
+            throw new CliException("request to " + base + " failed: " + e);
+        }
+        return answer(response.status(), bytes);
+    }
+
+    /** {@code type} is the body's Content-Type, or with no body what is accepted. */
+    private Http1Client.Response exchange(String method, String path, Http1Client.Body body, String type, int timeoutMs) {
+        List<String> all = new java.util.ArrayList<>(headers);
+        all.add(body == null ? "Accept" : "Content-Type");
+        all.add(type);
+        try {
+            return http.send(method, path, all, body, timeoutMs);
         } catch (ConnectException e) {
             throw new CliException("cannot reach the admin API at " + base + ": is 'skewgate serve' running? "
                     + "(use --admin-url for another address)");
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new CliException("cannot read " + e.getFile() + ": no such file");
         } catch (IOException e) {
             throw new CliException("request to " + base + " failed: " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CliException("interrupted");
         }
     }
 
@@ -131,19 +132,29 @@ public final class AdminClient {
         return body;
     }
 
-    private static byte[] bytes(Object body) {
+    private static Http1Client.Body json(Object body) {
         try {
-            return JSON.writeValueAsBytes(body);
+            return new Http1Client.Bytes(JSON.writeValueAsBytes(body));
         } catch (IOException e) {
             throw new IllegalStateException("request bodies are always serializable", e);
         }
     }
 
-    private static String hostName() {
+    /**
+     * Who runs the command, for the audit log: user@host. The host name is the kernel's (what {@code hostname}
+     * prints); {@code InetAddress.getLocalHost()} would look it up in DNS first, which can take seconds.
+     */
+    private static String actor() {
+        String host;
         try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "unknown";
+            host = Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+        } catch (IOException | RuntimeException notLinux) {
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (IOException e) {
+                host = "unknown";
+            }
         }
+        return System.getProperty("user.name", "cli") + "@" + host;
     }
 }

@@ -52,17 +52,32 @@ final class BuildLint {
 
     /** Origins in the build's HTML and scripts whose host is not one of {@code siteHosts}, first file each. */
     static List<Finding> findings(List<BuildScanner.Found> files, List<String> siteHosts) throws IOException {
+        return findings(files, siteHosts, HashCache.disabled());
+    }
+
+    /**
+     * As {@link #findings(List, List)}; a file unchanged since the last deploy is not read again: its origins (before
+     * the site's own hosts are left out, which may have changed) come from {@code cache}.
+     */
+    static List<Finding> findings(List<BuildScanner.Found> files, List<String> siteHosts, HashCache cache)
+            throws IOException {
         Map<String, String> found = new LinkedHashMap<>();
         for (BuildScanner.Found f : files) {
             if (!scanned(f.path()) || f.size() > MAX_SCANNED) {
                 continue;
             }
-            String text;
-            try (InputStream in = Files.newInputStream(f.file())) {
-                text = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1); // URLs are ASCII; never fails
+            List<String> origins = cache.origins(f.file()).orElse(null);
+            if (origins == null) {
+                try (InputStream in = Files.newInputStream(f.file())) {
+                    // URLs are ASCII; ISO-8859-1 never fails
+                    origins = candidates(new String(in.readAllBytes(), StandardCharsets.ISO_8859_1));
+                }
+                cache.origins(f.file(), origins);
             }
-            for (String origin : origins(text, siteHosts)) {
-                found.putIfAbsent(origin, f.path());
+            for (String origin : origins) {
+                if (!ownHost(host(origin), siteHosts)) {
+                    found.putIfAbsent(origin, f.path());
+                }
             }
         }
         List<Finding> out = new ArrayList<>();
@@ -72,6 +87,11 @@ final class BuildLint {
 
     /** The distinct origins in {@code text} that point away from the site. */
     static List<String> origins(String text, List<String> siteHosts) {
+        return candidates(text).stream().filter(o -> !ownHost(host(o), siteHosts)).toList();
+    }
+
+    /** The distinct origins in {@code text} that could be an app's backend, whatever the site's hosts. */
+    static List<String> candidates(String text) {
         List<String> out = new ArrayList<>();
         Matcher m = URL.matcher(text);
         while (m.find()) {
@@ -79,7 +99,7 @@ final class BuildLint {
             if (host.indexOf('.') < 0 && !host.equals("localhost") && !host.startsWith("[")) {
                 continue; // "http://x" in a regex or a message, not a reachable origin
             }
-            if (NEVER_A_BACKEND.contains(host) || ownHost(host, siteHosts)) {
+            if (NEVER_A_BACKEND.contains(host)) {
                 continue;
             }
             if (m.group(2) == null && (host.equals("localhost") || host.equals("127.0.0.1"))) {
@@ -91,6 +111,13 @@ final class BuildLint {
             }
         }
         return out;
+    }
+
+    /** The host of an origin found by {@link #candidates}: between "://" and the port, if any. */
+    private static String host(String origin) {
+        String rest = origin.substring(origin.indexOf("://") + 3);
+        int colon = rest.startsWith("[") ? rest.indexOf("]:") + 1 : rest.lastIndexOf(':');
+        return colon > 0 ? rest.substring(0, colon) : rest;
     }
 
     private static boolean ownHost(String host, List<String> siteHosts) {

@@ -46,6 +46,11 @@ final class BuildScanner {
     }
 
     static List<Found> scan(Path root) throws IOException {
+        return scan(root, HashCache.disabled());
+    }
+
+    /** Reads a build folder, taking the sha256 of files unchanged since the last deploy from {@code cache}. */
+    static List<Found> scan(Path root, HashCache cache) throws IOException {
         if (!Files.isDirectory(root)) {
             throw new CliException(root + " is not a folder: give the build output folder (e.g. ./dist)");
         }
@@ -69,7 +74,7 @@ final class BuildScanner {
         if (out.isEmpty()) {
             throw new CliException(root + " holds no files");
         }
-        return hashed(out);
+        return hashed(out, cache);
     }
 
     /**
@@ -80,6 +85,11 @@ final class BuildScanner {
      * links on the way), and devices, FIFOs and sockets (no content to upload; a FIFO would also block the reader).
      */
     static Backend scanBackend(Path folder) throws IOException {
+        return scanBackend(folder, HashCache.disabled());
+    }
+
+    /** Reads a backend folder as {@link #scanBackend(Path)}, with the sha256 of unchanged files from {@code cache}. */
+    static Backend scanBackend(Path folder, HashCache cache) throws IOException {
         if (!Files.isDirectory(folder)) {
             throw new CliException(folder + " is not a folder: give the backend's folder (e.g. ./server)");
         }
@@ -116,7 +126,7 @@ final class BuildScanner {
             throw new CliException(root + " holds no files");
         }
         List<BackendFile> out = new ArrayList<>();
-        for (Found f : hashed(files)) {
+        for (Found f : hashed(files, cache)) {
             out.add(new BackendFile(f, executable.contains(f.path())));
         }
         out.sort(java.util.Comparator.comparing(f -> f.found().path()));
@@ -200,11 +210,11 @@ final class BuildScanner {
         return root.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
     }
 
-    private static List<Found> hashed(List<Found> found) {
+    private static List<Found> hashed(List<Found> found, HashCache cache) {
         // Hash on every core: for a build of thousands of files this is most of the client's own work.
         return found.parallelStream().map(f -> {
             try {
-                return new Found(f.path(), f.file(), f.size(), sha256(f.file()));
+                return new Found(f.path(), f.file(), f.size(), cache.sha256(f.file()));
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }

@@ -61,12 +61,18 @@ public final class DeployCommand implements Callable<Integer> {
     @Option(names = "--auto-rollback", negatable = true, description = "Roll the site back when this active "
             + "deployment's backend crash-loops. Default: the site's backend default, else off") Boolean autoRollback;
 
+    @Option(names = "--rehash", description = "Read and hash every file, not trusting the hash cache of earlier "
+            + "deploys (it is rewritten).") boolean rehash;
+
     /** The most instances one deployment may run; the gateway holds the same bound. */
     static final int MAX_INSTANCES = 16;
 
-    /** What a deploy sends: the body of the POST, and every blob it may have to upload, by sha256. */
+    /**
+     * What a deploy sends: the body of the POST, and every blob it may have to upload, by sha256; and the hash cache
+     * of the scanned folders ({@code roots}), saved once the lint has added to it.
+     */
     record Plan(Map<String, Object> body, Map<String, BuildScanner.Found> bySha, List<BuildScanner.Found> files,
-                java.util.Optional<BuildScanner.Backend> backend) {
+                java.util.Optional<BuildScanner.Backend> backend, HashCache cache, List<Path> roots) {
         long frontendBytes() {
             return files.stream().mapToLong(BuildScanner.Found::size).sum();
         }
@@ -101,7 +107,8 @@ public final class DeployCommand implements Callable<Integer> {
             throw new CliException("--instances must be between 1 and " + MAX_INSTANCES + ", not " + instances);
         }
         Map<String, String> env = envFile == null ? Map.of() : readEnvFile(envFile);
-        List<BuildScanner.Found> files = BuildScanner.scan(dir);
+        HashCache cache = HashCache.load(HashCache.defaultFile(), !rehash);
+        List<BuildScanner.Found> files = BuildScanner.scan(dir, cache);
         Map<String, Object> body = new LinkedHashMap<>();
         List<Map<String, Object>> manifest = new ArrayList<>();
         Map<String, BuildScanner.Found> bySha = new HashMap<>();
@@ -114,7 +121,7 @@ public final class DeployCommand implements Callable<Integer> {
         if (external) {
             body.put("backend", Map.of("upstreams", backends, "healthPath", health == null ? "/" : health));
         } else if (backendDir != null) {
-            BuildScanner.Backend scanned = BuildScanner.scanBackend(backendDir);
+            BuildScanner.Backend scanned = BuildScanner.scanBackend(backendDir, cache);
             managed = java.util.Optional.of(scanned);
             Map<String, Object> backend = new LinkedHashMap<>();
             putIf(backend, "run", run);
@@ -152,7 +159,8 @@ public final class DeployCommand implements Callable<Integer> {
         if (gitSha != null && !gitSha.isBlank()) {
             body.put("gitSha", gitSha);
         }
-        return new Plan(body, bySha, files, managed);
+        List<Path> roots = backendDir == null ? List.of(dir) : List.of(dir, backendDir.toRealPath());
+        return new Plan(body, bySha, files, managed, cache, roots);
     }
 
     private static Map<String, String> readEnvFile(Path file) {
@@ -196,13 +204,14 @@ public final class DeployCommand implements Callable<Integer> {
         }
         if (!quietLint) {
             List<String> hosts = SiteCommand.texts(siteJson.path("hosts"));
-            String warning = BuildLint.warning(BuildLint.findings(files, hosts), site);
+            String warning = BuildLint.warning(BuildLint.findings(files, hosts, plan.cache()), site);
             if (!warning.isEmpty()) {
                 var err = spec.commandLine().getErr();
                 err.println(warning);
                 err.flush();
             }
         }
+        plan.cache().save(plan.roots());
         JsonNode created = admin.post("/v1/sites/" + site + "/deployments", body);
         String id = created.path("deployment").path("id").asText();
         List<String> missing = SiteCommand.texts(created.path("missing"));

@@ -31,7 +31,7 @@ class HelpTest {
     /** Every command path in the tree, e.g. [], [site], [site, create], [config, set]. */
     static Stream<List<String>> commandPaths() {
         List<List<String>> paths = new ArrayList<>();
-        walk(new CommandLine(new Main()), new ArrayList<>(), paths);
+        walk(Main.commandLine(), new ArrayList<>(), paths);
         return paths.stream();
     }
 
@@ -98,7 +98,7 @@ class HelpTest {
     }
 
     static Stream<List<String>> groups() {
-        CommandLine root = new CommandLine(new Main());
+        CommandLine root = Main.commandLine();
         return commandPaths().filter(p -> {
             CommandLine c = root;
             for (String name : p) {
