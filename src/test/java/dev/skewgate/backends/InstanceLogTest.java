@@ -211,8 +211,11 @@ class InstanceLogTest {
             System.out.printf("flood: logs at most %.1f MiB, raw file at most %.1f MiB in the first 500 ms, %.1f MiB"
                     + " after%n", maxLogs / 1048576.0, firstRaw / 1048576.0, maxRaw / 1048576.0);
             assertThat(maxLogs).isLessThanOrEqualTo(4 * InstanceLog.ROTATE_BYTES + (1 << 20));
-            // Bounded by what the writer manages in one fast tick (about 1.3 GB/s with node on this machine's tmp).
-            assertThat(maxRaw).as("the pump empties a flooding file every millisecond").isLessThan(64L << 20);
+            // Bounded by what the writer manages between two of the pump's ticks (node writes about 1.3 GB/s to this
+            // machine's tmp, so without the pump the file would reach GBs in these 3 s). How far it gets between two
+            // ticks depends on how the two processes are scheduled: 72 MB was seen once in a full CI run, 64 MB was
+            // too tight a bound, so the bound says "bounded" and no more.
+            assertThat(maxRaw).as("the pump keeps emptying a flooding file").isLessThan(256L << 20);
             assertThat(InstanceLog.read(logs, OptionalInt.of(1), Optional.empty(), 100_000))
                     .anySatisfy(s -> assertThat(s).contains("bytes of output skipped"));
         }
