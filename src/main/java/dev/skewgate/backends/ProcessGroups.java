@@ -93,7 +93,7 @@ public final class ProcessGroups {
         if (startTicks < 0) {
             return false;
         }
-        return stat(pid).map(s -> s.startTicks == startTicks && s.state != 'Z' && s.state != 'X').orElse(false);
+        return stat(pid).map(s -> s.startTicks == startTicks && (alive(s.state) || anyThreadAlive(pid))).orElse(false);
     }
 
     /**
@@ -130,7 +130,7 @@ public final class ProcessGroups {
         List<Long> out = new ArrayList<>();
         for (long pid : allPids()) {
             stat(pid).ifPresent(s -> {
-                if (s.pgrp == pgid && s.state != 'Z' && s.state != 'X') {
+                if (s.pgrp == pgid && (alive(s.state) || anyThreadAlive(pid))) {
                     out.add(pid);
                 }
             });
@@ -237,6 +237,34 @@ public final class ProcessGroups {
             // Gone (NoSuchFileException), or exiting while we read: either way not a live process.
             return Optional.empty();
         }
+    }
+
+    private static boolean alive(char state) {
+        return state != 'Z' && state != 'X';
+    }
+
+    /**
+     * Whether any thread of a process whose leader is already a zombie is still exiting. A multi-threaded
+     * process (node, the JVM) killed by a signal shows its leader as Z while the other threads are still in
+     * their exit, and those still hold the shared file table, so its listening sockets: the process is not
+     * gone until the last thread is (seen as a port not yet bindable right after the group looked empty).
+     */
+    private static boolean anyThreadAlive(long pid) {
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(PROC.resolve(pid + "/task"))) {
+            for (Path t : tasks) {
+                try {
+                    String s = Files.readString(t.resolve("stat"));
+                    if (alive(s.substring(s.lastIndexOf(')') + 2).trim().charAt(0))) {
+                        return true;
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // that thread is gone
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // the process is gone
+        }
+        return false;
     }
 
     private static List<Long> allPids() {

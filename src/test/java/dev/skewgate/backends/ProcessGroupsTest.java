@@ -61,6 +61,30 @@ class ProcessGroupsTest {
     }
 
     @Test
+    void aGroupIsGoneOnlyWhenItsLastThreadIs() throws Exception {
+        // node's leader turns zombie while its other threads are still exiting and still hold the listening
+        // socket; seen in about half of the kills on this machine before members() looked at the threads.
+        Fixture f = new Fixture(dir);
+        try {
+            for (int round = 0; round < 12; round++) {
+                int other = Fixture.freePort();
+                Map<String, String> e = new java.util.HashMap<>(env);
+                e.put("OTHER_PORT", Integer.toString(other));
+                ProcessGroups.Started s = ProcessGroups.start("exec node server.js elsewhere", f.app, e,
+                        dir.resolve("out" + round));
+                Fixture.await("node listens", Duration.ofSeconds(5),
+                        () -> ProcessGroups.listeningPorts(s.pid()).contains(other));
+                ProcessGroups.signalGroup(s.pid(), "TERM");
+                Fixture.await("group gone", Duration.ofSeconds(5), () -> ProcessGroups.members(s.pid()).isEmpty());
+                assertThat(Fixture.bindable(other)).as("round %d: port %d free once the group is gone", round, other)
+                        .isTrue();
+            }
+        } finally {
+            f.close();
+        }
+    }
+
+    @Test
     void runOnceAnswersTheExitCodeAndTheLastTwentyLines() throws Exception {
         ProcessGroups.Result r = ProcessGroups.runOnce("for i in $(seq 1 30); do echo migrating $i; done; exit 3",
                 dir, env, dir.resolve("release.out"), Duration.ofSeconds(10));
