@@ -127,6 +127,7 @@ public final class EdgeServer {
         private final int port;
         private final Set<Integer> bound;
         private final Listener listener;
+        private ProxyHandler proxy;
 
         EdgeVerticle(EdgeServer edge, String host, int port, Set<Integer> bound, Listener listener) {
             this.edge = edge;
@@ -157,7 +158,7 @@ public final class EdgeServer {
             Services s = edge.services;
             GatewayEndpoints endpoints = new GatewayEndpoints(new SseEndpoint(s.push(), context),
                     new PresenceEndpoint(s.push()), s.webhook(), s.sdk());
-            ProxyHandler proxy = new ProxyHandler(vertx, s.upstreams(), s.tunnels(), s.trusted(), s.upstreamTimeout());
+            proxy = new ProxyHandler(vertx, s.upstreams(), s.tunnels(), s.trusted(), s.upstreamTimeout());
             EdgeHandler handler = new EdgeHandler(s.routing(), endpoints, new HealthEndpoints(s.readiness()), proxy,
                     s.traffic(), s.checkSecret(), listener.redirectTo(), s.challenges(), s.metrics(), s.accessLog());
             measureLag(s.metrics().eventLoopLag(edge.loops.getAndIncrement()));
@@ -179,6 +180,14 @@ public final class EdgeServer {
                     });
             edge.servers.add(server);
             return server.listen().onSuccess(srv -> bound.add(srv.actualPort()));
+        }
+
+        @Override
+        public Future<?> stop() {
+            if (proxy != null) {
+                proxy.close();
+            }
+            return Future.succeededFuture();
         }
 
         /**

@@ -6,6 +6,15 @@ import dev.skewgate.http.Headers;
 import dev.skewgate.routing.BackendRoute;
 import dev.skewgate.routing.DeploymentRoute;
 import dev.skewgate.routing.InstancePool;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -21,6 +30,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.net.HostAndPort;
 import java.net.ConnectException;
 import java.time.Duration;
@@ -36,9 +46,11 @@ import org.slf4j.LoggerFactory;
  * reached, 504 when it does not answer), WebSocket tunnels only for a valid WebSocket upgrade that the backend
  * accepts with 101.
  *
- * <p>Written on Vert.x's HTTP client rather than vertx-http-proxy 5.0.10 (a Tech Preview): that module relays
- * WebSocket tunnels without backpressure, does not remove the headers named in {@code Connection}, and sets no
- * forwarding headers, which are exactly the parts a gateway has to get right.
+ * <p>Ordinary requests go through {@link UpstreamPool}, Netty-level connections per event loop (the hot path; why in
+ * its comment). WebSocket upgrades go through Vert.x's HTTP client, whose upgraded connection becomes the tunnel's
+ * {@code NetSocket}. Not vertx-http-proxy 5.0.10 (a Tech Preview): that module relays WebSocket tunnels without
+ * backpressure, does not remove the headers named in {@code Connection}, and sets no forwarding headers, which are
+ * exactly the parts a gateway has to get right.
  */
 public final class ProxyHandler {
 
@@ -51,7 +63,9 @@ public final class ProxyHandler {
     private static final long RESTART_NOTICE_MS = 150;
 
     private final Vertx vertx;
+    /** WebSocket upgrades only. */
     private final HttpClient client;
+    private final UpstreamPool pool;
     private final UpstreamHealth health;
     private final WebSocketTunnels tunnels;
     private final TrustedProxies trusted;
@@ -77,6 +91,13 @@ public final class ProxyHandler {
         this.trusted = trusted;
         this.connectTimeoutMs = 5_000;
         this.idleTimeoutMs = upstreamTimeout.toMillis();
+        this.pool = new UpstreamPool(vertx, connectTimeoutMs);
+    }
+
+    /** Closes the idle backend connections of this loop. */
+    public void close() {
+        pool.close();
+        client.close();
     }
 
     public void handle(HttpServerRequest request, DeploymentRoute deployment, BackendRoute backend) {
@@ -112,18 +133,66 @@ public final class ProxyHandler {
             return;
         }
         BackendRoute.Upstream upstream = health.pick(upstreams, failed);
-        HostAndPort authority = request.authority();
+        // Vert.x's header map is also a Netty HttpHeaders: the Netty path sends it as it is.
         MultiMap headers = HttpHeaders.headers();
         HopByHop.copy(request.headers(), headers, NOT_FORWARDED);
         ForwardedHeaders.set(request, headers, trusted);
-        if (upgrade) {
-            headers.set("connection", "Upgrade");
-            headers.set("upgrade", "websocket");
-        }
         String originalHost = request.getHeader("host");
         if (originalHost != null) {
             headers.set("host", originalHost); // the Host the client used, exactly (not the upstream's address)
         }
+        x.backend = backend;
+        x.upstreamsNow = upstreams.size();
+        if (upgrade) {
+            headers.set("connection", "Upgrade");
+            headers.set("upgrade", "websocket");
+            upgrade(x, backend, upstream, headers);
+            return;
+        }
+        pool.acquire(upstream, (connection, error) -> {
+            if (error != null) {
+                connectFailed(x, backend, false, upstream, error);
+                return;
+            }
+            health.succeeded(upstream);
+            backend.pool().ifPresent(p -> x.count(p, upstream));
+            x.origin = upstream.origin();
+            x.upstream = upstream;
+            if (x.clientFailure != null) {
+                // Only a new connection can be waited for (an idle one is handed over at once): close it rather than
+                // keep a connection nobody asked for.
+                connection.abort();
+                return;
+            }
+            x.forward(connection, headers);
+        });
+    }
+
+    /**
+     * No connection could be made (nothing was sent): safe to retry, on another upstream when there is one. An instance
+     * the gateway runs may have just crashed: with no other one, wait for it (or its restart) to be ready again.
+     */
+    private void connectFailed(Exchange x, BackendRoute backend, boolean upgrade, BackendRoute.Upstream upstream,
+                               Throwable cause) {
+        health.failed(upstream);
+        boolean another = x.upstreamsNow > 1;
+        boolean managed = backend.pool().isPresent();
+        if (x.clientFailure == null && x.attempts < (managed ? MANAGED_ATTEMPTS : 1) && (another || managed)) {
+            x.attempts++;
+            if (another) {
+                send(x, backend, upgrade, upstream);
+            } else {
+                waitForInstance(x, backend, upgrade, RESTART_NOTICE_MS);
+            }
+        } else {
+            fail(x, cause, upstream);
+        }
+    }
+
+    /** A WebSocket upgrade, through Vert.x's client: a 101 turns both connections into the tunnel. */
+    private void upgrade(Exchange x, BackendRoute backend, BackendRoute.Upstream upstream, MultiMap headers) {
+        HttpServerRequest request = x.request;
+        HostAndPort authority = request.authority();
         RequestOptions options = new RequestOptions()
                 .setServer(upstream.address())
                 .setSsl(upstream.tls())
@@ -137,77 +206,22 @@ public final class ProxyHandler {
                 .setIdleTimeout(idleTimeoutMs);
         client.request(options).onComplete(created -> {
             if (created.failed()) {
-                health.failed(upstream);
-                // Nothing was sent yet: safe to retry, on another upstream when there is one. An instance the gateway
-                // runs may have just crashed: with no other one, wait for it (or its restart) to be ready again.
-                boolean another = upstreams.size() > 1;
-                boolean managed = backend.pool().isPresent();
-                if (x.clientFailure == null && x.attempts < (managed ? MANAGED_ATTEMPTS : 1) && (another || managed)) {
-                    x.attempts++;
-                    if (another) {
-                        send(x, backend, upgrade, upstream);
-                    } else {
-                        waitForInstance(x, backend, upgrade, RESTART_NOTICE_MS);
-                    }
-                } else {
-                    fail(x, created.cause(), upstream);
-                }
+                connectFailed(x, backend, true, upstream, created.cause());
                 return;
             }
             health.succeeded(upstream);
             HttpClientRequest out = created.result();
-            backend.pool().ifPresent(pool -> x.count(pool, upstream));
-            x.upstream(out, upstream);
+            backend.pool().ifPresent(p -> x.count(p, upstream));
+            x.origin = upstream.origin();
+            x.upstream = upstream;
+            x.tunnelRequest = out;
             // Failures reach the response future or the exchange; without a handler Vert.x logs each as an ERROR.
             out.exceptionHandler(e -> LOG.debug("upstream request to {}: {}", upstream.origin(), e.toString()));
             if (x.clientFailure != null) {
-                out.reset(0, x.clientFailure); // the client's body broke while we connected: send nothing
+                out.reset(0, x.clientFailure); // the client left while we connected: send nothing
                 return;
             }
-            if (upgrade) {
-                tunnel(x, out);
-                return;
-            }
-            out.response().onComplete(ar -> {
-                if (ar.failed()) {
-                    if (retryable(x, ar.cause(), upstreams.size() > 1 || backend.pool().isPresent())) {
-                        // The connection broke before any answer (a pooled connection to an instance that just died):
-                        // a bodiless idempotent request can go again elsewhere, as nginx's proxy_next_upstream does.
-                        health.failed(upstream);
-                        x.attempts++;
-                        x.uncount();
-                        send(x, backend, upgrade, upstream);
-                        return;
-                    }
-                    fail(x, ar.cause(), upstream);
-                } else {
-                    relay(x, ar.result(), false);
-                }
-            });
-            // A request without framing headers has no body: send it as such, not as an empty chunked body.
-            if (!hasBody(request)) {
-                x.bodySent = true;
-                request.resume();
-                out.end();
-                return;
-            }
-            if (!headers.contains("content-length")) {
-                out.setChunked(true);
-            }
-            // By hand rather than pipeTo: a pipe ends the destination when its source fails, which would send the
-            // backend a terminating 0-chunk (or a short Content-Length body) for a body that never arrived whole.
-            request.handler(chunk -> {
-                out.write(chunk);
-                if (out.writeQueueFull()) {
-                    request.pause();
-                    out.drainHandler(v -> request.resume());
-                }
-            });
-            request.endHandler(v -> {
-                x.bodySent = true;
-                out.end();
-            });
-            request.resume();
+            tunnel(x, out);
         });
     }
 
@@ -270,31 +284,47 @@ public final class ProxyHandler {
                 && !request.response().headWritten() && x.attempts < MANAGED_ATTEMPTS;
     }
 
-    private void relay(Exchange x, HttpClientResponse in, boolean closeAfter) {
-        x.upstreamTime.accept(System.nanoTime() - x.started);
+    /**
+     * The response head for the client from the backend's: its status and headers without hop-by-hop fields, the
+     * deployment header, {@code Cache-Control: no-store} when the backend set none (never left to heuristic caching),
+     * framing; and the encoder when the site compresses proxied responses and this one qualifies, else null.
+     */
+    private static StreamingEncoder beginResponse(Exchange x, int status, String reason, MultiMap from) {
         HttpServerRequest request = x.request;
         HttpServerResponse out = request.response();
-        out.setStatusCode(in.statusCode());
-        if (in.statusMessage() != null) {
-            out.setStatusMessage(in.statusMessage());
+        out.setStatusCode(status);
+        if (reason != null) {
+            out.setStatusMessage(reason);
         }
-        copyHead(in, out);
+        // A Strict-Transport-Security of the backend's own replaces the site's (set by the edge over HTTPS).
+        if (from.contains(Headers.STRICT_TRANSPORT_SECURITY)) {
+            out.headers().remove(Headers.STRICT_TRANSPORT_SECURITY);
+        }
+        HopByHop.copy(from, out.headers(), Set.of());
         out.putHeader(Headers.DEPLOYMENT, x.deployment.id());
         if (!out.headers().contains(Headers.CACHE_CONTROL)) {
-            out.putHeader(Headers.CACHE_CONTROL, Headers.NO_STORE); // never left to heuristic caching
+            out.putHeader(Headers.CACHE_CONTROL, Headers.NO_STORE);
         }
-        boolean bodiless = request.method() == HttpMethod.HEAD || in.statusCode() == 204 || in.statusCode() == 304
-                || in.statusCode() < 200;
-        java.util.Optional<StreamingEncoder> encoding = x.compress
-                ? ProxiedCompression.start(request.method(), request.getHeader(Headers.ACCEPT_ENCODING), in.statusCode(),
-                        out.headers())
-                : java.util.Optional.empty();
+        boolean bodiless = request.method() == HttpMethod.HEAD || status == 204 || status == 304 || status < 200;
+        StreamingEncoder encoder = x.compress
+                ? ProxiedCompression.start(request.method(), request.getHeader(Headers.ACCEPT_ENCODING), status,
+                        out.headers()).orElse(null)
+                : null;
         if (!bodiless && !out.headers().contains(Headers.CONTENT_LENGTH)) {
             out.setChunked(true);
         }
-        StreamingEncoder encoder = encoding.orElse(null);
+        return encoder;
+    }
+
+    /** A backend's refusal of a WebSocket upgrade, relayed as an ordinary response; the client connection closes. */
+    private void relayRefusal(Exchange x, HttpClientResponse in) {
+        x.upstreamTime.accept(System.nanoTime() - x.started);
+        HttpServerRequest request = x.request;
+        HttpServerResponse out = request.response();
+        StreamingEncoder encoder = beginResponse(x, in.statusCode(), in.statusMessage(), in.headers());
         x.encoder = encoder;
-        x.watchBody(vertx, idleTimeoutMs);
+        x.headSeen = true;
+        x.watch();
         // A backend that dies mid-body or breaks its framing: the client must see a broken response, never a short
         // one passed off as whole.
         in.exceptionHandler(x::upstreamBroken);
@@ -315,9 +345,7 @@ public final class ProxyHandler {
             } else {
                 out.end(tail);
             }
-            if (closeAfter) {
-                request.connection().close();
-            }
+            request.connection().close();
         });
     }
 
@@ -334,12 +362,15 @@ public final class ProxyHandler {
             if (answer.statusCode() != 101) {
                 // Not a tunnel (RFC 9931): relay the refusal as an ordinary response and close.
                 request.response().putHeader("connection", "close");
-                relay(x, answer, true);
+                relayRefusal(x, answer);
                 return;
             }
             x.finish(); // from here on the tunnel owns both connections
             HttpServerResponse response = request.response();
-            copyHead(answer, response);
+            if (answer.headers().contains(Headers.STRICT_TRANSPORT_SECURITY)) {
+                response.headers().remove(Headers.STRICT_TRANSPORT_SECURITY);
+            }
+            HopByHop.copy(answer.headers(), response.headers(), Set.of());
             response.putHeader(Headers.DEPLOYMENT, deployment.id());
             response.putHeader("upgrade", "websocket");
             response.putHeader("connection", "Upgrade");
@@ -351,17 +382,6 @@ public final class ProxyHandler {
                 tunnels.open(deployment.id(), context, front.result(), answer.netSocket());
             });
         });
-    }
-
-    /**
-     * The backend's response head without hop-by-hop fields. A {@code Strict-Transport-Security} of the backend's own
-     * replaces the site's (set by the edge over HTTPS) rather than doubling it.
-     */
-    private static void copyHead(HttpClientResponse in, HttpServerResponse out) {
-        if (in.headers().contains(Headers.STRICT_TRANSPORT_SECURITY)) {
-            out.headers().remove(Headers.STRICT_TRANSPORT_SECURITY);
-        }
-        HopByHop.copy(in.headers(), out.headers(), Set.of());
     }
 
     private void fail(Exchange x, Throwable cause, BackendRoute.Upstream upstream) {
@@ -399,10 +419,10 @@ public final class ProxyHandler {
 
     /**
      * One proxied request: what failed on the client's side (its body broke, or it went away) and the upstream request
-     * to abort then; and, once the backend answered, the idle timer over its response body, since Vert.x's request
-     * timeout stops at the response head.
+     * to abort then; the connection it holds and what it has seen of the response; the idle timer over the whole
+     * exchange (no byte either way for the upstream timeout), since a backend may stall before or within its answer.
      */
-    private static final class Exchange {
+    private final class Exchange implements UpstreamPool.Exchange {
         final HttpServerRequest request;
         final DeploymentRoute deployment;
         final java.util.function.LongConsumer upstreamTime;
@@ -410,7 +430,6 @@ public final class ProxyHandler {
         Throwable clientFailure;
         /** Whether the whole request body went upstream (a backend may answer before it has read it all). */
         boolean bodySent;
-        HttpClientRequest upstream;
         String origin = "backend";
         volatile long lastData;
         long timer = -1;
@@ -420,9 +439,21 @@ public final class ProxyHandler {
         /** Whether the site compresses proxied responses; the encoder of this one's body once it is decided. */
         boolean compress;
         StreamingEncoder encoder;
-        private InstancePool pool;
+        BackendRoute backend;
+        BackendRoute.Upstream upstream;
+        /** How many upstreams the backend had when this attempt picked one. */
+        int upstreamsNow;
+        /** The Netty-level connection while this exchange holds it. */
+        UpstreamPool.Connection connection;
+        /** The Vert.x request of a WebSocket upgrade. */
+        HttpClientRequest tunnelRequest;
+        boolean headSeen;
+        /** Inside a 1xx interim response (skipped: the client gets the final one). */
+        boolean interim;
+        boolean keepAlive;
+        boolean bodyPaused;
+        private InstancePool instances;
         private BackendRoute.Upstream counted;
-        private Vertx vertx;
 
         Exchange(HttpServerRequest request, DeploymentRoute deployment, java.util.function.LongConsumer upstreamTime) {
             this.request = request;
@@ -430,14 +461,212 @@ public final class ProxyHandler {
             this.upstreamTime = upstreamTime;
         }
 
-        void upstream(HttpClientRequest out, BackendRoute.Upstream where) {
-            upstream = out;
-            origin = where.origin();
+        /** Sends the request head and streams the body on {@code c}, with backpressure both ways. */
+        void forward(UpstreamPool.Connection c, MultiMap headers) {
+            connection = c;
+            c.exchange = this;
+            headSeen = false;
+            interim = false;
+            io.netty.channel.Channel ch = c.channel;
+            boolean body = hasBody(request);
+            if (body && !headers.contains("content-length")) {
+                headers.set("transfer-encoding", "chunked");
+            }
+            DefaultHttpRequest head = new DefaultHttpRequest(HttpVersion.HTTP_1_1,
+                    io.netty.handler.codec.http.HttpMethod.valueOf(request.method().name()), request.uri(),
+                    (io.netty.handler.codec.http.HttpHeaders) headers);
+            watch();
+            if (!body) {
+                // A request without framing headers has no body: sent as such, not as an empty chunked body.
+                bodySent = true;
+                ch.write(head, ch.voidPromise());
+                ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
+                request.resume();
+                return;
+            }
+            ch.writeAndFlush(head, ch.voidPromise());
+            // By hand rather than a pipe: a pipe ends the destination when its source fails, which would send the
+            // backend a terminating 0-chunk (or a short Content-Length body) for a body that never arrived whole.
+            request.handler(chunk -> {
+                UpstreamPool.Connection now = connection;
+                if (now == null) {
+                    return; // answered already (or aborted): the rest of the body is read and dropped
+                }
+                lastData = System.currentTimeMillis();
+                now.channel.writeAndFlush(new DefaultHttpContent(((BufferInternal) chunk).getByteBuf()),
+                        now.channel.voidPromise());
+                if (!now.channel.isWritable()) {
+                    bodyPaused = true;
+                    request.pause();
+                }
+            });
+            request.endHandler(v -> {
+                bodySent = true;
+                UpstreamPool.Connection now = connection;
+                if (now != null) {
+                    now.channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, now.channel.voidPromise());
+                    if (finished) {
+                        done(); // the answer came first
+                    }
+                }
+            });
+            request.resume();
+        }
+
+        @Override
+        public void writable() {
+            if (bodyPaused) {
+                bodyPaused = false;
+                request.resume();
+            }
+        }
+
+        @Override
+        public void read(HttpObject message) {
+            if (message.decoderResult().isFailure()) {
+                ReferenceCountUtil.release(message);
+                Throwable cause = message.decoderResult().cause();
+                if (headSeen) {
+                    upstreamBroken(cause);
+                } else {
+                    abortUpstream();
+                    fail(this, new IllegalStateException("invalid response: " + cause.getMessage()), upstream);
+                }
+                return;
+            }
+            lastData = System.currentTimeMillis();
+            if (message instanceof HttpResponse response) {
+                int status = response.status().code();
+                if (status / 100 == 1) {
+                    // 100 Continue and the like: the client gets the final answer. A 101 to a request that did not
+                    // ask for an upgrade is no valid answer.
+                    if (status == 101) {
+                        ReferenceCountUtil.release(message);
+                        abortUpstream();
+                        fail(this, new IllegalStateException("101 to a request without Upgrade"), upstream);
+                        return;
+                    }
+                    interim = true;
+                } else {
+                    headSeen = true;
+                    keepAlive = HttpUtil.isKeepAlive(response);
+                    upstreamTime.accept(System.nanoTime() - started);
+                    encoder = beginResponse(this, status, response.status().reasonPhrase(),
+                            (MultiMap) response.headers());
+                }
+            }
+            if (message instanceof HttpContent content) {
+                if (interim || finished) {
+                    content.release();
+                    if (content instanceof LastHttpContent) {
+                        interim = false;
+                    }
+                    return;
+                }
+                HttpServerResponse out = request.response();
+                boolean last = content instanceof LastHttpContent;
+                io.vertx.core.buffer.Buffer chunk = null;
+                if (content.content().isReadable()) {
+                    chunk = BufferInternal.safeBuffer(content.content());
+                    if (encoder != null) {
+                        chunk = encoder.write(chunk);
+                    }
+                } else {
+                    content.release();
+                }
+                if (!last) {
+                    if (chunk != null) {
+                        out.write(chunk);
+                    }
+                    if (out.writeQueueFull()) {
+                        io.netty.channel.Channel ch = connection.channel;
+                        ch.config().setAutoRead(false);
+                        out.drainHandler(v -> ch.config().setAutoRead(true));
+                    }
+                    return;
+                }
+                // The last part (for a small answer, all of it) goes out with the end: one write, not two.
+                io.vertx.core.buffer.Buffer tail = encoder == null ? null : encoder.finish();
+                finish();
+                if (chunk != null && tail != null) {
+                    out.write(chunk);
+                    chunk = tail;
+                } else if (chunk == null) {
+                    chunk = tail;
+                }
+                if (chunk == null) {
+                    out.end();
+                } else {
+                    out.end(chunk);
+                }
+                done();
+            }
+        }
+
+        /** The response is whole: the connection goes back to the pool, or closes when it cannot be reused. */
+        private void done() {
+            UpstreamPool.Connection c = connection;
+            if (c == null) {
+                return;
+            }
+            if (!bodySent || !keepAlive) {
+                // An answer before the whole body went up: the rest of the body would follow on this connection.
+                connection = null;
+                c.abort();
+                if (bodyPaused) {
+                    bodyPaused = false;
+                    request.resume(); // read and drop the rest
+                }
+                return;
+            }
+            connection = null;
+            c.channel.config().setAutoRead(true);
+            pool.release(c);
+        }
+
+        @Override
+        public void closed(Throwable cause) {
+            connection = null;
+            if (finished) {
+                return;
+            }
+            if (!headSeen) {
+                if (retryable(this, cause, upstreamsNow > 1 || backend.pool().isPresent())) {
+                    // The connection broke before any answer (a pooled connection to an instance that just died):
+                    // a bodiless idempotent request can go again elsewhere, as nginx's proxy_next_upstream does.
+                    health.failed(upstream);
+                    attempts++;
+                    uncount();
+                    cancelTimer();
+                    send(this, backend, false, upstream);
+                    return;
+                }
+                cancelTimer();
+                fail(this, cause, upstream);
+                return;
+            }
+            upstreamBroken(cause);
+        }
+
+        /** Never back into any pool: the backend must see the request aborted. */
+        private void abortUpstream() {
+            UpstreamPool.Connection c = connection;
+            connection = null;
+            if (c != null) {
+                c.abort();
+            }
+            HttpClientRequest t = tunnelRequest;
+            if (t != null) {
+                t.reset(0, clientFailure == null ? new IllegalStateException("aborted") : clientFailure);
+                if (!bodySent) {
+                    t.connection().close();
+                }
+            }
         }
 
         /**
          * The client's body did not arrive whole, or the client left: the backend must see an aborted request (its
-         * connection reset), never a terminator that would make a truncated body look complete.
+         * connection closed), never a terminator that would make a truncated body look complete.
          */
         void clientFailed(Throwable cause) {
             if (clientFailure != null || finished && bodySent) {
@@ -445,32 +674,34 @@ public final class ProxyHandler {
             }
             clientFailure = cause;
             finish();
-            if (upstream != null) {
-                upstream.reset(0, cause);
-                if (!bodySent) {
-                    // Vert.x resets by closing only while a response is awaited; an early answer leaves the half-sent
-                    // body on an open connection that the backend would wait on.
-                    upstream.connection().close();
-                }
-            }
+            abortUpstream();
         }
 
-        void watchBody(Vertx vertx, long timeoutMs) {
-            this.vertx = vertx;
+        /** Starts (or restarts) the idle timer of the exchange. */
+        void watch() {
+            cancelTimer();
             lastData = System.currentTimeMillis();
-            timer = vertx.setTimer(timeoutMs, id -> checkIdle(timeoutMs));
+            timer = vertx.setTimer(idleTimeoutMs, id -> checkIdle());
         }
 
-        private void checkIdle(long timeoutMs) {
+        private void checkIdle() {
+            timer = -1;
             if (finished) {
                 return;
             }
             long idle = System.currentTimeMillis() - lastData;
-            if (idle < timeoutMs) {
-                timer = vertx.setTimer(timeoutMs - idle, id -> checkIdle(timeoutMs));
+            if (idle < idleTimeoutMs) {
+                timer = vertx.setTimer(idleTimeoutMs - idle, id -> checkIdle());
                 return;
             }
-            broken(504, "BACKEND_TIMEOUT", "stopped sending its response", "no data for " + timeoutMs + " ms");
+            if (!headSeen) {
+                abortUpstream();
+                uncount();
+                finished = true;
+                fail(this, new TimeoutException("no answer for " + idleTimeoutMs + " ms"), upstream);
+                return;
+            }
+            broken(504, "BACKEND_TIMEOUT", "stopped sending its response", "no data for " + idleTimeoutMs + " ms");
         }
 
         void upstreamBroken(Throwable cause) {
@@ -483,7 +714,7 @@ public final class ProxyHandler {
                 return;
             }
             finish();
-            upstream.reset(0, new IllegalStateException(detail)); // never back into the pool
+            abortUpstream();
             String message = "the backend of deployment " + deployment.id() + " " + what;
             if (!request.response().headWritten()) {
                 DataPlaneErrors.json(request, status, code, message, origin + ": " + detail);
@@ -497,15 +728,22 @@ public final class ProxyHandler {
         /** Counts this request as in flight on a managed instance until it ends. */
         void count(InstancePool pool, BackendRoute.Upstream upstream) {
             uncount();
-            this.pool = pool;
+            this.instances = pool;
             this.counted = upstream;
             pool.begin(upstream);
         }
 
         void uncount() {
             if (counted != null) {
-                pool.end(counted);
+                instances.end(counted);
                 counted = null;
+            }
+        }
+
+        private void cancelTimer() {
+            if (timer >= 0) {
+                vertx.cancelTimer(timer);
+                timer = -1;
             }
         }
 
@@ -516,10 +754,7 @@ public final class ProxyHandler {
                 encoder.abandon(); // a no-op after the coding's end; frees the native brotli state of a broken one
                 encoder = null;
             }
-            if (timer >= 0 && vertx != null) {
-                vertx.cancelTimer(timer);
-                timer = -1;
-            }
+            cancelTimer();
         }
     }
 }
