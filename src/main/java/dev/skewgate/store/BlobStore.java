@@ -14,6 +14,14 @@ public interface BlobStore {
     Path path(String sha256);
 
     /**
+     * Makes these blobs readable at {@link #path} before a snapshot refers to them (a store whose blobs live
+     * elsewhere fills its local cache here, so a switch never waits on a download). Where every blob is a local file
+     * already there is nothing to do.
+     */
+    default void fetch(java.util.Collection<String> sha256s) throws IOException {
+    }
+
+    /**
      * Starts writing a blob that must hash to {@code sha256} and number exactly {@code size} bytes. Crash-safe: the
      * blob appears whole or not at all.
      */
