@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -39,11 +38,6 @@ class PostgresProcessTest {
     private static Reply expect(Reply reply, int status, String what) {
         assertThat(reply.status()).as(what + ": " + reply.body()).isEqualTo(status);
         return reply;
-    }
-
-    private static Connection db(String url) throws Exception {
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + Postgres.shared().port() + "/"
-                + url.substring(url.lastIndexOf('/') + 1), Postgres.USER, Postgres.shared().password());
     }
 
     private static final byte[] PAGE = "<!doctype html><title>on postgres</title>".getBytes(StandardCharsets.UTF_8);
@@ -111,7 +105,7 @@ class PostgresProcessTest {
             gw.kill();
             upload.join();
         }
-        try (Connection c = db(url);
+        try (Connection c = Postgres.shared().connect(url);
              var st = c.prepareStatement("SELECT (SELECT count(*) FROM blobs WHERE sha256=?), "
                      + "(SELECT count(*) FROM blob_chunks WHERE sha256=?), "
                      + "(SELECT coalesce(sum(length(data)), 0) FROM blob_chunks WHERE sha256=?)")) {

@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -57,9 +56,7 @@ class PostgresGatewayTest {
     }
 
     private static long count(String url, String sql) throws Exception {
-        String db = url.substring(url.lastIndexOf('/') + 1);
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + Postgres.shared().port()
-                + "/" + db, Postgres.USER, Postgres.shared().password());
+        try (Connection c = Postgres.shared().connect(url);
              ResultSet rs = c.createStatement().executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
@@ -170,5 +167,18 @@ class PostgresGatewayTest {
                     .doesNotContain("not-the-");
             assertThat(out.toString()).isEmpty();
         }
+    }
+
+    @Test
+    void blobCacheSizeThatIsNoSizeIsNamedAndRefused() {
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), "serve", "--store",
+                Postgres.shared().url("unused"), "--blob-cache-size", "lots", "--data-dir", dir.resolve("x").toString());
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString().strip()).startsWith("error: --blob-cache-size: 'lots' is not a size")
+                .doesNotContain(Postgres.shared().password());
+        assertThat(StoreSettings.parseSize("512m")).isEqualTo(512L << 20);
+        assertThat(StoreSettings.parseSize("4GiB")).isEqualTo(4L << 30);
+        assertThat(StoreSettings.parseSize("1048576")).isEqualTo(1L << 20);
     }
 }

@@ -116,7 +116,7 @@ public final class PostgresBlobStore implements BlobStore, AutoCloseable {
                 local.commit(); // verifies size and hash
                 verified.add(sha256);
                 touch(cache.path(sha256));
-                store(sha256, size);
+                store(sha256, size, cache.path(sha256));
                 evictIfOver();
             }
 
@@ -127,20 +127,23 @@ public final class PostgresBlobStore implements BlobStore, AutoCloseable {
         };
     }
 
-    /** Copies a verified cached blob into the database, in one transaction; a blob already there is left alone. */
-    private void store(String sha256, long size) throws IOException {
+    /**
+     * Copies a blob file into the database in one transaction, checking its size and hash on the way; a blob already
+     * there is left alone. Returns whether it was copied.
+     */
+    boolean store(String sha256, long size, Path source) throws IOException {
         try (Connection db = pool.getConnection()) {
             db.setAutoCommit(false);
             try {
                 if (exists(db, sha256)) {
                     db.rollback();
-                    return;
+                    return false;
                 }
                 MessageDigest digest = Sha256.digest();
                 long total = 0;
                 int n = 0;
                 // Another node storing the same blob at once: its rows' keys make these wait, then do nothing.
-                try (InputStream in = Files.newInputStream(cache.path(sha256));
+                try (InputStream in = Files.newInputStream(source);
                      PreparedStatement st = db.prepareStatement(
                              "INSERT INTO blob_chunks (sha256, n, data) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) {
                     byte[] buf = new byte[CHUNK];
@@ -155,7 +158,8 @@ public final class PostgresBlobStore implements BlobStore, AutoCloseable {
                     }
                 }
                 if (total != size || !java.util.HexFormat.of().formatHex(digest.digest()).equals(sha256)) {
-                    throw new IOException("blob " + sha256 + " changed in the local cache while it was being stored");
+                    throw new IOException("blob " + sha256 + " at " + source + " does not hold the " + size
+                            + " bytes that hash to its name");
                 }
                 try (PreparedStatement st = db.prepareStatement(
                         "INSERT INTO blobs (sha256, size, chunks) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) {
@@ -165,12 +169,47 @@ public final class PostgresBlobStore implements BlobStore, AutoCloseable {
                     st.executeUpdate();
                 }
                 db.commit();
+                return true;
             } catch (SQLException | IOException | RuntimeException e) {
                 db.rollback();
                 throw e;
             }
         } catch (SQLException e) {
             throw failure("storing blob " + sha256, e);
+        }
+    }
+
+    /** The sha256 of a blob's bytes as the database holds them, read back chunk by chunk (empty: not there). */
+    java.util.Optional<String> hashInDatabase(String sha256) {
+        try (Connection db = pool.getConnection()) {
+            db.setAutoCommit(false);
+            try (PreparedStatement st = db.prepareStatement("SELECT b.size, c.data FROM blobs b "
+                    + "LEFT JOIN blob_chunks c ON c.sha256=b.sha256 WHERE b.sha256=? ORDER BY c.n")) {
+                st.setFetchSize(1);
+                st.setString(1, sha256);
+                MessageDigest digest = Sha256.digest();
+                long total = 0;
+                long size = -1;
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        size = rs.getLong(1);
+                        byte[] chunk = rs.getBytes(2);
+                        if (chunk != null) {
+                            digest.update(chunk);
+                            total += chunk.length;
+                        }
+                    }
+                }
+                if (size < 0) {
+                    return java.util.Optional.empty();
+                }
+                return java.util.Optional.of(total == size ? java.util.HexFormat.of().formatHex(digest.digest())
+                        : "size " + total + " instead of " + size);
+            } finally {
+                db.rollback();
+            }
+        } catch (SQLException e) {
+            throw failure("reading blob " + sha256, e);
         }
     }
 

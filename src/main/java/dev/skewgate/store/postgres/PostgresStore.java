@@ -927,6 +927,11 @@ public final class PostgresStore implements Store {
         pool.close();
     }
 
+    /** The store's connections, for {@link StoreCopy}'s bulk writes. */
+    HikariDataSource pool() {
+        return pool;
+    }
+
     @Override
     public StoreInfo info() {
         return new StoreInfo("postgresql", where);

@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -57,8 +56,7 @@ class PostgresBlobStoreTest {
     }
 
     private Connection db() throws Exception {
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + Postgres.shared().port() + "/"
-                + url.substring(url.lastIndexOf('/') + 1), Postgres.USER, Postgres.shared().password());
+        return Postgres.shared().connect(url);
     }
 
     private long count(String sql) throws Exception {
