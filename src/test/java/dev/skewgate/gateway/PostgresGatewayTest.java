@@ -181,4 +181,30 @@ class PostgresGatewayTest {
         assertThat(StoreSettings.parseSize("4GiB")).isEqualTo(4L << 30);
         assertThat(StoreSettings.parseSize("1048576")).isEqualTo(1L << 20);
     }
+
+    @Test
+    void purgeCollectsABlobFromPostgresAndFromTheLocalCache() throws Exception {
+        String url = Postgres.shared().createDatabase();
+        try (TestGateway gw = node(dir.resolve("a"), url)) {
+            gw.createSite("shop", "shop.localhost");
+            gw.ok("PATCH", "/v1/sites/shop", Map.of("retention", Map.of("skewWindow", "0s", "keepPrevious", 1,
+                    "purgeAfter", "0s")));
+            String v1 = gw.deploy("shop", Map.of("index.html", "one"));
+            gw.activate("shop", v1);
+            gw.activate("shop", gw.deploy("shop", Map.of("index.html", "two")));
+            gw.activate("shop", gw.deploy("shop", Map.of("index.html", "three")));
+            String only = TestGateway.sha256("one".getBytes(StandardCharsets.UTF_8));
+            Path cached = dir.resolve("a").resolve("blob-cache").resolve(only.substring(0, 2)).resolve(only);
+            assertThat(cached).exists();
+
+            gw.ok("POST", "/v1/retention/run", null);
+            assertThat(gw.ok("POST", "/v1/retention/run", null).body().path("purged").toString()).contains(v1);
+
+            assertThat(count(url, "SELECT count(*) FROM blobs WHERE sha256='" + only + "'")).isZero();
+            assertThat(count(url, "SELECT count(*) FROM blob_chunks WHERE sha256='" + only + "'")).isZero();
+            assertThat(cached).doesNotExist();
+            assertThat(count(url, "SELECT count(*) FROM blobs")).as("two and three stay").isEqualTo(2);
+            assertThat(TestGateway.text(gw.get("shop.localhost", "/"))).endsWith("three");
+        }
+    }
 }

@@ -368,15 +368,27 @@ public final class PostgresBlobStore implements BlobStore, AutoCloseable {
         }
     }
 
-    /** Deletes a blob from the database and from the local cache (garbage collection). */
+    /**
+     * Deletes a blob from the database and from the local cache (garbage collection), unless a deployment refers to
+     * it by the time the delete runs: the collector's list of referenced blobs was read earlier, and another node may
+     * have begun a deployment with this blob since (its in-process lock guards only this node's uploads).
+     */
     @Override
     public void delete(String sha256) throws IOException {
         try (Connection db = pool.getConnection()) {
             db.setAutoCommit(false);
-            try (PreparedStatement blob = db.prepareStatement("DELETE FROM blobs WHERE sha256=?");
+            try (PreparedStatement blob = db.prepareStatement("DELETE FROM blobs WHERE sha256=? "
+                    + "AND NOT EXISTS (SELECT 1 FROM deployment_files WHERE sha256=?) "
+                    + "AND NOT EXISTS (SELECT 1 FROM backend_files WHERE sha256=?)");
                  PreparedStatement chunks = db.prepareStatement("DELETE FROM blob_chunks WHERE sha256=?")) {
                 blob.setString(1, sha256);
-                blob.executeUpdate();
+                blob.setString(2, sha256);
+                blob.setString(3, sha256);
+                if (blob.executeUpdate() == 0 && exists(db, sha256)) {
+                    db.rollback();
+                    LOG.info("blob {} is referenced again: not collected", sha256);
+                    return;
+                }
                 chunks.setString(1, sha256);
                 chunks.executeUpdate();
                 db.commit();

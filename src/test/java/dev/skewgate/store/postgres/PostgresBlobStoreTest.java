@@ -146,4 +146,26 @@ class PostgresBlobStoreTest {
             assertThat(tiny.has(sha(used))).as("still in the database").isTrue();
         }
     }
+
+    @Test
+    void deleteKeepsABlobThatADeploymentStartedReferringToSinceTheCollectorLooked() throws Exception {
+        byte[] content = bytes(5000, 8);
+        blobs.put(sha(content), content.length, new ByteArrayInputStream(content));
+        try (Connection c = db()) {
+            // Another node began a deployment with this blob after the collector read the referenced set.
+            c.createStatement().executeUpdate("INSERT INTO sites (name, api_prefixes, spa, entry_point, skew_window_ms, "
+                    + "keep_previous, purge_after_ms, header_rules, revision, created_at) "
+                    + "VALUES ('shop', '[]', true, 'index.html', 0, 5, 0, '[]', 1, now())");
+            c.createStatement().executeUpdate("INSERT INTO deployments (id, site, state, created_at, message, author, "
+                    + "file_count, total_bytes) VALUES ('dpl_1', 'shop', 'uploading', now(), '', 't', 1, 5000)");
+            c.createStatement().executeUpdate("INSERT INTO deployment_files (deployment, path, sha256, size, content_type) "
+                    + "VALUES ('dpl_1', 'a.bin', '" + sha(content) + "', 5000, 'application/octet-stream')");
+        }
+
+        blobs.delete(sha(content));
+
+        assertThat(blobs.has(sha(content))).isTrue();
+        assertThat(Files.readAllBytes(blobs.path(sha(content)))).isEqualTo(content);
+        assertThat(count("SELECT count(*) FROM blob_chunks")).isEqualTo(1);
+    }
 }
