@@ -10,6 +10,17 @@ public interface BlobStore {
 
     boolean has(String sha256);
 
+    /** Which of these blobs are not stored (one question for a whole manifest where the store is remote). */
+    default Set<String> missing(java.util.Collection<String> sha256s) {
+        Set<String> out = new java.util.LinkedHashSet<>();
+        for (String sha : sha256s) {
+            if (!has(sha)) {
+                out.add(sha);
+            }
+        }
+        return out;
+    }
+
     /** Where the data plane reads the blob from (and hands it to sendfile). */
     Path path(String sha256);
 

@@ -85,6 +85,27 @@ public final class PostgresBlobStore implements BlobStore, AutoCloseable {
         return size(sha256).isPresent();
     }
 
+    /** One query for a whole manifest's blobs. */
+    @Override
+    public Set<String> missing(Collection<String> sha256s) {
+        Set<String> out = new LinkedHashSet<>(sha256s);
+        if (out.isEmpty()) {
+            return out;
+        }
+        try (Connection db = pool.getConnection();
+             PreparedStatement st = db.prepareStatement("SELECT sha256 FROM blobs WHERE sha256 = ANY(?)")) {
+            st.setArray(1, db.createArrayOf("text", out.toArray()));
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    out.remove(rs.getString(1));
+                }
+            }
+        } catch (SQLException e) {
+            throw failure("reading blobs", e);
+        }
+        return out;
+    }
+
     private OptionalLong size(String sha256) {
         try (Connection db = pool.getConnection();
              PreparedStatement st = db.prepareStatement("SELECT size FROM blobs WHERE sha256=?")) {

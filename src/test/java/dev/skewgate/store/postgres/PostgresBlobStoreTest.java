@@ -168,4 +168,15 @@ class PostgresBlobStoreTest {
         assertThat(Files.readAllBytes(blobs.path(sha(content)))).isEqualTo(content);
         assertThat(count("SELECT count(*) FROM blob_chunks")).isEqualTo(1);
     }
+
+    @Test
+    void missingNamesTheBlobsTheDatabaseLacksInTheOrderAsked() throws Exception {
+        byte[] stored = bytes(100, 9);
+        blobs.put(sha(stored), stored.length, new ByteArrayInputStream(stored));
+        String a = sha(bytes(10, 10));
+        String b = sha(bytes(10, 11));
+
+        assertThat(blobs.missing(List.of(b, sha(stored), a))).containsExactly(b, a);
+        assertThat(blobs.missing(List.of())).isEmpty();
+    }
 }
