@@ -65,6 +65,12 @@ public final class PostgresBlobStore implements BlobStore, AutoCloseable {
     /** Blobs a {@link #fetch} is making local right now, with how many fetches want each. */
     private final Map<String, Integer> fetching = new ConcurrentHashMap<>();
     private final AtomicLong filled = new AtomicLong();
+    /**
+     * Bytes in the cache as far as this process knows, -1 until first measured: checked before walking the cache
+     * (a walk stats every file, and a site with many deployments fetches once per deployment). Added to on every
+     * fill and upload, so it may count a replaced file twice; a walk then sets it right.
+     */
+    private final AtomicLong known = new AtomicLong(-1);
     private final AtomicLong damaged = new AtomicLong();
     private volatile Supplier<Set<String>> inUse = Set::of;
 
@@ -137,6 +143,7 @@ public final class PostgresBlobStore implements BlobStore, AutoCloseable {
                 local.commit(); // verifies size and hash
                 verified.add(sha256);
                 touch(cache.path(sha256));
+                added(size);
                 store(sha256, size, cache.path(sha256));
                 evictIfOver();
             }
@@ -333,6 +340,7 @@ public final class PostgresBlobStore implements BlobStore, AutoCloseable {
         }
         verified.add(sha256);
         filled.incrementAndGet();
+        added(Files.size(cache.path(sha256)));
     }
 
     /** Marks a blob as just wanted: eviction takes the blobs least recently wanted first. */
@@ -344,9 +352,18 @@ public final class PostgresBlobStore implements BlobStore, AutoCloseable {
         }
     }
 
+    private void added(long bytes) {
+        known.getAndUpdate(k -> k < 0 ? k : k + bytes);
+    }
+
     /** Evicts the least recently wanted cached blobs that nothing uses until the cache is within its size. */
     private synchronized void evictIfOver() throws IOException {
+        long counted = known.get();
+        if (counted >= 0 && counted <= cacheBytes) {
+            return;
+        }
         long total = cache.totalBytes();
+        known.set(total);
         if (total <= cacheBytes) {
             return;
         }
@@ -381,6 +398,7 @@ public final class PostgresBlobStore implements BlobStore, AutoCloseable {
             total -= c.size();
             evicted++;
         }
+        known.set(total);
         if (evicted > 0) {
             LOG.info("evicted {} blob(s) from the local blob cache (now {} bytes, limit {})", evicted, total, cacheBytes);
         } else if (total > cacheBytes) {
@@ -422,6 +440,7 @@ public final class PostgresBlobStore implements BlobStore, AutoCloseable {
         }
         cache.delete(sha256);
         verified.remove(sha256);
+        known.set(-1); // measured again at the next check
     }
 
     /** Compressed variants are computed by each node into its own cache; the database holds only the blobs. */

@@ -140,9 +140,13 @@ class PostgresBlobStoreTest {
             tiny.fetch(List.of());
             assertThat(Files.exists(tiny.path(sha(used)))).as("in use: kept over the limit").isTrue();
 
+            byte[] recent = bytes(4096, 12);
+            tiny.put(sha(recent), recent.length, new ByteArrayInputStream(recent));
             tiny.protect(java.util.Set::of);
             tiny.fetch(List.of());
             assertThat(Files.exists(tiny.path(sha(used)))).as("unused and not wanted lately: evicted").isFalse();
+            assertThat(Files.exists(tiny.path(sha(recent)))).as("wanted a moment ago: a build may be about to use it")
+                    .isTrue();
             assertThat(tiny.has(sha(used))).as("still in the database").isTrue();
         }
     }
