@@ -96,7 +96,11 @@ public final class AdminApi {
         metrics.ifPresent(page -> concurrently(router.get("/metrics"), ctx -> ctx.response()
                 .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(page.get())));
         concurrently(router.get("/v1/health"), ctx -> {
-            JsonObject health = new JsonObject().put("status", "ok").put("edgePort", edgePort.getAsInt());
+            JsonObject health = new JsonObject().put("status", "ok").put("edgePort", edgePort.getAsInt())
+                    .put("store", control.storeInfo().kind());
+            if (!control.storeInfo().kind().equals("sqlite")) {
+                health.put("storeAt", control.storeInfo().where()); // host:port/database: never a credential
+            }
             if (httpsPort.getAsInt() > 0) {
                 health.put("httpsPort", httpsPort.getAsInt());
             }
@@ -321,15 +325,14 @@ public final class AdminApi {
             }
         });
         request.exceptionHandler(e -> abortQuietly(upload)); // client went away mid-upload: keep nothing
-        request.endHandler(v -> {
-            try {
-                upload.commit();
-                json(ctx, 201, new JsonObject().put("sha256", sha));
-            } catch (IOException | RuntimeException e) {
-                abortQuietly(upload);
-                ctx.fail(e);
-            }
-        });
+        // Off the event loop: committing fsyncs, and on PostgreSQL it also copies the blob into the database.
+        request.endHandler(v -> ctx.vertx().executeBlocking(() -> {
+            upload.commit();
+            return sha;
+        }, false).onSuccess(done -> json(ctx, 201, new JsonObject().put("sha256", done))).onFailure(e -> {
+            abortQuietly(upload);
+            ctx.fail(e);
+        }));
         request.resume();
     }
 

@@ -30,7 +30,10 @@ import dev.skewgate.push.PushHub;
 import dev.skewgate.routing.RoutingHolder;
 import dev.skewgate.snapshot.SnapshotCompiler;
 import dev.skewgate.compress.Compressor;
+import dev.skewgate.store.BlobStore;
 import dev.skewgate.store.FileBlobStore;
+import dev.skewgate.store.postgres.PostgresBlobStore;
+import dev.skewgate.store.postgres.PostgresStore;
 import dev.skewgate.store.FilePermissions;
 import dev.skewgate.store.Store;
 import dev.skewgate.store.sqlite.SqliteStore;
@@ -64,6 +67,8 @@ public final class Gateway implements AutoCloseable {
 
     private final ServeSettings settings;
     private Store store;
+    /** The PostgreSQL blob store and its local cache, when the store is PostgreSQL. */
+    private PostgresBlobStore pgBlobs;
     private Vertx vertx;
     private ControlPlane control;
     private PushHub push;
@@ -102,8 +107,22 @@ public final class Gateway implements AutoCloseable {
         Files.createDirectories(settings.dataDir());
         // Owner-only: the database holds webhook secrets and the folder the admin token and the key file.
         FilePermissions.restrict(settings.dataDir(), FilePermissions.DIR);
-        store = SqliteStore.open(settings.dataDir().resolve("skewgate.db"));
-        FileBlobStore blobs = new FileBlobStore(settings.dataDir().resolve("blobs"));
+        BlobStore blobs;
+        java.util.function.LongSupplier blobBytes;
+        if (settings.store().url().isPresent()) {
+            PostgresStore shared = PostgresStore.open(settings.store().url().get(), settings.dataDir());
+            store = shared;
+            PostgresBlobStore cached = shared.blobs(new FileBlobStore(settings.dataDir().resolve("blob-cache")),
+                    settings.store().blobCacheBytes());
+            pgBlobs = cached;
+            blobs = cached;
+            blobBytes = () -> blobBytes(cached::cachedBytes);
+        } else {
+            store = SqliteStore.open(settings.dataDir().resolve("skewgate.db"));
+            FileBlobStore local = new FileBlobStore(settings.dataDir().resolve("blobs"));
+            blobs = local;
+            blobBytes = () -> blobBytes(local::totalBytes);
+        }
         AdminToken token = AdminToken.loadOrCreate(settings.dataDir());
         RoutingHolder routing = new RoutingHolder();
         BrowserSdk sdk = BrowserSdk.load();
@@ -113,7 +132,7 @@ public final class Gateway implements AutoCloseable {
         accessLog = AccessLog.open(settings.observability().accessLog(), settings.observability().accessLogFile());
         AccessLog log = accessLog;
         metrics = new GatewayMetrics(new GatewayMetrics.Sources(routing, traffic, push::openClients, tunnels::open,
-                () -> blobBytes(blobs), log::dropped, this::certificateExpiry));
+                blobBytes, log::dropped, this::certificateExpiry));
         backends = new Supervisor(store, blobs, settings.dataDir(), running());
         // One compression thread: variants are computed once, so an upload of 2,000 files takes one core for a
         // while and never an event loop.
@@ -121,6 +140,9 @@ public final class Gateway implements AutoCloseable {
         compressor.start();
         SnapshotCompiler compiler = new SnapshotCompiler(store, blobs, settings.maxFileInMemory(),
                 settings.memoryBudget(), sdk.versionedPath(), backends, java.util.Optional.of(compressor));
+        if (pgBlobs != null) {
+            pgBlobs.protect(compiler::blobsInUse);
+        }
         vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         String checkSecret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
         Prober prober = new Prober(vertx, () -> edgePort, () -> httpsPort, settings.edgeHost(), checkSecret,
@@ -196,10 +218,10 @@ public final class Gateway implements AutoCloseable {
             control.checks().run();
             return null;
         }, false).onFailure(e -> LOG.warn("continuous checks failed, will retry: {}", e.toString())));
-        LOG.info("Skewgate is serving on {}http://{}:{} (admin API on http://{}:{}, data in {})",
+        LOG.info("Skewgate is serving on {}http://{}:{} (admin API on http://{}:{}, data in {}, store {} {})",
                 httpsPort > 0 ? "https://" + settings.edgeHost() + ":" + httpsPort + " and " : "",
                 settings.edgeHost(), edgePort, settings.adminHost(), adminPort,
-                settings.dataDir().toAbsolutePath().normalize());
+                settings.dataDir().toAbsolutePath().normalize(), store.info().kind(), store.info().where());
     }
 
     /** A TLS context trusting only the CA certificates in {@code pem} (a private ACME CA's). */
@@ -223,10 +245,15 @@ public final class Gateway implements AutoCloseable {
         return out;
     }
 
+    /** Bytes of blobs on this machine's disk. */
+    private interface DiskBytes {
+        long measure() throws IOException;
+    }
+
     /** Bytes in the blob store, or -1 when the folder cannot be read (the gauge then says so rather than 0). */
-    private static long blobBytes(FileBlobStore blobs) {
+    private static long blobBytes(DiskBytes blobs) {
         try {
-            return blobs.totalBytes();
+            return blobs.measure();
         } catch (IOException e) {
             LOG.warn("metrics: cannot measure the blob store: {}", e.toString());
             return -1;
@@ -360,6 +387,16 @@ public final class Gateway implements AutoCloseable {
         return metricsPort;
     }
 
+    /** Which store this gateway runs on (no credentials). */
+    public dev.skewgate.store.StoreInfo storeInfo() {
+        return store.info();
+    }
+
+    /** The PostgreSQL blob store with this node's cache, when the store is PostgreSQL (tests look at its counts). */
+    public Optional<PostgresBlobStore> postgresBlobs() {
+        return Optional.ofNullable(pgBlobs);
+    }
+
     public ControlPlane control() {
         return control;
     }
@@ -425,6 +462,10 @@ public final class Gateway implements AutoCloseable {
         }
         if (certificates != null) {
             certificates.close();
+        }
+        if (pgBlobs != null) {
+            pgBlobs.close();
+            pgBlobs = null;
         }
         if (store != null) {
             store.close();

@@ -29,7 +29,7 @@ public final class Main {
     private static final Map<String, Class<?>> COMMANDS = commands(ServeCommand.class, DemoCommand.class,
             SiteCommand.class, DeployCommand.class, ActivateCommand.class, RollbackCommand.class, RetireCommand.class,
             PromoteCommand.class, StatusCommand.class, EventsCommand.class, ConfigCommand.class, EnvCommand.class,
-            WebhookCommand.class, CertCommand.class, LogsCommand.class, RestartCommand.class,
+            WebhookCommand.class, CertCommand.class, LogsCommand.class, RestartCommand.class, StoreCommand.class,
             CommandLine.HelpCommand.class);
 
     public static void main(String[] args) {

@@ -3,6 +3,7 @@ package dev.skewgate.app;
 import dev.skewgate.config.EdgeLimits;
 import dev.skewgate.config.Observability;
 import dev.skewgate.config.ServeSettings;
+import dev.skewgate.config.StoreSettings;
 import dev.skewgate.model.Durations;
 import dev.skewgate.proxy.TrustedProxies;
 import java.util.List;
@@ -13,7 +14,8 @@ import picocli.CommandLine.Option;
 
 /** {@code skewgate serve}: runs the gateway until it is told to stop. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Run the gateway: edge listener, admin API, embedded store (SQLite + blob folder).")
+        description = "Run the gateway: edge listener, admin API, and its store (SQLite + blob folder in the data "
+                + "directory, or PostgreSQL with --store).")
 public final class ServeCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec
@@ -25,6 +27,18 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--data-dir", defaultValue = "${env:SKEWGATE_DATA_DIR:-./skewgate-data}",
             description = "Data directory (SQLite metadata, blobs, admin token). Env SKEWGATE_DATA_DIR. Default: ${DEFAULT-VALUE}")
     java.nio.file.Path dataDir;
+
+    @Option(names = "--store", paramLabel = "URL", defaultValue = "${env:SKEWGATE_STORE}",
+            description = "Keep sites, deployments, events and blobs in PostgreSQL, "
+                    + "postgresql://user:password@host:5432/database, so several gateways can share them (the data "
+                    + "directory then holds the secret key, the admin token and a cache of blobs). Env SKEWGATE_STORE. "
+                    + "Default: SQLite and a blob folder in the data directory")
+    String store;
+
+    @Option(names = "--blob-cache-size", paramLabel = "SIZE", defaultValue = "${env:SKEWGATE_BLOB_CACHE_SIZE:-4g}",
+            description = "With --store: the disk the local cache of blobs may take (k, m, g, t); blobs that a "
+                    + "served deployment uses stay beyond it. Env SKEWGATE_BLOB_CACHE_SIZE. Default: ${DEFAULT-VALUE}")
+    String blobCacheSize;
 
     @Option(names = "--host", defaultValue = "${env:SKEWGATE_HOST:-0.0.0.0}",
             description = "Edge listen address. Env SKEWGATE_HOST. Default: ${DEFAULT-VALUE}")
@@ -208,7 +222,7 @@ public final class ServeCommand implements Callable<Integer> {
                 Durations.parse(upstreamTimeout), proxies, Durations.parse(webSocketDrain), Durations.parse(shutdownDelay),
                 Durations.parse(shutdownGrace),
                 limits, keepBackends, https ? java.util.OptionalInt.of(httpsPort) : java.util.OptionalInt.empty(),
-                acmeSettings(), Observability.DEFAULTS);
+                acmeSettings(), Observability.DEFAULTS, storeSettings());
         settings = settings.withObservability(observability());
         CountDownLatch stop = ListenOptions.stopSignal();
         Gateway gateway = Gateway.start(settings);
@@ -218,6 +232,19 @@ public final class ServeCommand implements Callable<Integer> {
         stop.await();
         gateway.close();
         return 0;
+    }
+
+    private StoreSettings storeSettings() {
+        long cache;
+        try {
+            cache = StoreSettings.parseSize(blobCacheSize);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--blob-cache-size: " + e.getMessage());
+        }
+        if (store == null || store.isBlank()) {
+            return new StoreSettings(java.util.Optional.empty(), cache);
+        }
+        return StoreSettings.postgres(store.trim(), cache);
     }
 
     private Observability observability() {

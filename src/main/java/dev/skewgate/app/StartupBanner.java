@@ -42,6 +42,11 @@ final class StartupBanner {
         out.append("  admin API:        ").append(adminUrl)
                 .append("  (token in ").append(data.resolve("admin-token")).append(")\n");
         out.append("  data:             ").append(data).append('\n');
+        if (settings.store().url().isPresent()) {
+            out.append("  store:            ").append(gateway.storeInfo().kind()).append(" at ")
+                    .append(gateway.storeInfo().where()).append("  (blob cache in ").append(data.resolve("blob-cache"))
+                    .append(", up to ").append(settings.store().blobCacheBytes() >> 20).append(" MiB)\n");
+        }
         List<Site> sites = gateway.control().sites().list();
         if (sites.isEmpty()) {
             out.append("\nNext, in another terminal (from this folder, so the CLI finds the token):\n");

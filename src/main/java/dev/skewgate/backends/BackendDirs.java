@@ -65,6 +65,7 @@ final class BackendDirs {
         }
         Path tmp = root.resolve(".tmp-" + deployment + "-" + System.nanoTime());
         try {
+            blobs.fetch(files.stream().filter(f -> !f.isLink()).map(BackendFile::sha256).toList());
             Files.createDirectories(tmp);
             List<Path> dirs = new ArrayList<>();
             for (BackendFile f : files) {

@@ -26,6 +26,10 @@ public final class StatusCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         out.println("site " + s.path("name").asText() + " (" + String.join(", ", SiteCommand.texts(s.path("hosts")))
                 + ")  live: " + (s.path("activeDeployment").isNull() ? "none" : s.path("activeDeployment").asText()));
+        JsonNode health = client.client().get("/v1/health");
+        if (!health.path("store").asText("sqlite").equals("sqlite")) {
+            out.println("store: " + health.path("store").asText() + " at " + health.path("storeAt").asText());
+        }
         if (s.path("hsts").isObject() || s.path("compressProxied").asBoolean(false)) {
             out.println("responses: " + SiteCommand.responses(s));
         }

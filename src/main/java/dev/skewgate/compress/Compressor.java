@@ -118,7 +118,8 @@ public final class Compressor implements AutoCloseable {
         workers.execute(() -> {
             try {
                 Set<String> keys = Arrays.stream(Coding.values()).map(Coding::key).collect(Collectors.toSet());
-                int removed = variants.sweep(blobs::has, keys);
+                // A variant is worth keeping only beside its blob's local file (a blob cache may have evicted it).
+                int removed = variants.sweep(sha -> Files.isRegularFile(blobs.path(sha)), keys);
                 if (removed > 0) {
                     LOG.info("removed {} compressed variant(s) of deleted blobs or old settings", removed);
                 }

@@ -46,11 +46,13 @@ public final class ControlPlane {
     private final RetentionPass retention;
     private final ServerEnv env;
     private final BackendProcesses backends;
+    private final dev.skewgate.store.StoreInfo storeInfo;
 
     public ControlPlane(Store store, BlobStore blobs, RoutingHolder routing, SnapshotCompiler compiler, Clock clock,
                         Ports ports) {
         this.core = new ChangeCore(store, compiler, routing, ports.announcer(), ports.backends()::changed);
         this.backends = ports.backends();
+        this.storeInfo = store.info();
         this.own = new OwnAddresses(store);
         this.running = ports.running();
         this.checks = new ContinuousChecks(core, ports.guard(), clock, ports.events());
@@ -111,5 +113,10 @@ public final class ControlPlane {
     /** What is running now (open tabs, WebSockets, traffic per deployment), for the status. */
     public Running running() {
         return running;
+    }
+
+    /** Which store the gateway runs on (kind and where, no credentials), for {@code /v1/health}. */
+    public dev.skewgate.store.StoreInfo storeInfo() {
+        return storeInfo;
     }
 }

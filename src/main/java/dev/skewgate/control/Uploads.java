@@ -87,14 +87,8 @@ public final class Uploads {
                 store.insertDeployment(d, typed);
             }
             uploading.put(d.id(), sizes);
-            List<String> missing = new ArrayList<>();
-            long missingBytes = 0;
-            for (Map.Entry<String, Long> blob : sizes.entrySet()) {
-                if (!blobs.has(blob.getKey())) {
-                    missing.add(blob.getKey());
-                    missingBytes += blob.getValue();
-                }
-            }
+            List<String> missing = new ArrayList<>(blobs.missing(sizes.keySet()));
+            long missingBytes = missing.stream().mapToLong(sizes::get).sum();
             return new NewDeployment(d, missing, missingBytes);
         });
     }
@@ -150,9 +144,10 @@ public final class Uploads {
                 throw new ConflictException("ALREADY_FINALIZED", "deployment " + deploymentId + " is already "
                         + d.state().wire());
             }
-            List<String> missing = java.util.stream.Stream.concat(files.stream().map(ManifestEntry::sha256),
+            List<String> missing = List.copyOf(blobs.missing(java.util.stream.Stream.concat(
+                            files.stream().map(ManifestEntry::sha256),
                             store.backendFiles(deploymentId).stream().filter(f -> !f.isLink()).map(BackendFile::sha256))
-                    .distinct().filter(sha -> !blobs.has(sha)).toList();
+                    .distinct().toList()));
             if (!missing.isEmpty()) {
                 throw new ConflictException("BLOBS_MISSING", missing.size() + " blob(s) of deployment " + deploymentId
                         + " have not been uploaded yet, e.g. " + missing.get(0));

@@ -245,6 +245,23 @@ public final class SnapshotCompiler {
         return bytes;
     }
 
+    /**
+     * The blobs that the adopted builds and the builds prepared ahead serve (a bounded blob cache never evicts
+     * them): the names of the blob files their routes read, computed variants counted under their blob.
+     */
+    public Set<String> blobsInUse() {
+        Set<String> out = new HashSet<>();
+        java.util.stream.Stream.concat(caches.values().stream().flatMap(c -> c.routes().values().stream()),
+                        prepared.values().stream().flatMap(m -> m.values().stream()).map(Prepared::route))
+                .flatMap(route -> route.files().values().stream())
+                .flatMap(f -> java.util.stream.Stream.of(Optional.of(f), f.brotli(), f.gzip()).flatMap(Optional::stream))
+                .forEach(f -> {
+                    String name = f.blob().getFileName().toString();
+                    out.add(name.indexOf('.') < 0 ? name : name.substring(0, name.indexOf('.')));
+                });
+        return out;
+    }
+
     /** Drops what was prepared for a change of the site that was refused. */
     public void discard(String siteName) {
         prepared.remove(siteName);
@@ -429,6 +446,13 @@ public final class SnapshotCompiler {
 
     private DeploymentRoute compileDeployment(Site site, Deployment d, List<ManifestEntry> entries, List<Pattern> globs,
                                               Budget budget) {
+        try {
+            // Every file local before the route refers to it: the switch that follows never waits on a download.
+            blobs.fetch(entries.stream().map(ManifestEntry::sha256).toList());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make the files of deployment " + d.id() + " local: "
+                    + e.getMessage(), e);
+        }
         String lastModified = HTTP_DATE.format(d.finalizedAt().orElse(d.createdAt()));
         List<String> tags = tags(site, d.id());
         Map<String, ManifestEntry> byPath = new HashMap<>();

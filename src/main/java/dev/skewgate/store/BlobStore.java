@@ -10,8 +10,27 @@ public interface BlobStore {
 
     boolean has(String sha256);
 
+    /** Which of these blobs are not stored (one question for a whole manifest where the store is remote). */
+    default Set<String> missing(java.util.Collection<String> sha256s) {
+        Set<String> out = new java.util.LinkedHashSet<>();
+        for (String sha : sha256s) {
+            if (!has(sha)) {
+                out.add(sha);
+            }
+        }
+        return out;
+    }
+
     /** Where the data plane reads the blob from (and hands it to sendfile). */
     Path path(String sha256);
+
+    /**
+     * Makes these blobs readable at {@link #path} before a snapshot refers to them (a store whose blobs live
+     * elsewhere fills its local cache here, so a switch never waits on a download). Where every blob is a local file
+     * already there is nothing to do.
+     */
+    default void fetch(java.util.Collection<String> sha256s) throws IOException {
+    }
 
     /**
      * Starts writing a blob that must hash to {@code sha256} and number exactly {@code size} bytes. Crash-safe: the

@@ -163,6 +163,9 @@ public interface Store extends AutoCloseable {
     /** Runs the database's own consistency check; true when it reports no problem. */
     boolean integrityOk();
 
+    /** Which kind of store this is and where, without credentials (for the start banner and {@code /v1/health}). */
+    StoreInfo info();
+
     @Override
     void close();
 }

@@ -137,6 +137,12 @@ public final class Postgres {
         }
     }
 
+    /** A plain JDBC connection to the database of a store URL of this cluster (tests look at its tables). */
+    public Connection connect(String url) throws SQLException {
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/"
+                + url.substring(url.lastIndexOf('/') + 1), USER, password);
+    }
+
     /** The store URL of database {@code name} on this cluster. */
     public String url(String name) {
         return "postgresql://" + USER + ":" + password + "@127.0.0.1:" + port + "/" + name;

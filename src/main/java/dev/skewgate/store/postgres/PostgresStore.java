@@ -22,6 +22,7 @@ import dev.skewgate.store.SecretBox;
 import dev.skewgate.store.SqlRows;
 import dev.skewgate.store.Store;
 import dev.skewgate.store.StoreFailure;
+import dev.skewgate.store.StoreInfo;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
@@ -73,11 +74,14 @@ public final class PostgresStore implements Store {
     private final HikariDataSource pool;
     private final SecretBox secrets;
     private final String where;
+    /** The unpooled source the pool draws from: the blob store's own pool draws from it too. */
+    private final PGSimpleDataSource direct;
 
     /** The connection of the {@link #transaction} the calling thread runs, if it runs one. */
     private final ThreadLocal<Connection> current = new ThreadLocal<>();
 
-    private PostgresStore(HikariDataSource pool, SecretBox secrets, String where) {
+    private PostgresStore(HikariDataSource pool, SecretBox secrets, String where, PGSimpleDataSource direct) {
+        this.direct = direct;
         this.pool = pool;
         this.secrets = secrets;
         this.where = where;
@@ -123,7 +127,7 @@ public final class PostgresStore implements Store {
         }
         try {
             Flyway.configure().dataSource(pool).locations("classpath:db/migration-postgresql").load().migrate();
-            PostgresStore store = new PostgresStore(pool, SecretBox.loadOrCreate(dataDir), parsed.where());
+            PostgresStore store = new PostgresStore(pool, SecretBox.loadOrCreate(dataDir), parsed.where(), direct);
             store.checkSecretKey(dataDir);
             return store;
         } catch (FlywayException e) {
@@ -921,6 +925,30 @@ public final class PostgresStore implements Store {
     @Override
     public void close() {
         pool.close();
+    }
+
+    /** The store's connections, for {@link StoreCopy}'s bulk writes. */
+    HikariDataSource pool() {
+        return pool;
+    }
+
+    @Override
+    public StoreInfo info() {
+        return new StoreInfo("postgresql", where);
+    }
+
+    /**
+     * The blobs in this database, behind a local cache of at most {@code cacheBytes} (beyond what snapshots use),
+     * on a pool of their own so that long blob transfers never keep a metadata write waiting for a connection.
+     */
+    public PostgresBlobStore blobs(dev.skewgate.store.FileBlobStore cache, long cacheBytes) {
+        HikariConfig config = new HikariConfig();
+        config.setDataSource(direct);
+        config.setPoolName("skewgate-blobs");
+        config.setMaximumPoolSize(4);
+        config.setMinimumIdle(0);
+        config.setConnectionTimeout(30_000);
+        return new PostgresBlobStore(new HikariDataSource(config), cache, cacheBytes, where);
     }
 
     @Override

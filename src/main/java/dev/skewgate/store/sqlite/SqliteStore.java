@@ -22,6 +22,7 @@ import dev.skewgate.store.FilePermissions;
 import dev.skewgate.store.SecretBox;
 import dev.skewgate.store.SqlRows;
 import dev.skewgate.store.Store;
+import dev.skewgate.store.StoreInfo;
 import dev.skewgate.store.StoreFailure;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -850,6 +851,11 @@ public final class SqliteStore implements Store {
                 return rs.next() && "ok".equals(rs.getString(1));
             }
         });
+    }
+
+    @Override
+    public StoreInfo info() {
+        return new StoreInfo("sqlite", dataDir.toString());
     }
 
     @Override
