@@ -67,9 +67,31 @@ final class ChangeCore {
         return store;
     }
 
-    /** Builds and publishes the first snapshot from what the store holds. */
+    /**
+     * Builds and publishes the first snapshot from what the store holds: each site's active deployment, the others
+     * pending until {@link #complete} of the site.
+     */
     void start() {
-        routing.swap(compiler.compileAll());
+        routing.swap(compiler.compileActive());
+    }
+
+    /**
+     * Compiles the deployments of a site that the first snapshot left pending and swaps the complete route in, unless
+     * a change of the site did so already (every change's build is complete). Like a rebalance, off the change path.
+     *
+     * @return whether there was anything to compile
+     */
+    boolean complete(String site) {
+        return serialized(site, () -> {
+            SiteRoute live = routing.current().sites().get(site);
+            if (live == null || live.complete()) {
+                return false;
+            }
+            // Outside a transaction, as a rebalance: only a change of this site could alter what it reads, and
+            // those wait for the site's lock held here.
+            publishInOrder(site, compiler.compile(site));
+            return true;
+        });
     }
 
     /**
@@ -164,18 +186,22 @@ final class ChangeCore {
             serialized(site, () -> {
                 // Built outside the commit step and without a transaction: only a change of this site could alter
                 // what it reads, and those wait for the site's lock held here.
-                SnapshotCompiler.SiteBuild build = compiler.rebalance(site);
-                commit.lock();
-                try {
-                    publish(site, build);
-                    return null;
-                } finally {
-                    commit.unlock();
-                }
+                publishInOrder(site, compiler.rebalance(site));
+                return null;
             });
         } catch (RuntimeException e) {
             LOG.warn("site {}: rebalancing the memory budget failed, its files stay served from disk: {}", site,
                     e.toString());
+        }
+    }
+
+    /** Publishes a build made outside a change, in the commit step's order. */
+    private void publishInOrder(String site, SnapshotCompiler.SiteBuild build) {
+        commit.lock();
+        try {
+            publish(site, build);
+        } finally {
+            commit.unlock();
         }
     }
 
