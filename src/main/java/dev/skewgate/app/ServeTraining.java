@@ -20,7 +20,8 @@ import java.util.Map;
  * The run that {@code mvn package} records the class-data-sharing archive of {@code serve} from (skewgate-serve.jsa,
  * used by {@code bin/skewgate serve}): a gateway in a temporary data directory gets a site with an active, a retained
  * and a staged deployment through its admin API, is stopped, and started again over that store, the way a real start
- * finds one; then its edge serves a page, a pinned chunk and its readiness. The classes loaded by then are archived.
+ * finds one; then its edge serves a page, a pinned chunk and its readiness. The classes loaded by then are archived,
+ * with those of parsing a {@code serve} command line.
  */
 public final class ServeTraining {
 
@@ -30,6 +31,9 @@ public final class ServeTraining {
     }
 
     public static void main(String[] args) throws IOException {
+        // The command line's own classes (picocli's are too old a class format to archive; ours are not).
+        java.io.PrintWriter none = new java.io.PrintWriter(java.io.Writer.nullWriter());
+        Main.run(none, none, "serve", "--help");
         Path work = Files.createTempDirectory("skewgate-cds-serve");
         try {
             ServeSettings settings = ServeSettings.of(0, 0, work.resolve("data"));
