@@ -100,7 +100,10 @@ final class ChangeCore {
      * {@code writes}, reading the store as the transaction sees it, so it decides on the state it changes.
      */
     <T> T change(String site, Supplier<T> writes, UnaryOperator<T> announce) {
-        return serialized(site, () -> announce.apply(commit(site, writes)));
+        return serialized(site, () -> {
+            compilePending(site);
+            return announce.apply(commit(site, writes));
+        });
     }
 
     <T> T change(String site, Supplier<T> writes) {
@@ -115,6 +118,7 @@ final class ChangeCore {
     <T> T changeAdding(String site, Deployment added, List<ManifestEntry> files, Supplier<T> writes,
                        UnaryOperator<T> announce) {
         return serialized(site, () -> {
+            compilePending(site);
             try {
                 compiler.prepare(site, added, files);
             } catch (RuntimeException e) {
@@ -129,6 +133,19 @@ final class ChangeCore {
             }
             return announce.apply(result);
         });
+    }
+
+    /**
+     * Compiles what the start left pending of the site now, outside the commit step, so that the change's own
+     * (complete) build does not do it while holding up every other site's commit; a no-op once the site is complete.
+     * A failure is left to the change's own build to report.
+     */
+    void compilePending(String site) {
+        try {
+            complete(site);
+        } catch (RuntimeException e) {
+            LOG.debug("site {}: compiling its pending deployments first failed: {}", site, e.toString());
+        }
     }
 
     /** Runs work in the site's order without a commit of its own (it may call {@link #change}: the lock re-enters). */
