@@ -82,18 +82,35 @@ public final class Gateway implements AutoCloseable {
     private AccessLog accessLog;
     private int metricsPort = -1;
     private Compressor compressor;
+    private RoutingHolder routing;
     private int edgePort = -1;
     private int httpsPort = -1;
     private int adminPort = -1;
     private boolean closed;
 
-    private Gateway(ServeSettings settings) {
+    /** Called with each site before the background compile of its pending deployments (tests hold it there). */
+    private final java.util.function.Consumer<String> beforePendingCompile;
+
+    private Gateway(ServeSettings settings, java.util.function.Consumer<String> beforePendingCompile) {
         this.settings = settings;
+        this.beforePendingCompile = beforePendingCompile;
     }
 
-    /** Starts a gateway and returns once both listeners are bound. */
+    /**
+     * Starts a gateway and returns once both listeners are bound: every site's active deployment is compiled by
+     * then, its other servable deployments follow in the background.
+     */
     public static Gateway start(ServeSettings settings) throws IOException {
-        Gateway gateway = new Gateway(settings);
+        return start(settings, site -> { });
+    }
+
+    /**
+     * The same, calling {@code beforePendingCompile} with each site on the background compile's thread before it
+     * compiles the site's pending deployments: a test holds it there to send requests that must wait for them.
+     */
+    public static Gateway start(ServeSettings settings, java.util.function.Consumer<String> beforePendingCompile)
+            throws IOException {
+        Gateway gateway = new Gateway(settings, beforePendingCompile);
         try {
             gateway.startComponents();
             return gateway;
@@ -124,7 +141,8 @@ public final class Gateway implements AutoCloseable {
             blobBytes = () -> blobBytes(local::totalBytes);
         }
         AdminToken token = AdminToken.loadOrCreate(settings.dataDir());
-        RoutingHolder routing = new RoutingHolder();
+        routing = new RoutingHolder();
+        RoutingHolder routing = this.routing;
         BrowserSdk sdk = BrowserSdk.load();
         push = new PushHub();
         traffic = new TrafficMeter();
@@ -162,7 +180,7 @@ public final class Gateway implements AutoCloseable {
                         message, delivery, Instant.ofEpochSecond(expires))
                         .map(e -> java.util.OptionalInt.of(e.notified())).orElse(java.util.OptionalInt.empty()));
         TrustedProxies trusted = TrustedProxies.parse(settings.trustedProxies());
-        readiness = new GatewayReadiness(vertx, store::ping, routing::loaded, GatewayReadiness.STORE_TIMEOUT);
+        readiness = new GatewayReadiness(vertx, store::ping, routing::unready, GatewayReadiness.STORE_TIMEOUT);
         SniKeyManager keys = new SniKeyManager();
         Optional<AcmeIssuer> acme = settings.httpsPort().isPresent() && settings.acme().enabled()
                 ? Optional.of(new AcmeIssuer(settings.dataDir(), new AcmeIssuer.Settings(settings.acme().directory(),
@@ -210,6 +228,7 @@ public final class Gateway implements AutoCloseable {
             own.add(metricsPort);
         }
         control.ownPorts(Set.copyOf(own));
+        control.compilePending(beforePendingCompile);
 
         long every = Math.max(1000, settings.retentionInterval().toMillis());
         vertx.setPeriodic(every, id -> vertx.executeBlocking(() -> control.retention().run(), false)
@@ -278,6 +297,11 @@ public final class Gateway implements AutoCloseable {
                 metrics.purged(deployments);
             }
         };
+    }
+
+    /** Requests waiting for deployments the start has not compiled yet (tests wait for theirs to arrive). */
+    public int requestsWaitingForCompile() {
+        return routing == null ? 0 : routing.waiting();
     }
 
     /** Compression jobs queued or running (tests wait for none). */
@@ -455,6 +479,9 @@ public final class Gateway implements AutoCloseable {
         if (compressor != null) {
             compressor.close(); // a variant being written stays a temp file, removed at the next start
             compressor = null;
+        }
+        if (control != null) {
+            control.stop();
         }
         if (backends != null) {
             backends.close(!settings.keepBackends());

@@ -7,11 +7,14 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
- * The gateway's readiness: not while it stops, not before the first routing snapshot, and only while the store
- * answers a trivial query in time. The query runs on a worker; a load balancer probing every second while the store
+ * The gateway's readiness: not while it stops, not before every servable deployment is in the routing snapshot
+ * (the first snapshot compiles only the active ones; the rest follow in the background), and only while the store
+ * answers a trivial query in time. The edge serves before that, and a request that needs a deployment not compiled
+ * yet waits for it; readiness only keeps a load balancer from sending such requests to this gateway while another
+ * one can answer them at once. The query runs on a worker; a load balancer probing every second while the store
  * hangs gets its 503 after the timeout and never starts a second query behind the stuck one.
  */
 final class GatewayReadiness implements Readiness {
@@ -20,7 +23,7 @@ final class GatewayReadiness implements Readiness {
 
     private final Vertx vertx;
     private final Runnable storePing;
-    private final BooleanSupplier snapshotLoaded;
+    private final Supplier<Optional<String>> snapshotUnready;
     private final Duration timeout;
     private volatile boolean stopping;
     private Future<Void> pinging; // guarded by this: the one store query in flight, shared by every probe meanwhile
@@ -29,11 +32,14 @@ final class GatewayReadiness implements Readiness {
     private static final long ANSWER_STANDS_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
     private static final Future<Optional<String>> READY = Future.succeededFuture(Optional.empty());
 
-    /** @param storePing throws when the store does not answer */
-    GatewayReadiness(Vertx vertx, Runnable storePing, BooleanSupplier snapshotLoaded, Duration timeout) {
+    /**
+     * @param storePing throws when the store does not answer
+     * @param snapshotUnready why the routing snapshot cannot answer every request yet, empty when it can
+     */
+    GatewayReadiness(Vertx vertx, Runnable storePing, Supplier<Optional<String>> snapshotUnready, Duration timeout) {
         this.vertx = vertx;
         this.storePing = storePing;
-        this.snapshotLoaded = snapshotLoaded;
+        this.snapshotUnready = snapshotUnready;
         this.timeout = timeout;
     }
 
@@ -48,8 +54,9 @@ final class GatewayReadiness implements Readiness {
         if (stopping) {
             return Future.succeededFuture(Optional.of("shutting down"));
         }
-        if (!snapshotLoaded.getAsBoolean()) {
-            return Future.succeededFuture(Optional.of("no routing snapshot loaded yet"));
+        Optional<String> snapshot = snapshotUnready.get();
+        if (snapshot.isPresent()) {
+            return Future.succeededFuture(snapshot);
         }
         if (System.nanoTime() - answeredUntil < 0) {
             // Probes come from every load balancer every few seconds, and anyone may send them: one store query a

@@ -67,9 +67,31 @@ final class ChangeCore {
         return store;
     }
 
-    /** Builds and publishes the first snapshot from what the store holds. */
+    /**
+     * Builds and publishes the first snapshot from what the store holds: each site's active deployment, the others
+     * pending until {@link #complete} of the site.
+     */
     void start() {
-        routing.swap(compiler.compileAll());
+        routing.swap(compiler.compileActive());
+    }
+
+    /**
+     * Compiles the deployments of a site that the first snapshot left pending and swaps the complete route in, unless
+     * a change of the site did so already (every change's build is complete). Like a rebalance, off the change path.
+     *
+     * @return whether there was anything to compile
+     */
+    boolean complete(String site) {
+        return serialized(site, () -> {
+            SiteRoute live = routing.current().sites().get(site);
+            if (live == null || live.complete()) {
+                return false;
+            }
+            // Outside a transaction, as a rebalance: only a change of this site could alter what it reads, and
+            // those wait for the site's lock held here.
+            publishInOrder(site, compiler.compile(site));
+            return true;
+        });
     }
 
     /**
@@ -78,7 +100,10 @@ final class ChangeCore {
      * {@code writes}, reading the store as the transaction sees it, so it decides on the state it changes.
      */
     <T> T change(String site, Supplier<T> writes, UnaryOperator<T> announce) {
-        return serialized(site, () -> announce.apply(commit(site, writes)));
+        return serialized(site, () -> {
+            compilePending(site);
+            return announce.apply(commit(site, writes));
+        });
     }
 
     <T> T change(String site, Supplier<T> writes) {
@@ -93,6 +118,7 @@ final class ChangeCore {
     <T> T changeAdding(String site, Deployment added, List<ManifestEntry> files, Supplier<T> writes,
                        UnaryOperator<T> announce) {
         return serialized(site, () -> {
+            compilePending(site);
             try {
                 compiler.prepare(site, added, files);
             } catch (RuntimeException e) {
@@ -107,6 +133,19 @@ final class ChangeCore {
             }
             return announce.apply(result);
         });
+    }
+
+    /**
+     * Compiles what the start left pending of the site now, outside the commit step, so that the change's own
+     * (complete) build does not do it while holding up every other site's commit; a no-op once the site is complete.
+     * A failure is left to the change's own build to report.
+     */
+    void compilePending(String site) {
+        try {
+            complete(site);
+        } catch (RuntimeException e) {
+            LOG.debug("site {}: compiling its pending deployments first failed: {}", site, e.toString());
+        }
     }
 
     /** Runs work in the site's order without a commit of its own (it may call {@link #change}: the lock re-enters). */
@@ -164,18 +203,22 @@ final class ChangeCore {
             serialized(site, () -> {
                 // Built outside the commit step and without a transaction: only a change of this site could alter
                 // what it reads, and those wait for the site's lock held here.
-                SnapshotCompiler.SiteBuild build = compiler.rebalance(site);
-                commit.lock();
-                try {
-                    publish(site, build);
-                    return null;
-                } finally {
-                    commit.unlock();
-                }
+                publishInOrder(site, compiler.rebalance(site));
+                return null;
             });
         } catch (RuntimeException e) {
             LOG.warn("site {}: rebalancing the memory budget failed, its files stay served from disk: {}", site,
                     e.toString());
+        }
+    }
+
+    /** Publishes a build made outside a change, in the commit step's order. */
+    private void publishInOrder(String site, SnapshotCompiler.SiteBuild build) {
+        commit.lock();
+        try {
+            publish(site, build);
+        } finally {
+            commit.unlock();
         }
     }
 

@@ -47,10 +47,12 @@ public final class ControlPlane {
     private final ServerEnv env;
     private final BackendProcesses backends;
     private final dev.skewgate.store.StoreInfo storeInfo;
+    private final PendingCompile pending;
 
     public ControlPlane(Store store, BlobStore blobs, RoutingHolder routing, SnapshotCompiler compiler, Clock clock,
                         Ports ports) {
         this.core = new ChangeCore(store, compiler, routing, ports.announcer(), ports.backends()::changed);
+        this.pending = new PendingCompile(core, routing);
         this.backends = ports.backends();
         this.storeInfo = store.info();
         this.own = new OwnAddresses(store);
@@ -66,9 +68,26 @@ public final class ControlPlane {
         this.retention = new RetentionPass(core, blobs, uploads, lifecycle, running, clock, ports.events());
     }
 
-    /** Builds and publishes the first snapshot from what the store holds. */
+    /**
+     * Builds and publishes the first snapshot from what the store holds: every site with its active deployment; the
+     * other servable deployments are pending until {@link #compilePending}.
+     */
     public void start() {
         core.start();
+    }
+
+    /**
+     * Compiles the deployments {@link #start} left pending, in the background (call it once the listeners are bound).
+     *
+     * @param beforeEach called with each site before its compile, on the compiling thread (tests hold it there)
+     */
+    public void compilePending(java.util.function.Consumer<String> beforeEach) {
+        pending.start(beforeEach);
+    }
+
+    /** Stops the background compile (before the store closes); safe when it never started. */
+    public void stop() {
+        pending.stop();
     }
 
     /** The gateway's own listening ports, so no backend is pointed back at it; set once the listeners are bound. */

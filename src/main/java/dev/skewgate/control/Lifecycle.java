@@ -154,6 +154,9 @@ public final class Lifecycle {
                 return;
             }
             progress.accept("synthetic checks of " + site.hosts().size() + " host name(s) through the edge");
+            // Pinned to d through the edge: right after a start d may still be pending in the background compile,
+            // and waiting there would eat the checks' timeout.
+            core.compilePending(site.name());
             List<CheckResult> results = guard.synthetic(site, d.id(), backend);
             checks.record(site.name(), results);
             List<CheckResult> failed = results.stream().filter(r -> !r.ok()).toList();

@@ -12,7 +12,9 @@ import dev.skewgate.routing.Routes;
 import dev.skewgate.routing.SiteRoute;
 import dev.skewgate.staticfiles.StaticHandler;
 import dev.skewgate.traffic.TrafficMeter;
+import io.vertx.core.Context;
 import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.HostAndPort;
@@ -26,6 +28,8 @@ import java.util.Optional;
 public final class EdgeHandler implements Handler<HttpServerRequest> {
 
     static final String GATEWAY_PREFIX = "/_skewgate/";
+    /** Longest wait of a request for a deployment not compiled yet (a start compiles 1,000 in about a second). */
+    static final long COMPILE_WAIT_MS = 30_000;
 
     private final Routes routing;
     private final GatewayEndpoints endpoints;
@@ -67,6 +71,11 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
             health.handle(request, request.path());
             return;
         }
+        route(request, observed, false);
+    }
+
+    /** @param waited the request waited for deployments not compiled yet, paused (so its body is still there) */
+    private void route(HttpServerRequest request, Observed observed, boolean waited) {
         HostAndPort authority = request.authority();
         if (authority == null) {
             DataPlaneErrors.send(request, 400, "the request has no Host header");
@@ -115,6 +124,10 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
         }
         Pin pin = Pin.resolve(request.getHeader(Pin.HEADER), request.query(), request.getHeader("Cookie"), navigation);
         observed.pin = pin.source();
+        if (pin.value().isPresent() && site.pending(pin.value().get())) {
+            awaitCompiled(request, site, observed, pin.value().get());
+            return;
+        }
         pin.value().filter(site.retired()::contains)
                 .ifPresent(id -> traffic.retired(site.name(), id, client(request)));
         Optional<DeploymentRoute> deployment = chooseForStatic(site, pin);
@@ -124,9 +137,58 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
                             + site.name() + " --activate\n", "site " + site.name() + " has no active deployment");
             return;
         }
+        if (StaticHandler.awaitsLender(request, site, deployment.get(), navigation)) {
+            awaitCompiled(request, site, observed, "retained deployments");
+            return;
+        }
         observed.deployment = deployment.get().id();
         observed.counter = traffic.served(site.name(), deployment.get().id());
+        if (waited) {
+            request.resume(); // a body is drained and ignored, as for any static request
+        }
         StaticHandler.handle(request, site, deployment.get(), navigation);
+    }
+
+    /**
+     * The request needs a deployment of the site that the start has not compiled yet (it compiles the active ones
+     * first, the rest in the background): it waits, paused, until they are in the snapshot and is then routed again
+     * from the start, on the newer snapshot. An answer without them would be wrong (a 410 for a servable pin, the
+     * active version's file, a 404 for a chunk an older deployment lends), so the wait ends only in that or in a 503
+     * after {@link #COMPILE_WAIT_MS}, which a browser or the SDK retries.
+     *
+     * @param what the deployment waited for, for the 503's words
+     */
+    private void awaitCompiled(HttpServerRequest request, SiteRoute site, Observed observed, String what) {
+        request.pause();
+        Context context = Vertx.currentContext();
+        boolean[] settled = {false}; // both callbacks below run on this context
+        long timer = context.owner().setTimer(COMPILE_WAIT_MS, id -> {
+            if (!settled[0]) {
+                settled[0] = true;
+                notCompiled(request, site, what, "still being compiled after " + COMPILE_WAIT_MS + " ms");
+            }
+        });
+        routing.compiled(site.name()).whenComplete((v, error) -> context.runOnContext(n -> {
+            if (settled[0]) {
+                return;
+            }
+            settled[0] = true;
+            context.owner().cancelTimer(timer);
+            if (request.response().ended() || request.response().closed()) {
+                return; // the client left while it waited
+            }
+            if (error != null) {
+                notCompiled(request, site, what, "could not be compiled: " + error.getMessage());
+            } else {
+                route(request, observed, true);
+            }
+        }));
+    }
+
+    private static void notCompiled(HttpServerRequest request, SiteRoute site, String what, String why) {
+        request.response().putHeader("retry-after", "1");
+        DataPlaneErrors.json(request, 503, "DEPLOYMENT_LOADING", "site '" + site.name() + "': " + what
+                + " (the gateway just started) " + why + "; retry");
     }
 
     /**
@@ -146,6 +208,10 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
                 return;
             }
             Optional<DeploymentRoute> pinned = site.pinned(id);
+            if (pinned.isEmpty() && site.pending(id)) {
+                awaitCompiled(request, site, observed, id);
+                return;
+            }
             if (pinned.isEmpty()) {
                 if (site.retired().contains(id)) {
                     traffic.retired(site.name(), id, client(request));

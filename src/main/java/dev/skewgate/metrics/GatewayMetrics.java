@@ -262,6 +262,7 @@ public final class GatewayMetrics implements AutoCloseable {
         for (SiteRoute site : table.sites().values()) {
             Map<String, Integer> open = sources.openTabs().apply(site.name());
             Set<String> known = new HashSet<>(site.servable().keySet());
+            known.addAll(site.pending());
             for (String retired : site.retired()) {
                 // A retired deployment shows only while something is still open on it: tabs report the id they
                 // booted, so only ids the site knows become labels.

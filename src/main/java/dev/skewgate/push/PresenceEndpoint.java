@@ -35,9 +35,12 @@ public final class PresenceEndpoint {
         return STREAM_ID.matcher(value).matches();
     }
 
-    /** Whether a deployment of the site exists (servable, or retired and still known), so only those are counted. */
+    /**
+     * Whether a deployment of the site exists (servable, compiled or not yet, or retired and still known), so only
+     * those are counted.
+     */
     static boolean exists(SiteRoute site, String id) {
-        return site.servable().containsKey(id) || site.retired().contains(id);
+        return site.servable().containsKey(id) || site.pending(id) || site.retired().contains(id);
     }
 
     public void handle(HttpServerRequest request, SiteRoute site) {

@@ -49,6 +49,15 @@ public record RoutingTable(Map<String, SiteRoute> sites, Map<String, SiteRoute> 
         return of(next, generation + 1);
     }
 
+    /** Servable deployments not compiled yet, over all sites: 0 once the start's background compile is done. */
+    public int pending() {
+        int pending = 0;
+        for (SiteRoute site : sites.values()) {
+            pending += site.pending().size();
+        }
+        return pending;
+    }
+
     /** The site serving a host name that is already lowercase and without port; exact names win over wildcards. */
     public Optional<SiteRoute> lookup(String host) {
         SiteRoute site = exact.get(host);

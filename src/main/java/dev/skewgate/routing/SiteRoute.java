@@ -16,6 +16,10 @@ import java.util.Set;
  *     path; never an entry point;
  *     see {@link dev.skewgate.policy.RetainedLookup})
  * @param retired ids of retired (and purged) deployments, so a pin to one is recognised as such
+ * @param pending ids of servable deployments not compiled yet: at a start only the active deployment of each site is
+ *     compiled before the listeners bind, the others follow in the background. A request that may need one of them
+ *     (pinned to it, or a file missing from its own deployment that an older one may lend) waits for them rather than
+ *     being answered without them (see {@link Routes#compiled})
  * @param documents version.json and config.json, encoded once per snapshot
  * @param configAlias an extra path answering with config.json (for apps that already fetch their own)
  * @param webhookSecrets secrets the deploy webhook accepts (kept in memory only, never logged)
@@ -31,6 +35,7 @@ public record SiteRoute(
         Map<String, DeploymentRoute> servable,
         List<Map<String, RetainedFile>> lenders,
         Set<String> retired,
+        Set<String> pending,
         List<String> apiPrefixes,
         boolean spa,
         long configRevision,
@@ -53,6 +58,16 @@ public record SiteRoute(
             }
         }
         return Optional.empty();
+    }
+
+    /** Whether every servable deployment is compiled: nothing a request may need is missing. */
+    public boolean complete() {
+        return pending.isEmpty();
+    }
+
+    /** Whether {@code deploymentId} is servable here but not compiled yet. */
+    public boolean pending(String deploymentId) {
+        return !pending.isEmpty() && pending.contains(deploymentId);
     }
 
     /** The deployment a pin names if it is servable here. */

@@ -158,15 +158,29 @@ public final class SnapshotCompiler {
         InstancePool pool(String deployment);
     }
 
-    /** The first snapshot: every site the store holds, adopted at once. */
-    public RoutingTable compileAll() {
+    /**
+     * The first snapshot: every site the store holds with only its active deployment compiled, adopted at once. The
+     * site's other servable deployments are listed as {@link SiteRoute#pending}: what the edge needs to answer an
+     * unpinned request is ready after a fraction of the work, and {@link #compile} of each site adds the rest.
+     */
+    public RoutingTable compileActive() {
         Map<String, SiteRoute> routes = new HashMap<>();
         for (Site site : store.sites()) {
-            SiteBuild build = compile(site.name());
+            SiteBuild build = compile(site, Mode.ACTIVE_ONLY);
             adopt(build);
             build.route().ifPresent(r -> routes.put(r.name(), r));
         }
         return RoutingTable.of(routes, 1);
+    }
+
+    /** What one build of a site compiles. */
+    private enum Mode {
+        /** Every servable deployment, reusing what the previous build compiled. */
+        ALL,
+        /** The same, moving files between memory and disk as the budget now says ({@link #rebalance}). */
+        REBALANCE,
+        /** The active deployment only; the others are pending ({@link #compileActive}). */
+        ACTIVE_ONLY
     }
 
     /**
@@ -174,7 +188,7 @@ public final class SnapshotCompiler {
      * when it cannot be built (a blob missing from the blob folder); nothing is kept until {@link #adopt}.
      */
     public SiteBuild compile(String siteName) {
-        return compile(siteName, false);
+        return compile(siteName, Mode.ALL);
     }
 
     /**
@@ -183,22 +197,26 @@ public final class SnapshotCompiler {
      * {@link SiteBuild#rebalance} (run after the switch, off its path).
      */
     public SiteBuild rebalance(String siteName) {
-        return compile(siteName, true);
+        return compile(siteName, Mode.REBALANCE);
     }
 
-    private SiteBuild compile(String siteName, boolean rebalance) {
+    private SiteBuild compile(String siteName, Mode mode) {
         Optional<Site> found = store.site(siteName);
         if (found.isEmpty()) {
             return new SiteBuild(siteName, Optional.empty(), SiteCache.EMPTY, false);
         }
-        Site site = found.get();
+        return compile(found.get(), mode);
+    }
+
+    private SiteBuild compile(Site site, Mode mode) {
+        String siteName = site.name();
         SiteCache previous = caches.getOrDefault(siteName, SiteCache.EMPTY);
         Budget budget = new Budget(Math.max(0, memoryBudget - bytesInMemoryBesides(siteName)), previous.loaded());
         Map<RouteKey, DeploymentRoute> compiled = new HashMap<>();
         Map<RouteKey, Map<String, RetainedFile>> retainable = new HashMap<>();
         Set<RouteKey> starved = new HashSet<>();
         boolean[] wantsRebalance = {false};
-        SiteRoute route = compileSite(site, previous, compiled, retainable, starved, budget, rebalance, wantsRebalance);
+        SiteRoute route = compileSite(site, previous, compiled, retainable, starved, budget, mode, wantsRebalance);
         Optional<RouteKey> activeKey = route.active().map(a -> new RouteKey(a.id(), SiteInputs.of(site)));
         // Every route reused as it was (an activation, a rollback): the bytes in memory are the previous build's.
         boolean unchanged = compiled.keySet().equals(previous.routes().keySet())
@@ -279,7 +297,8 @@ public final class SnapshotCompiler {
 
     private SiteRoute compileSite(Site site, SiteCache previous, Map<RouteKey, DeploymentRoute> compiled,
                                   Map<RouteKey, Map<String, RetainedFile>> retainable, Set<RouteKey> starved,
-                                  Budget budget, boolean rebudget, boolean[] wantsRebalance) {
+                                  Budget budget, Mode mode, boolean[] wantsRebalance) {
+        boolean rebudget = mode == Mode.REBALANCE;
         List<Deployment> all = store.deployments(site.name());
         List<Pattern> globs = site.headerRules().stream().map(r -> Globs.compile(r.glob())).toList();
         SiteInputs inputs = SiteInputs.of(site);
@@ -287,6 +306,10 @@ public final class SnapshotCompiler {
         List<Deployment> servable = new ArrayList<>(all.stream().filter(d -> d.state().servable()).toList());
         servable.sort(Comparator.comparing((Deployment d) -> d.state() != DeploymentState.ACTIVE)
                 .thenComparing(d -> d.activatedAt().orElse(Instant.EPOCH), Comparator.reverseOrder()));
+        Set<String> pending = new HashSet<>();
+        if (mode == Mode.ACTIVE_ONLY) {
+            servable.removeIf(d -> d.state() != DeploymentState.ACTIVE && pending.add(d.id()));
+        }
         // A deployment that becomes active after it was compiled while the budget was full (its small files on disk)
         // should get the budget first, as on a fresh start. The switch itself reuses the routes as they are (it must
         // stay fast); the build says so, and a rebalance after the switch moves the files whose place changes.
@@ -373,7 +396,7 @@ public final class SnapshotCompiler {
         }
         long lastEventSeq = store.events(site.name(), 1).stream().mapToLong(e -> e.seq()).findFirst().orElse(0);
         return new SiteRoute(site.name(), site.hosts(), active, activatedAt, Map.copyOf(byId), List.copyOf(lenders),
-                Set.copyOf(retired), site.apiPrefixes(), site.spa(), site.config().revision(),
+                Set.copyOf(retired), Set.copyOf(pending), site.apiPrefixes(), site.spa(), site.config().revision(),
                 documents(site, active.map(DeploymentRoute::id), activatedAt), site.client().configAlias(),
                 site.webhookSecrets(), lastEventSeq,
                 site.responses().hsts().map(h -> io.vertx.core.http.HttpHeaders.createOptimized(h.headerValue())),

@@ -52,10 +52,9 @@ public final class StaticHandler {
             send(request, deployment, file, 200);
             return;
         }
-        if (!navigation && !deployment.staged() && !serviceWorkerScript(request)) {
+        if (mayBorrow(request, deployment, navigation)) {
             // An old tab's lazy chunk (or image, or font) after a new activation: the newest retained deployment
-            // that has it answers, and says so. A navigation always gets the version it is served by; a preview
-            // of a staged build shows it as built; a service worker's update check sees its script really gone.
+            // that has it answers, and says so.
             Optional<RetainedFile> retained = site.retained(path);
             if (retained.isPresent()) {
                 request.response().putHeader(Headers.DEPLOYMENT, retained.get().deploymentId());
@@ -73,6 +72,30 @@ public final class StaticHandler {
             return;
         }
         DataPlaneErrors.send(request, 404, "no file '" + path + "' in deployment " + deployment.id());
+    }
+
+    /**
+     * Whether the answer to this request may come from a deployment of the site that is not compiled yet: a file
+     * missing from the deployment it is served by, which an older one might lend (the site still has some pending).
+     * Such a request must wait for them; a 404 now would be the answer of a half-loaded snapshot.
+     */
+    public static boolean awaitsLender(HttpServerRequest request, SiteRoute site, DeploymentRoute deployment,
+                                       boolean navigation) {
+        if (site.complete() || !mayBorrow(request, deployment, navigation)
+                || request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
+            return false;
+        }
+        RequestPath parsed = RequestPath.parse(request.path());
+        return parsed.path().isPresent() && find(deployment, parsed.path().get()) == null
+                && site.retained(parsed.path().get()).isEmpty();
+    }
+
+    /**
+     * A navigation always gets the version it is served by; a preview of a staged build shows it as built; a
+     * service worker's update check sees its script really gone. Any other request may borrow a missing file.
+     */
+    private static boolean mayBorrow(HttpServerRequest request, DeploymentRoute deployment, boolean navigation) {
+        return !navigation && !deployment.staged() && !serviceWorkerScript(request);
     }
 
     /** A browser fetching a service worker's script sends {@code Service-Worker: script} (Service Workers §4.4). */

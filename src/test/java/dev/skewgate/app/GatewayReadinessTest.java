@@ -48,7 +48,7 @@ class GatewayReadinessTest {
     @Test
     void readyOnlyOnceTheFirstSnapshotIsPublished() throws Exception {
         RoutingHolder routing = new RoutingHolder();
-        GatewayReadiness readiness = new GatewayReadiness(vertx, store::ping, routing::loaded, SHORT);
+        GatewayReadiness readiness = new GatewayReadiness(vertx, store::ping, routing::unready, SHORT);
         assertThat(answer(readiness)).hasValue("no routing snapshot loaded yet");
         routing.swap(RoutingTable.of(java.util.Map.of(), 1)); // built, with no sites yet: ready, nothing to serve
         assertThat(answer(readiness)).isEmpty();
@@ -56,7 +56,7 @@ class GatewayReadinessTest {
 
     @Test
     void aStoreThatFailsItsQueryIsNotReady() throws Exception {
-        GatewayReadiness readiness = new GatewayReadiness(vertx, store::ping, () -> true, SHORT);
+        GatewayReadiness readiness = new GatewayReadiness(vertx, store::ping, java.util.Optional::empty, SHORT);
         assertThat(answer(readiness)).isEmpty();
         store.close();
         // The store's last answer stands for a second (one query a second answers a flood of probes); then it shows.
@@ -80,7 +80,7 @@ class GatewayReadinessTest {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }, () -> true, SHORT);
+        }, java.util.Optional::empty, SHORT);
         try {
             long started = System.nanoTime();
             List<Optional<String>> answers = new ArrayList<>();
@@ -105,7 +105,7 @@ class GatewayReadinessTest {
 
     @Test
     void aStopUnderWayIsNotReadyWhateverTheStoreSays() throws Exception {
-        GatewayReadiness readiness = new GatewayReadiness(vertx, store::ping, () -> true, SHORT);
+        GatewayReadiness readiness = new GatewayReadiness(vertx, store::ping, java.util.Optional::empty, SHORT);
         readiness.stopping();
         assertThat(answer(readiness)).hasValue("shutting down");
     }

@@ -32,6 +32,7 @@ public final class TestGateway implements AutoCloseable {
 
     private final Path dataDir;
     private final java.util.function.UnaryOperator<ServeSettings> tune;
+    private java.util.function.Consumer<String> beforePendingCompile = site -> { };
     private Gateway gateway;
     private String token;
 
@@ -52,7 +53,7 @@ public final class TestGateway implements AutoCloseable {
     }
 
     private void boot() throws IOException {
-        gateway = Gateway.start(tune.apply(ServeSettings.of(0, 0, dataDir)));
+        gateway = Gateway.start(tune.apply(ServeSettings.of(0, 0, dataDir)), beforePendingCompile);
         token = Files.readString(dataDir.resolve("admin-token")).trim();
     }
 
@@ -60,6 +61,15 @@ public final class TestGateway implements AutoCloseable {
     public void restart() throws IOException {
         gateway.close();
         boot();
+    }
+
+    /**
+     * The same, the new gateway calling {@code beforePendingCompile} with each site before its background compile of
+     * the deployments the start left pending (see {@link Gateway#start(ServeSettings, java.util.function.Consumer)}).
+     */
+    public void restart(java.util.function.Consumer<String> beforePendingCompile) throws IOException {
+        this.beforePendingCompile = beforePendingCompile;
+        restart();
     }
 
     public Path dataDir() {

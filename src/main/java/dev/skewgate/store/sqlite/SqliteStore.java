@@ -82,6 +82,7 @@ public final class SqliteStore implements Store {
             throw new StoreFailure("cannot create " + file + " with owner-only permissions: " + e.getMessage(), e);
         }
         SecretBox box = SecretBox.loadOrCreate(dir);
+        NativeLibrary.load(dir);
         SQLiteConfig config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
         config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
