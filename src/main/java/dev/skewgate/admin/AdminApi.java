@@ -106,6 +106,7 @@ public final class AdminApi {
             }
             json(ctx, 200, health);
         });
+        concurrently(router.get("/v1/nodes"), ctx -> json(ctx, 200, nodes()));
         concurrently(router.get("/v1/sites"), ctx -> json(ctx, 200, new JsonObject().put("sites",
                 new JsonArray(control.sites().list().stream().map(Wire::site).toList()))));
         concurrently(router.post("/v1/sites"), this::createSite);
@@ -487,6 +488,33 @@ public final class AdminApi {
      * The operator's questions at a glance: which version is live, how many open tabs and requests each version still
      * has, whether anything reaches a retired one, and the last synthetic check of every host name.
      */
+    /**
+     * The nodes sharing the store, from the last heartbeat: each with its address, how long ago it reported (by the
+     * store's clock), whether it still counts, what it serves and its own totals. One entry on a single node.
+     */
+    private JsonObject nodes() {
+        JsonArray out = new JsonArray();
+        for (dev.skewgate.store.Nodes.Seen seen : control.running().nodes()) {
+            dev.skewgate.store.NodeReport r = seen.report();
+            int tabs = r.tabs().values().stream().flatMap(m -> m.values().stream()).mapToInt(Integer::intValue).sum();
+            long minute = r.deployments().values().stream().mapToLong(dev.skewgate.store.NodeReport.Counts::lastMinute)
+                    .sum();
+            int sockets = r.deployments().values().stream()
+                    .mapToInt(dev.skewgate.store.NodeReport.Counts::webSockets).sum();
+            out.add(new JsonObject()
+                    .put("node", r.node())
+                    .put("address", r.address())
+                    .put("startedAt", r.startedAt().toString())
+                    .put("secondsSinceHeartbeat", seen.sinceHeartbeat().toMillis() / 1000.0)
+                    .put("live", seen.live())
+                    .put("serving", new JsonObject(new java.util.TreeMap<>(r.serving())))
+                    .put("openTabs", tabs)
+                    .put("webSockets", sockets)
+                    .put("requestsLastMinute", minute));
+        }
+        return new JsonObject().put("nodes", out);
+    }
+
     private void status(RoutingContext ctx) {
         String name = ctx.pathParam("site");
         Site site = control.sites().get(name);

@@ -8,7 +8,9 @@ import dev.skewgate.backends.Supervisor;
 import dev.skewgate.checks.Prober;
 import dev.skewgate.config.ServeSettings;
 import dev.skewgate.control.ControlEvents;
+import dev.skewgate.control.ClusterView;
 import dev.skewgate.control.ControlPlane;
+import dev.skewgate.control.NodeHeartbeat;
 import dev.skewgate.metrics.GatewayMetrics;
 import dev.skewgate.metrics.MetricsServer;
 import dev.skewgate.model.CheckResult;
@@ -35,6 +37,7 @@ import dev.skewgate.store.FileBlobStore;
 import dev.skewgate.store.postgres.PostgresBlobStore;
 import dev.skewgate.store.postgres.PostgresStore;
 import dev.skewgate.store.FilePermissions;
+import dev.skewgate.store.Nodes;
 import dev.skewgate.store.Store;
 import dev.skewgate.store.sqlite.SqliteStore;
 import dev.skewgate.traffic.TrafficMeter;
@@ -67,6 +70,9 @@ public final class Gateway implements AutoCloseable {
 
     private final ServeSettings settings;
     private Store store;
+    private ClusterView cluster;
+    private Nodes nodes;
+    private NodeHeartbeat heartbeat;
     /** The PostgreSQL blob store and its local cache, when the store is PostgreSQL. */
     private PostgresBlobStore pgBlobs;
     private Vertx vertx;
@@ -165,8 +171,12 @@ public final class Gateway implements AutoCloseable {
         String checkSecret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
         Prober prober = new Prober(vertx, () -> edgePort, () -> httpsPort, settings.edgeHost(), checkSecret,
                 Clock.systemUTC());
+        String nodeId = NodeId.loadOrCreate(settings.dataDir());
+        Running local = running();
+        cluster = new ClusterView(local, nodeId);
+        nodes = store instanceof PostgresStore shared ? shared.nodes() : Nodes.solo();
         control = new ControlPlane(store, blobs, routing, compiler, Clock.systemUTC(),
-                new ControlPlane.Ports(this::announce, prober, running(), backends, controlEvents()));
+                new ControlPlane.Ports(this::announce, prober, cluster, backends, controlEvents()));
         control.start();
         ControlPlane plane = control;
         backends.rollbackWith((site, why) -> {
@@ -229,6 +239,10 @@ public final class Gateway implements AutoCloseable {
         }
         control.ownPorts(Set.copyOf(own));
         control.compilePending(beforePendingCompile);
+        heartbeat = new NodeHeartbeat(nodes, cluster, local, nodeId,
+                dev.skewgate.http.ListenAddress.inUrl(settings.edgeHost()) + ":" + edgePort, java.time.Instant.now(),
+                () -> serving(routing));
+        heartbeat.start();
 
         long every = Math.max(1000, settings.retentionInterval().toMillis());
         vertx.setPeriodic(every, id -> vertx.executeBlocking(() -> control.retention().run(), false)
@@ -325,12 +339,32 @@ public final class Gateway implements AutoCloseable {
         return told;
     }
 
+    /** The active deployment of each site in this node's snapshot, for its heartbeat. */
+    private static Map<String, String> serving(RoutingHolder routing) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        routing.current().sites().forEach((name, site) -> site.active().ifPresent(d -> out.put(name, d.id())));
+        return out;
+    }
+
     /** What is running, from the data plane's own counters: the control plane's (and the status's) one view of it. */
     private Running running() {
         return new Running() {
             @Override
             public Map<String, Integer> openTabs(String site) {
                 return push.openClients(site);
+            }
+
+            @Override
+            public Map<String, Map<String, Integer>> openTabs() {
+                return push.openClients();
+            }
+
+            @Override
+            public Set<String> counted() {
+                Set<String> all = new java.util.HashSet<>(traffic.servedCounters().keySet());
+                all.addAll(traffic.retiredCounters().keySet());
+                all.addAll(tunnels.deployments());
+                return all;
             }
 
             @Override
@@ -479,6 +513,10 @@ public final class Gateway implements AutoCloseable {
         if (compressor != null) {
             compressor.close(); // a variant being written stays a temp file, removed at the next start
             compressor = null;
+        }
+        if (heartbeat != null) {
+            heartbeat.close();
+            heartbeat = null;
         }
         if (control != null) {
             control.stop();

@@ -29,6 +29,15 @@ public final class StatusCommand implements Callable<Integer> {
         JsonNode health = client.client().get("/v1/health");
         if (!health.path("store").asText("sqlite").equals("sqlite")) {
             out.println("store: " + health.path("store").asText() + " at " + health.path("storeAt").asText());
+            // Several nodes may share it: each one's view, and whether this site is served the same everywhere.
+            for (JsonNode n : client.client().get("/v1/nodes").path("nodes")) {
+                String serving = n.path("serving").path(site).asText("none");
+                out.println("node " + n.path("node").asText() + " " + n.path("address").asText() + "  "
+                        + (n.path("live").asBoolean() ? "live" : "GONE") + ", heartbeat "
+                        + Math.round(n.path("secondsSinceHeartbeat").asDouble()) + " s ago, serves " + serving
+                        + (serving.equals(text(s.path("activeDeployment"))) ? "" : " (behind)") + ", tabs "
+                        + n.path("openTabs").asInt() + ", req/min " + n.path("requestsLastMinute").asLong());
+            }
         }
         if (s.path("hsts").isObject() || s.path("compressProxied").asBoolean(false)) {
             out.println("responses: " + SiteCommand.responses(s));

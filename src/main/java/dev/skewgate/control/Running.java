@@ -30,6 +30,24 @@ public interface Running {
     /** What one deployment has open and has served lately (since this gateway started). */
     Activity activity(String deployment);
 
+    /** Open tabs of every site with any, by site then deployment (what a node publishes to the others). */
+    default Map<String, Map<String, Integer>> openTabs() {
+        return Map.of();
+    }
+
+    /** The deployments anything was counted for (requests, WebSockets, requests after retirement). */
+    default java.util.Set<String> counted() {
+        return java.util.Set.of();
+    }
+
+    /**
+     * The nodes sharing the store with their last reports, this one included (empty on a store that only one node
+     * uses and before the first heartbeat).
+     */
+    default java.util.List<dev.skewgate.store.Nodes.Seen> nodes() {
+        return java.util.List.of();
+    }
+
     /**
      * @param webSockets open WebSocket tunnels to its backend
      * @param lastRequest when it last served a request

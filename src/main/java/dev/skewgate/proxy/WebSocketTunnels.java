@@ -80,6 +80,11 @@ public final class WebSocketTunnels {
         return set.size();
     }
 
+    /** The deployments with open tunnels. */
+    public java.util.Set<String> deployments() {
+        return java.util.Set.copyOf(byDeployment.keySet());
+    }
+
     public int open(String deployment) {
         Set<Tunnel> set = byDeployment.get(deployment);
         return set == null ? 0 : set.size();

@@ -98,6 +98,18 @@ public final class PushHub implements Announcer {
         return total;
     }
 
+    /** Open event streams of every site with any, by site then deployment. */
+    public Map<String, Map<String, Integer>> openClients() {
+        Map<String, Map<String, Integer>> out = new HashMap<>();
+        for (String site : open.keySet()) {
+            Map<String, Integer> counts = openClients(site);
+            if (!counts.isEmpty()) {
+                out.put(site, counts);
+            }
+        }
+        return out;
+    }
+
     /** Open event streams of a site by the deployment their tab booted on (as their clients report). */
     public Map<String, Integer> openClients(String site) {
         Map<String, AtomicInteger> counts = open.get(site);

@@ -932,6 +932,11 @@ public final class PostgresStore implements Store {
         return pool;
     }
 
+    /** The nodes sharing this database and their last reports. */
+    public dev.skewgate.store.Nodes nodes() {
+        return new PostgresNodes(pool);
+    }
+
     @Override
     public StoreInfo info() {
         return new StoreInfo("postgresql", where);
