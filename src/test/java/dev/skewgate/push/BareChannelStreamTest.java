@@ -47,10 +47,8 @@ class BareChannelStreamTest {
     @Test
     void manyStreamsGetOneBroadcastAsTheSameChunkBytes() throws Exception {
         try (TestGateway gw = TestGateway.start(dir)) {
-            gw.createSite("shop", HOST);
-            String v1 = gw.deploy("shop", Map.of("index.html", "<html><head></head><body>v1</body></html>"));
+            String v1 = liveSite(gw);
             String v2 = gw.deploy("shop", Map.of("index.html", "<html><head></head><body>v2</body></html>"));
-            gw.activate("shop", v1);
             List<RawStream> streams = new ArrayList<>();
             try {
                 for (int i = 0; i < 200; i++) {
@@ -86,9 +84,7 @@ class BareChannelStreamTest {
     @Test
     void aClientThatClosesLeavesTheCounts() throws Exception {
         try (TestGateway gw = TestGateway.start(dir)) {
-            gw.createSite("shop", HOST);
-            String v1 = gw.deploy("shop", Map.of("index.html", "<html><head></head><body>v1</body></html>"));
-            gw.activate("shop", v1);
+            String v1 = liveSite(gw);
             List<RawStream> streams = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 RawStream s = RawStream.open(gw.edgePort(), "/_skewgate/events?deployment=" + v1, 0);
@@ -113,9 +109,7 @@ class BareChannelStreamTest {
     @Test
     void aClientThatStopsReadingIsDroppedWithoutHoldingUpOthersAndResumesByLastEventId() throws Exception {
         try (TestGateway gw = TestGateway.start(dir)) {
-            gw.createSite("shop", HOST);
-            String v1 = gw.deploy("shop", Map.of("index.html", "<html><head></head><body>v1</body></html>"));
-            gw.activate("shop", v1);
+            String v1 = liveSite(gw);
             // A small receive window: the server's socket buffer fills, then its channel's outbound buffer.
             RawStream slow = RawStream.open(gw.edgePort(), "/_skewgate/events?deployment=" + v1, 4096);
             long hello = Long.parseLong(slow.untilEvent("hello").get("id"));
@@ -161,8 +155,7 @@ class BareChannelStreamTest {
         TestGateway gw = TestGateway.start(dir);
         RawStream s;
         try {
-            gw.createSite("shop", HOST);
-            gw.activate("shop", gw.deploy("shop", Map.of("index.html", "<html><head></head><body>v1</body></html>")));
+            liveSite(gw);
             s = RawStream.open(gw.edgePort(), "/_skewgate/events", 0);
             s.untilEvent("hello");
             Await.until("a bare channel", WAIT.toMillis(), () -> gw.gateway().push().streamsOnChannels() == 1);
@@ -203,6 +196,14 @@ class BareChannelStreamTest {
                 }
             }
         }
+    }
+
+    /** Creates the site with one active deployment; returns its id. */
+    private static String liveSite(TestGateway gw) {
+        gw.createSite("shop", HOST);
+        String v1 = gw.deploy("shop", Map.of("index.html", "<html><head></head><body>v1</body></html>"));
+        gw.activate("shop", v1);
+        return v1;
     }
 
     /** An event stream read as raw bytes: its head, then HTTP/1.1 chunks. */
