@@ -165,8 +165,10 @@ run_skewgate() {
   port=$(free_port)
   admin=$(free_port)
   log "Skewgate, $n clients (edge :$port, admin :$admin)"
+  # The default caps (15,000 connections, 12,000 event streams) would refuse part of the largest count with 503.
   # shellcheck disable=SC2086
   "${SERVER_CPU[@]}" java $JVM_OPTS -jar "$JAR" serve --host 127.0.0.1 --port "$port" --admin-port "$admin" --data-dir "$data" \
+    --max-connections $((n + 1000)) --max-event-streams $((n + 1000)) \
     >"$RUN_DIR/skewgate-$n.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 150); do

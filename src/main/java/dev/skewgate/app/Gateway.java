@@ -459,6 +459,11 @@ public final class Gateway implements AutoCloseable {
         return control;
     }
 
+    /** The push channel: its streams, and what it announces (tests announce through it directly). */
+    public PushHub push() {
+        return push;
+    }
+
     /** Open streams by boot deployment, for tests and status. */
     public Map<String, Integer> openClients(String site) {
         return push.openClients(site);

@@ -111,8 +111,12 @@ public final class ConnectionLimits {
         }
 
         private void closed(Conn conn) {
-            if (open.remove(conn.connection) == null) {
+            if (conn.gone) {
                 return;
+            }
+            conn.gone = true;
+            if (conn.connection != null) {
+                open.remove(conn.connection);
             }
             conn.cancelHeaderTimer();
             connections.decrementAndGet();
@@ -120,6 +124,19 @@ public final class ConnectionLimits {
                 perClient.computeIfPresent(conn.client, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
             }
             conn.releaseStream();
+        }
+
+        /**
+         * The connection became a bare event-stream channel ({@link StreamHandOver}): it leaves the header and body
+         * checks (it reads no more requests) and is no longer referenced, but counts until its channel closes.
+         */
+        void handedOver(HttpConnection connection) {
+            Conn conn = open.remove(connection);
+            if (conn != null) {
+                conn.connection = null;
+                conn.body = null;
+                conn.cancelHeaderTimer();
+            }
         }
 
         /** Lets the request through, or answers it 503 when its connection or the event streams are over a cap. */
@@ -226,11 +243,13 @@ public final class ConnectionLimits {
 
         /** One connection's counters and the time it began to wait for a request head. */
         final class Conn {
-            final HttpConnection connection;
+            /** Null once the connection was handed over as an event stream's channel. */
+            HttpConnection connection;
             final String client;
             final boolean exempt;
             String refusal;
             boolean stream;
+            boolean gone;
             int inFlight;
             HttpServerRequest body;
             long bodyBytes;

@@ -111,7 +111,7 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
         boolean navigation = Pin.isNavigation(request.getHeader("Sec-Fetch-Mode"), request.getHeader("Accept"));
         String path = request.path();
         if (path.startsWith(GATEWAY_PREFIX)) {
-            endpoints.handle(request, site, path);
+            endpoints.handle(request, site, path, observed);
             return;
         }
         if (site.configAlias().isPresent() && path.equals(site.configAlias().get())) {

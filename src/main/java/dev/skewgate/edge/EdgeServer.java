@@ -156,13 +156,13 @@ public final class EdgeServer {
                     .setTcpNoDelay(true);
             listener.keys().ifPresent(keys -> Tls.configure(options, keys, listener.tlsAlpn01()));
             Services s = edge.services;
+            ConnectionLimits.Loop budget = edge.limits.new Loop(vertx);
             GatewayEndpoints endpoints = new GatewayEndpoints(new SseEndpoint(s.push(), context),
-                    new PresenceEndpoint(s.push()), s.webhook(), s.sdk());
+                    new StreamHandOver(budget), new PresenceEndpoint(s.push()), s.webhook(), s.sdk());
             proxy = new ProxyHandler(vertx, s.upstreams(), s.tunnels(), s.trusted(), s.upstreamTimeout());
             EdgeHandler handler = new EdgeHandler(s.routing(), endpoints, new HealthEndpoints(s.readiness()), proxy,
                     s.traffic(), s.checkSecret(), listener.redirectTo(), s.challenges(), s.metrics(), s.accessLog());
             measureLag(s.metrics().eventLoopLag(edge.loops.getAndIncrement()));
-            ConnectionLimits.Loop budget = edge.limits.new Loop(vertx);
             HttpServer server = vertx.createHttpServer(options)
                     .connectionHandler(connection -> {
                         if (listener.keys().isPresent() && !Tls.track(connection)) {

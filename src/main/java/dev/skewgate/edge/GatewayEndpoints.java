@@ -21,15 +21,18 @@ final class GatewayEndpoints {
     private final NotifyWebhook webhook;
     private final BrowserSdk sdk;
     private final PresenceEndpoint presence;
+    private final StreamHandOver handOver;
 
-    GatewayEndpoints(SseEndpoint events, PresenceEndpoint presence, NotifyWebhook webhook, BrowserSdk sdk) {
+    GatewayEndpoints(SseEndpoint events, StreamHandOver handOver, PresenceEndpoint presence, NotifyWebhook webhook,
+                     BrowserSdk sdk) {
         this.events = events;
+        this.handOver = handOver;
         this.presence = presence;
         this.webhook = webhook;
         this.sdk = sdk;
     }
 
-    void handle(HttpServerRequest request, SiteRoute site, String path) {
+    void handle(HttpServerRequest request, SiteRoute site, String path, Observed observed) {
         if (path.equals("/_skewgate/notify")) {
             if (request.method() != HttpMethod.POST) {
                 request.response().putHeader(Headers.ALLOW, "POST");
@@ -57,7 +60,7 @@ final class GatewayEndpoints {
             case "/_skewgate/version.json" -> document(request, site, site.documents().version(),
                     site.documents().versionEtag());
             case "/_skewgate/config.json" -> config(request, site);
-            case "/_skewgate/events" -> events.handle(request, site);
+            case "/_skewgate/events" -> events.handle(request, site, () -> handOver.take(request, observed));
             case BrowserSdk.PATH -> sdk.serve(request);
             default -> DataPlaneErrors.send(request, 404, "no gateway endpoint " + path);
         }

@@ -69,12 +69,23 @@ final class Observed implements Handler<Void>, LongConsumer {
 
     @Override
     public void handle(Void ended) {
+        finish(request.response().ended() ? request.response().getStatusCode() : CLIENT_CLOSED);
+    }
+
+    /**
+     * The response became an event stream's bare channel ({@link StreamHandOver}): Vert.x will not see it end, so it
+     * is accounted now, as answered with its status, its opening's bytes and the time to open it.
+     */
+    void handedOver() {
+        finish(request.response().getStatusCode());
+    }
+
+    private void finish(int status) {
         if (done) {
             return;
         }
         done = true;
         HttpServerResponse response = request.response();
-        int status = response.ended() ? response.getStatusCode() : CLIENT_CLOSED;
         if (counter != null) {
             counter.answered(status);
         }

@@ -52,6 +52,11 @@ final class Tls {
         return true;
     }
 
+    /** Forgets a connection that will serve no more requests (an event stream taken over by the edge). */
+    static void forget(io.vertx.core.http.HttpConnection connection) {
+        NAMES.remove(connection);
+    }
+
     /**
      * Whether a request on a TLS connection may name {@code host} (lower case): the connection's certificate must
      * cover it (RFC 9110 §7.4: otherwise 421 Misdirected Request). Browsers coalesce HTTP/2 connections only for

@@ -1,5 +1,6 @@
 package dev.skewgate.push;
 
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;
@@ -54,18 +55,26 @@ public final class LoopHub {
             done.accept(0);
             return;
         }
-        writeSlices(streams.toArray(new EventStream[0]), 0, 0, frame, done);
+        writeSlices(streams.toArray(new EventStream[0]), 0, 0, frame, SseFrames.chunk(frame), done);
     }
 
-    private void writeSlices(EventStream[] all, int from, int sent, Buffer frame, java.util.function.IntConsumer done) {
+    /** Writes one slice; {@code chunk} (this loop's copy of the frame as an HTTP/1.1 chunk) is released at the end. */
+    private void writeSlices(EventStream[] all, int from, int sent, Buffer frame, ByteBuf chunk,
+                             java.util.function.IntConsumer done) {
         int to = Math.min(all.length, from + SLICE);
         int written = sent;
-        for (int i = from; i < to; i++) {
-            if (all[i].write(frame)) {
-                written += all[i].tabCount; // a shared stream tells every tab it speaks for
+        try {
+            for (int i = from; i < to; i++) {
+                if (!all[i].closed && all[i].write(frame, chunk)) {
+                    written += all[i].tabCount; // a shared stream tells every tab it speaks for
+                }
             }
+        } catch (RuntimeException e) {
+            chunk.release();
+            throw e;
         }
         if (to == all.length) {
+            chunk.release();
             done.accept(written);
             return;
         }
@@ -73,21 +82,23 @@ public final class LoopHub {
         // Not runOnContext: Netty runs tasks queued meanwhile in the same round, so the loop would serve no I/O until
         // the whole broadcast is written. A task scheduled for "now" waits for the next round, after pending I/O.
         ((io.vertx.core.internal.ContextInternal) context).nettyEventLoop().schedule(
-                () -> context.runOnContext(v -> writeSlices(all, to, total, frame, done)), 0, TimeUnit.NANOSECONDS);
+                () -> context.runOnContext(v -> writeSlices(all, to, total, frame, chunk, done)), 0,
+                TimeUnit.NANOSECONDS);
     }
 
     /** Writes a heartbeat comment to every stream, a slice at a time. */
     void heartbeat() {
         List<EventStream> all = new ArrayList<>();
         bySite.values().forEach(all::addAll);
-        writeSlices(all.toArray(new EventStream[0]), 0, 0, SseFrames.HEARTBEAT, n -> { });
+        writeSlices(all.toArray(new EventStream[0]), 0, 0, SseFrames.HEARTBEAT, SseFrames.chunk(SseFrames.HEARTBEAT),
+                n -> { });
     }
 
     /** Ends every stream (on shutdown): clients reconnect after their retry delay. */
     void closeAll() {
         for (Set<EventStream> streams : bySite.values().toArray(new Set[0])) {
             for (EventStream stream : streams.toArray(new EventStream[0])) {
-                stream.response.end();
+                stream.end();
             }
         }
         bySite.clear();

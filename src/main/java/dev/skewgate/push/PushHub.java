@@ -32,6 +32,7 @@ public final class PushHub implements Announcer {
     private final Map<String, Map<String, AtomicInteger>> open = new ConcurrentHashMap<>();
     /** Open streams that report presence, by site and client-chosen id. */
     private final Map<String, EventStream> byId = new ConcurrentHashMap<>();
+    private final AtomicInteger onChannels = new AtomicInteger();
 
     /**
      * The recent notices of one site, immutable and swapped whole.
@@ -138,6 +139,16 @@ public final class PushHub implements Announcer {
         }
     }
 
+    /** The stream's channel was taken over from the HTTP server ({@link SseEndpoint}). */
+    void handedOver(EventStream stream) {
+        onChannels.incrementAndGet();
+    }
+
+    /** Open streams that are bare channels rather than Vert.x responses (HTTP/1.1 ones, once open). */
+    public int streamsOnChannels() {
+        return onChannels.get();
+    }
+
     void closed(EventStream stream) {
         synchronized (stream) {
             if (stream.closed) {
@@ -145,6 +156,9 @@ public final class PushHub implements Announcer {
             }
             stream.closed = true;
             add(stream.site, stream.tabs, -1);
+        }
+        if (stream.channel != null) {
+            onChannels.decrementAndGet();
         }
         if (!stream.id.isEmpty()) {
             byId.remove(stream.site + " " + stream.id, stream);
