@@ -37,6 +37,7 @@ import dev.skewgate.store.FileBlobStore;
 import dev.skewgate.store.postgres.PostgresBlobStore;
 import dev.skewgate.store.postgres.PostgresStore;
 import dev.skewgate.store.FilePermissions;
+import dev.skewgate.store.Leadership;
 import dev.skewgate.store.Nodes;
 import dev.skewgate.store.Store;
 import dev.skewgate.store.sqlite.SqliteStore;
@@ -73,6 +74,7 @@ public final class Gateway implements AutoCloseable {
     private ClusterView cluster;
     private Nodes nodes;
     private NodeHeartbeat heartbeat;
+    private Leadership leadership;
     /** The PostgreSQL blob store and its local cache, when the store is PostgreSQL. */
     private PostgresBlobStore pgBlobs;
     private Vertx vertx;
@@ -175,6 +177,7 @@ public final class Gateway implements AutoCloseable {
         Running local = running();
         cluster = new ClusterView(local, nodeId);
         nodes = store instanceof PostgresStore shared ? shared.nodes() : Nodes.solo();
+        leadership = store instanceof PostgresStore shared ? shared.leadership() : Leadership.ALONE;
         control = new ControlPlane(store, blobs, routing, compiler, Clock.systemUTC(),
                 new ControlPlane.Ports(this::announce, prober, cluster, backends, controlEvents()));
         control.start();
@@ -245,10 +248,14 @@ public final class Gateway implements AutoCloseable {
         heartbeat.start();
 
         long every = Math.max(1000, settings.retentionInterval().toMillis());
-        vertx.setPeriodic(every, id -> vertx.executeBlocking(() -> control.retention().run(), false)
+        // On a shared database one node runs these for all (the leader; see Leadership), the others skip them.
+        vertx.setPeriodic(every, id -> vertx.executeBlocking(() -> leadership.leads() ? control.retention().run() : null,
+                        false)
                 .onFailure(e -> LOG.warn("retention pass failed, will retry: {}", e.toString())));
         vertx.setPeriodic(CHECK_TICK_MS, id -> vertx.executeBlocking(() -> {
-            control.checks().run();
+            if (leadership.leads()) {
+                control.checks().run();
+            }
             return null;
         }, false).onFailure(e -> LOG.warn("continuous checks failed, will retry: {}", e.toString())));
         LOG.info("Skewgate is serving on {}http://{}:{} (admin API on http://{}:{}, data in {}, store {} {})",
@@ -522,6 +529,10 @@ public final class Gateway implements AutoCloseable {
         if (heartbeat != null) {
             heartbeat.close();
             heartbeat = null;
+        }
+        if (leadership != null) {
+            leadership.close(); // released at once: another node takes the jobs over at its next tick
+            leadership = null;
         }
         if (control != null) {
             control.stop();

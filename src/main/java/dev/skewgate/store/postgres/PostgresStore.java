@@ -932,6 +932,11 @@ public final class PostgresStore implements Store {
         return pool;
     }
 
+    /** Which node runs the jobs that must run once, by an advisory lock on a connection of its own. */
+    public dev.skewgate.store.Leadership leadership() {
+        return new AdvisoryLeadership(direct);
+    }
+
     /** The nodes sharing this database and their last reports. */
     public dev.skewgate.store.Nodes nodes() {
         return new PostgresNodes(pool);
