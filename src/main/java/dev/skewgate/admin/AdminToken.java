@@ -14,7 +14,8 @@ import java.util.Base64;
 
 /**
  * The admin API's bearer token: created at first start as {@code admin-token} in the data directory (owner-only
- * permissions, written crash-safely), read by the CLI on the same machine. Compared in constant time.
+ * permissions, written crash-safely), read by the CLI on the same machine; on a shared PostgreSQL store the first
+ * node's token, kept sealed in the database, is every node's. Compared in constant time.
  */
 public final class AdminToken {
 
@@ -39,6 +40,26 @@ public final class AdminToken {
         byte[] random = new byte[32];
         new SecureRandom().nextBytes(random);
         String token = "sgt_" + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        write(dataDir, token);
+        return new AdminToken(token);
+    }
+
+    /**
+     * The token that every node on a shared store uses: this data dir's (made if missing) offered to {@code agree},
+     * which answers the one the store keeps (the first node's); the file is rewritten when they differ, so the CLI on
+     * this machine reads the token every node accepts.
+     */
+    public static AdminToken shared(Path dataDir, java.util.function.UnaryOperator<String> agree) throws IOException {
+        String local = new String(loadOrCreate(dataDir).token, StandardCharsets.UTF_8);
+        String agreed = agree.apply(local);
+        if (!agreed.equals(local)) {
+            write(dataDir, agreed);
+        }
+        return new AdminToken(agreed);
+    }
+
+    private static void write(Path dataDir, String token) throws IOException {
+        Path file = dataDir.resolve(FILE_NAME);
         Path temp = dataDir.resolve(FILE_NAME + ".tmp");
         Files.deleteIfExists(temp);
         Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -46,11 +67,10 @@ public final class AdminToken {
             ch.write(java.nio.ByteBuffer.wrap((token + "\n").getBytes(StandardCharsets.UTF_8)));
             ch.force(true);
         }
-        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         try (FileChannel dir = FileChannel.open(dataDir, StandardOpenOption.READ)) {
             dir.force(true);
         }
-        return new AdminToken(token);
     }
 
     /** Whether an {@code Authorization} header carries this token; constant time in the token's length. */

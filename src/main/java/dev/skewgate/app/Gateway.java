@@ -148,7 +148,9 @@ public final class Gateway implements AutoCloseable {
             blobs = local;
             blobBytes = () -> blobBytes(local::totalBytes);
         }
-        AdminToken token = AdminToken.loadOrCreate(settings.dataDir());
+        AdminToken token = store instanceof PostgresStore shared
+                ? AdminToken.shared(settings.dataDir(), shared::sharedAdminToken)
+                : AdminToken.loadOrCreate(settings.dataDir());
         routing = new RoutingHolder();
         RoutingHolder routing = this.routing;
         BrowserSdk sdk = BrowserSdk.load();

@@ -94,6 +94,28 @@ class PostgresGatewayTest {
     }
 
     @Test
+    void everyNodeOnOneDatabaseAcceptsTheFirstNodesAdminToken() throws Exception {
+        String url = Postgres.shared().createDatabase();
+        Path a = dir.resolve("a");
+        Path b = dir.resolve("b");
+        try (TestGateway first = node(a, url)) {
+            Files.createDirectories(b);
+            Files.copy(a.resolve(SecretBox.KEY_FILE), b.resolve(SecretBox.KEY_FILE));
+            // The second data dir had a token of its own: the database's wins and the file is rewritten.
+            Files.writeString(b.resolve(dev.skewgate.admin.AdminToken.FILE_NAME), "sgt_local_only\n");
+            try (TestGateway second = node(b, url)) {
+                assertThat(Files.readString(b.resolve(dev.skewgate.admin.AdminToken.FILE_NAME)).trim())
+                        .isEqualTo(Files.readString(a.resolve(dev.skewgate.admin.AdminToken.FILE_NAME)).trim());
+                assertThat(second.token()).isEqualTo(first.token());
+                second.createSite("shop", "shop.localhost"); // with the token both accept
+                assertThat(first.ok("GET", "/v1/sites/shop", null).status()).isEqualTo(200);
+                assertThat(count(url, "SELECT count(*) FROM store_meta WHERE name = 'admin-token' AND value NOT LIKE 'sgt_%'"))
+                        .as("kept sealed").isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
     void secondNodeWithAnEmptyCacheServesTheSameDeploymentFilledFromPostgres() throws Exception {
         String url = Postgres.shared().createDatabase();
         Path a = dir.resolve("a");

@@ -64,6 +64,7 @@ public final class PostgresStore implements Store {
     /** First key of every advisory lock this store takes, so other users of the database never collide with it. */
     static final int SITE_LOCK_CLASS = 0x536b6700; // "Skg\0"
     private static final String KEY_CHECK = "secret-key-check";
+    private static final String ADMIN_TOKEN = "admin-token";
     private static final String DEPLOYMENT_COLUMNS = "id, site, state, created_at, finalized_at, activated_at, "
             + "demoted_at, retired_at, message, git_sha, author, file_count, total_bytes, promoted_from, backend";
     private static final String SITE_COLUMNS = "name, api_prefixes, spa, entry_point, skew_window_ms, keep_previous, "
@@ -171,6 +172,28 @@ public final class PostgresStore implements Store {
 
     private static String firstLine(String s) {
         return s == null ? "" : s.lines().findFirst().orElse("");
+    }
+
+    /**
+     * The admin token every node on this database accepts: {@code proposed} if no node stored one yet, else the stored
+     * one (kept sealed in {@code store_meta}, like the webhook secrets).
+     */
+    public String sharedAdminToken(String proposed) {
+        return inTransaction(db -> {
+            try (PreparedStatement st = db.prepareStatement(
+                    "INSERT INTO store_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING")) {
+                st.setString(1, ADMIN_TOKEN);
+                st.setString(2, secrets.seal(proposed));
+                st.executeUpdate();
+            }
+            try (PreparedStatement st = db.prepareStatement("SELECT value FROM store_meta WHERE name=?")) {
+                st.setString(1, ADMIN_TOKEN);
+                try (ResultSet rs = st.executeQuery()) {
+                    rs.next();
+                    return secrets.open(rs.getString(1));
+                }
+            }
+        });
     }
 
     /** Seals a known value with the first key that opens the database; refuses a node whose key differs. */
