@@ -179,51 +179,42 @@ public final class PostgresStore implements Store {
      * one (kept sealed in {@code store_meta}, like the webhook secrets).
      */
     public String sharedAdminToken(String proposed) {
-        return inTransaction(db -> {
-            try (PreparedStatement st = db.prepareStatement(
-                    "INSERT INTO store_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING")) {
-                st.setString(1, ADMIN_TOKEN);
-                st.setString(2, secrets.seal(proposed));
-                st.executeUpdate();
-            }
-            try (PreparedStatement st = db.prepareStatement("SELECT value FROM store_meta WHERE name=?")) {
-                st.setString(1, ADMIN_TOKEN);
-                try (ResultSet rs = st.executeQuery()) {
-                    rs.next();
-                    return secrets.open(rs.getString(1));
-                }
-            }
-        });
+        return inTransaction(db -> secrets.open(firstSealed(db, ADMIN_TOKEN, proposed)));
     }
 
     /** Seals a known value with the first key that opens the database; refuses a node whose key differs. */
     private void checkSecretKey(Path dataDir) {
         inTransaction(db -> {
-            try (PreparedStatement st = db.prepareStatement(
-                    "INSERT INTO store_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING")) {
-                st.setString(1, KEY_CHECK);
-                st.setString(2, secrets.seal(KEY_CHECK));
-                st.executeUpdate();
+            String check;
+            try {
+                check = secrets.open(firstSealed(db, KEY_CHECK, KEY_CHECK));
+            } catch (StoreFailure e) {
+                check = "";
             }
-            try (PreparedStatement st = db.prepareStatement("SELECT value FROM store_meta WHERE name=?")) {
-                st.setString(1, KEY_CHECK);
-                try (ResultSet rs = st.executeQuery()) {
-                    rs.next();
-                    String check;
-                    try {
-                        check = secrets.open(rs.getString(1));
-                    } catch (StoreFailure e) {
-                        check = "";
-                    }
-                    if (!check.equals(KEY_CHECK)) {
-                        throw new StoreFailure("the secrets in PostgreSQL database " + where + " are sealed with "
-                                + "another key than " + dataDir.resolve(SecretBox.KEY_FILE) + ": copy the "
-                                + SecretBox.KEY_FILE + " file of the first node to every node", null);
-                    }
-                }
+            if (!check.equals(KEY_CHECK)) {
+                throw new StoreFailure("the secrets in PostgreSQL database " + where + " are sealed with "
+                        + "another key than " + dataDir.resolve(SecretBox.KEY_FILE) + ": copy the "
+                        + SecretBox.KEY_FILE + " file of the first node to every node", null);
             }
             return null;
         });
+    }
+
+    /** The sealed {@code store_meta} value of {@code name}: the first node's, {@code value} sealed if none yet. */
+    private String firstSealed(Connection db, String name, String value) throws SQLException {
+        try (PreparedStatement st = db.prepareStatement(
+                "INSERT INTO store_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING")) {
+            st.setString(1, name);
+            st.setString(2, secrets.seal(value));
+            st.executeUpdate();
+        }
+        try (PreparedStatement st = db.prepareStatement("SELECT value FROM store_meta WHERE name=?")) {
+            st.setString(1, name);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
+        }
     }
 
     private String sealed(List<String> values) {
