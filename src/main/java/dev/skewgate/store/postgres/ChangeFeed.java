@@ -91,8 +91,10 @@ public final class ChangeFeed implements AutoCloseable {
                     break;
                 }
                 if (!lost) {
-                    LOG.warn("change feed: lost PostgreSQL at {} ({}); serving what this node has, re-reading "
-                            + "everything when it is back", where, e.toString());
+                    // A lost connection, or a re-read that failed (the database went away mid-read, a site
+                    // whose snapshot cannot be built): either way the next connect re-reads everything.
+                    LOG.warn("change feed on PostgreSQL at {}: {}; serving what this node has, reconnecting and "
+                            + "re-reading everything", where, e.toString());
                 }
                 lost = true;
                 try {
