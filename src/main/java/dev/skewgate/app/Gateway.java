@@ -77,6 +77,8 @@ public final class Gateway implements AutoCloseable {
     private Leadership leadership;
     /** The PostgreSQL blob store and its local cache, when the store is PostgreSQL. */
     private PostgresBlobStore pgBlobs;
+    /** The notices of other nodes' changes, when the store is PostgreSQL. */
+    private volatile dev.skewgate.store.postgres.ChangeFeed changes;
     private Vertx vertx;
     private ControlPlane control;
     private PushHub push;
@@ -184,6 +186,10 @@ public final class Gateway implements AutoCloseable {
                 new ControlPlane.Ports(this::announce, prober, cluster, backends, controlEvents()));
         control.start();
         ControlPlane plane = control;
+        if (store instanceof PostgresStore shared) {
+            changes = shared.changes();
+            changes.start(plane::changedElsewhere, plane::rereadAll);
+        }
         backends.rollbackWith((site, why) -> {
             LOG.warn("site {}: rolling back: {}", site, why);
             plane.lifecycle().rollback(site, java.util.Optional.empty(), "skewgate (crash loop)");
@@ -459,6 +465,12 @@ public final class Gateway implements AutoCloseable {
         return store.info();
     }
 
+    /** The change feed's connection on PostgreSQL while it listens (tests end it to see the feed recover). */
+    public java.util.OptionalInt changeFeedPid() {
+        dev.skewgate.store.postgres.ChangeFeed feed = changes;
+        return feed == null ? java.util.OptionalInt.empty() : feed.backendPid();
+    }
+
     /** The PostgreSQL blob store with this node's cache, when the store is PostgreSQL (tests look at its counts). */
     public Optional<PostgresBlobStore> postgresBlobs() {
         return Optional.ofNullable(pgBlobs);
@@ -491,6 +503,10 @@ public final class Gateway implements AutoCloseable {
         closed = true;
         if (readiness != null) {
             readiness.stopping();
+        }
+        if (changes != null) {
+            changes.close(); // nothing changes under a stopping gateway: the next start reads everything
+            changes = null;
         }
         if (vertx != null) {
             if (edge != null && !settings.shutdownDelay().isZero()) {

@@ -47,6 +47,15 @@ final class ChangeCore {
     private final Map<String, ReentrantLock> siteLocks = new ConcurrentHashMap<>();
     /** Commits and swaps in one order, so a host name that moves between two sites is never served by both. */
     private final ReentrantLock commit = new ReentrantLock(true);
+    /**
+     * Per site, the newest event this gateway told its tabs about or passed over: where catching up on the changes
+     * of other nodes (sharing one store) starts. Kept on every store; only read once other nodes share it.
+     */
+    private final Map<String, Long> handled = new ConcurrentHashMap<>();
+    /** Set once other nodes' changes arrive ({@link #refresh}): only then can an event skip this gateway's tabs. */
+    private volatile boolean shared;
+    /** Events read back at most per catch-up: the push replay keeps fewer, so older ones would not be resent. */
+    private static final int CATCH_UP = 256;
     /** Runs the memory rebalances that follow a switch, one at a time, off the switch's path. */
     private final java.util.concurrent.Executor rebalancer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "skewgate-rebalance");
@@ -174,11 +183,7 @@ final class ChangeCore {
             });
             long committed = System.nanoTime();
             publish(site, result.build());
-            try {
-                this.committed.accept(site);
-            } catch (RuntimeException e) {
-                LOG.warn("site {}: telling the backend supervisor of a change failed: {}", site, e.toString());
-            }
+            tellSupervisor(site);
             if (result.build().rebalance()) {
                 rebalancer.execute(() -> rebalance(site));
             }
@@ -222,6 +227,78 @@ final class ChangeCore {
         }
     }
 
+    /**
+     * Catches up with a change another node committed to the site (or, with {@code everything}, with whatever may
+     * have been missed): re-reads the site, swaps its new snapshot in, then tells this gateway's tabs each event it
+     * has not told them, under the number the store gave it, in order. The events are read before the build, so the
+     * build shows at least what they announce; a change committed meanwhile brings its own notice. Without
+     * {@code everything}, a site with no new event is left as it is (the notice of a change already shown here).
+     */
+    void refresh(String site, boolean everything) {
+        shared = true;
+        serialized(site, () -> {
+            List<SiteEvent> recent = store.events(site, CATCH_UP);
+            long newest = recent.isEmpty() ? 0 : recent.get(0).seq();
+            Long mark = handled.get(site);
+            // A site first seen on a full re-read has nothing to tell yet; one first seen by a notice is new.
+            long from = mark != null ? mark : everything ? newest : 0;
+            List<SiteEvent> missed = between(recent, from, Long.MAX_VALUE);
+            if (missed.isEmpty() && !everything) {
+                return null;
+            }
+            // Built outside a transaction, like a rebalance: a change another node makes meanwhile sends a notice
+            // of its own, and the re-read it causes replaces whatever this build saw of it.
+            SnapshotCompiler.SiteBuild build = compiler.compile(site);
+            commit.lock();
+            try {
+                publish(site, build);
+            } finally {
+                commit.unlock();
+            }
+            tellSupervisor(site);
+            if (build.rebalance()) {
+                rebalancer.execute(() -> rebalance(site));
+            }
+            tell(site, missed);
+            handled.merge(site, newest, Math::max);
+            return null;
+        });
+    }
+
+    /** Re-reads every site the store holds or this gateway serves ({@link #refresh} with everything). */
+    void refreshAll() {
+        java.util.Set<String> names = new java.util.TreeSet<>(routing.current().sites().keySet());
+        store.sites().forEach(s -> names.add(s.name()));
+        for (String name : names) {
+            refresh(name, true);
+        }
+    }
+
+    /** The events numbered after {@code after} and before {@code before}, oldest first. */
+    private static List<SiteEvent> between(List<SiteEvent> events, long after, long before) {
+        return events.stream().filter(e -> e.seq() > after && e.seq() < before)
+                .sorted(java.util.Comparator.comparingLong(SiteEvent::seq)).toList();
+    }
+
+    private void tell(String site, List<SiteEvent> events) {
+        if (events.isEmpty()) {
+            return;
+        }
+        Optional<dev.skewgate.model.RuntimeConfig> config = store.site(site).map(dev.skewgate.model.Site::config);
+        for (StoredNotices.Told t : StoredNotices.of(events, config)) {
+            tellTabs(t.event(), t.notice());
+        }
+        handled.merge(site, events.get(events.size() - 1).seq(), Math::max);
+    }
+
+    private void tellSupervisor(String site) {
+        try {
+            this.committed.accept(site);
+        } catch (RuntimeException e) {
+            LOG.warn("site {}: telling the backend supervisor of a change failed: {}", site, e.toString());
+        }
+    }
+
     /** Keeps a build and swaps its route in (or the site out); called holding the commit step. */
     private void publish(String site, SnapshotCompiler.SiteBuild build) {
         compiler.adopt(build);
@@ -250,6 +327,22 @@ final class ChangeCore {
      * failure to tell is logged, never undoes the change.
      */
     SiteEvent announce(SiteEvent event, ChangeNotice notice) {
+        Long mark = handled.get(event.site());
+        if (shared && mark != null && mark < event.seq() - 1) {
+            // Another node's change committed just before this one and its notice waits for this site's lock:
+            // told first, so the tabs here get every event once and in order.
+            try {
+                tell(event.site(), between(store.events(event.site(), CATCH_UP), mark, event.seq()));
+            } catch (RuntimeException e) {
+                LOG.warn("site {}: catching up with events before {} failed: {}", event.site(), event.seq(),
+                        e.toString());
+            }
+        }
+        return tellTabs(event, notice);
+    }
+
+    private SiteEvent tellTabs(SiteEvent event, ChangeNotice notice) {
+        handled.merge(event.site(), event.seq(), Math::max);
         int notified;
         try {
             notified = announcer.announce(notice);

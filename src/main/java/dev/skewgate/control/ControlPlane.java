@@ -90,6 +90,19 @@ public final class ControlPlane {
         pending.stop();
     }
 
+    /**
+     * Another node sharing the store changed the site: re-read it, swap its snapshot in, then tell this gateway's
+     * tabs the events they have not been told (with the numbers the store gave them).
+     */
+    public void changedElsewhere(String site) {
+        core.refresh(site, false);
+    }
+
+    /** Re-reads every site, as after a lost connection to a shared store: whatever was missed is caught up on. */
+    public void rereadAll() {
+        core.refreshAll();
+    }
+
     /** The gateway's own listening ports, so no backend is pointed back at it; set once the listeners are bound. */
     public void ownPorts(Set<Integer> ports) {
         own.ports(ports);

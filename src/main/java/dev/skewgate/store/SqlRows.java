@@ -175,7 +175,7 @@ public final class SqlRows {
     }
 
     public static void setNotified(Connection db, String site, long seq, int notified) throws SQLException {
-        try (PreparedStatement st = db.prepareStatement("UPDATE events SET notified=? WHERE site=? AND seq=?")) {
+        try (PreparedStatement st = db.prepareStatement("UPDATE events SET notified=notified+? WHERE site=? AND seq=?")) {
             st.setInt(1, notified);
             st.setString(2, site);
             st.setLong(3, seq);

@@ -151,7 +151,7 @@ public interface Store extends AutoCloseable {
     /** Deliveries kept for replay detection at most (only validly signed ones are ever recorded). */
     int MAX_DELIVERIES = 10_000;
 
-    /** Records how many connected clients an event reached. */
+    /** Adds how many connected clients of this gateway an event reached (each node adds its own). */
     void setNotified(String site, long seq, int notified);
 
     /** The newest events of a site, newest first. */

@@ -233,6 +233,8 @@ public abstract class StoreContractTest {
         assertThat(e.type()).isEqualTo("config");
         store.setNotified("shop", e.seq(), 42);
         assertThat(store.events("shop", 1).get(0).notified()).isEqualTo(42);
+        store.setNotified("shop", e.seq(), 3); // another node's tabs
+        assertThat(store.events("shop", 1).get(0).notified()).isEqualTo(45);
     }
 
     @Test

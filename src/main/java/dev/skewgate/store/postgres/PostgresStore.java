@@ -80,6 +80,8 @@ public final class PostgresStore implements Store {
 
     /** The connection of the {@link #transaction} the calling thread runs, if it runs one. */
     private final ThreadLocal<Connection> current = new ThreadLocal<>();
+    /** This process's name in the change notices it sends, so its own feed can skip them. */
+    private final String node = java.util.UUID.randomUUID().toString();
 
     private PostgresStore(HikariDataSource pool, SecretBox secrets, String where, PGSimpleDataSource direct) {
         this.direct = direct;
@@ -225,11 +227,18 @@ public final class PostgresStore implements Store {
         return ColumnJson.strings(json).stream().map(secrets::open).toList();
     }
 
-    /** Takes the site's advisory lock until this transaction ends: the one order of changes to a site. */
-    private static void lockSite(Connection db, String site) throws SQLException {
-        try (PreparedStatement st = db.prepareStatement("SELECT pg_advisory_xact_lock(?, hashtext(?))")) {
+    /**
+     * Takes the site's advisory lock until this transaction ends (the one order of changes to a site) and announces
+     * the change to the other nodes ({@link ChangeFeed}): every change of a site takes this lock inside its own
+     * transaction, so the notice is sent exactly when the change commits and never for one rolled back.
+     */
+    private void lockSite(Connection db, String site) throws SQLException {
+        try (PreparedStatement st = db.prepareStatement("SELECT pg_advisory_xact_lock(?, hashtext(?)), "
+                + "pg_notify(?, ?)")) {
             st.setInt(1, SITE_LOCK_CLASS);
             st.setString(2, site);
+            st.setString(3, ChangeFeed.CHANNEL);
+            st.setString(4, ChangeFeed.payload(node, site));
             st.executeQuery().close();
         }
     }
@@ -973,6 +982,14 @@ public final class PostgresStore implements Store {
         config.setMinimumIdle(0);
         config.setConnectionTimeout(30_000);
         return new PostgresBlobStore(new HikariDataSource(config), cache, cacheBytes, where);
+    }
+
+    /**
+     * The notices of changes other nodes commit to this database, on a connection of their own (never one of the
+     * pool's): started by {@link ChangeFeed#start}.
+     */
+    public ChangeFeed changes() {
+        return new ChangeFeed(direct, node, where);
     }
 
     @Override
