@@ -345,14 +345,32 @@ public final class AdminApi {
         }
     }
 
+    /** How long an activation or rollback waits for the other nodes to serve it before it answers naming them. */
+    static final java.time.Duration PROPAGATION_BOUND = java.time.Duration.ofSeconds(5);
+
     private void activate(RoutingContext ctx) {
         JsonObject body = body(ctx);
         String id = required(body, "deployment");
         Optional<SiteEvent> event = control.lifecycle().activate(ctx.pathParam("site"), id, ifMatch(ctx), actor(ctx));
-        json(ctx, 200, new JsonObject()
+        JsonObject answer = new JsonObject()
                 .put("changed", event.isPresent())
                 .put("event", event.map(Wire::event).orElse(null))
-                .put("site", Wire.site(control.sites().get(ctx.pathParam("site")))));
+                .put("site", Wire.site(control.sites().get(ctx.pathParam("site"))));
+        propagation(answer, ctx.pathParam("site"), id);
+        json(ctx, 200, answer);
+    }
+
+    /**
+     * On a store several nodes share: waits (at most {@link #PROPAGATION_BOUND}) until every live node serves the
+     * change and says so in {@code nodes: {serving, lagging, waitedMs}}; alone, the answer stays as it was.
+     */
+    private void propagation(JsonObject answer, String site, String deployment) {
+        dev.skewgate.control.Running.Propagation p = control.running().awaitServing(site, deployment,
+                PROPAGATION_BOUND);
+        if (p.serving().size() + p.lagging().size() > 1) {
+            answer.put("nodes", new JsonObject().put("serving", new JsonArray(p.serving()))
+                    .put("lagging", new JsonArray(p.lagging())).put("waitedMs", p.waitedMillis()));
+        }
     }
 
     /** What a running activation waits for: {@code {running, deployment, step, since}}. */
@@ -367,8 +385,11 @@ public final class AdminApi {
 
     private void rollback(RoutingContext ctx) {
         SiteEvent event = control.lifecycle().rollback(ctx.pathParam("site"), ifMatch(ctx), actor(ctx));
-        json(ctx, 200, new JsonObject().put("changed", true).put("event", Wire.event(event))
-                .put("site", Wire.site(control.sites().get(ctx.pathParam("site")))));
+        dev.skewgate.model.Site after = control.sites().get(ctx.pathParam("site"));
+        JsonObject answer = new JsonObject().put("changed", true).put("event", Wire.event(event))
+                .put("site", Wire.site(after));
+        after.activeDeployment().ifPresent(d -> propagation(answer, after.name(), d));
+        json(ctx, 200, answer);
     }
 
     private void retire(RoutingContext ctx) {

@@ -179,8 +179,8 @@ public final class Gateway implements AutoCloseable {
                 Clock.systemUTC());
         String nodeId = NodeId.loadOrCreate(settings.dataDir());
         Running local = running();
-        cluster = new ClusterView(local, nodeId);
         nodes = store instanceof PostgresStore shared ? shared.nodes() : Nodes.solo();
+        cluster = new ClusterView(local, nodeId, nodes);
         leadership = store instanceof PostgresStore shared ? shared.leadership() : Leadership.ALONE;
         control = new ControlPlane(store, blobs, routing, compiler, Clock.systemUTC(),
                 new ControlPlane.Ports(this::announce, prober, cluster, backends, controlEvents()));
@@ -254,6 +254,7 @@ public final class Gateway implements AutoCloseable {
                 dev.skewgate.http.ListenAddress.inUrl(settings.edgeHost()) + ":" + edgePort, java.time.Instant.now(),
                 () -> serving(routing));
         heartbeat.start();
+        routing.onSwap(heartbeat::soon); // the others see this node serve a change at once, not 3 s later
 
         long every = Math.max(1000, settings.retentionInterval().toMillis());
         // On a shared database one node runs these for all (the leader; see Leadership), the others skip them.

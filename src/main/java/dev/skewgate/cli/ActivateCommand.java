@@ -27,6 +27,7 @@ public final class ActivateCommand implements Callable<Integer> {
         } else {
             out.println(deployment + " is already active on " + site);
         }
+        Activation.nodes(answer, out);
         out.flush();
         return 0;
     }

@@ -45,6 +45,27 @@ final class Activation {
         }
     }
 
+    /**
+     * The line about the other nodes when several share the store: how many serve the change and how fast, or which
+     * still do not after the gateway's bound (they catch up by themselves; a node that stays behind needs a look).
+     */
+    static void nodes(JsonNode answer, PrintWriter out) {
+        JsonNode nodes = answer.path("nodes");
+        if (!nodes.isObject()) {
+            return;
+        }
+        int serving = nodes.path("serving").size();
+        long ms = nodes.path("waitedMs").asLong();
+        if (nodes.path("lagging").isEmpty()) {
+            out.println("served by all " + serving + " nodes (" + ms + " ms)");
+            return;
+        }
+        java.util.List<String> lagging = new java.util.ArrayList<>();
+        nodes.path("lagging").forEach(n -> lagging.add(n.asText()));
+        out.println("WARNING: " + lagging.size() + " of " + (serving + lagging.size()) + " nodes did not serve it within "
+                + ms + " ms: " + String.join(", ", lagging) + " (see skewgate status)");
+    }
+
     private static String step(AdminClient admin, String site, String deployment) {
         try {
             JsonNode progress = admin.get("/v1/sites/" + site + "/activation");

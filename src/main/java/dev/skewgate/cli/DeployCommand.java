@@ -227,8 +227,9 @@ public final class DeployCommand implements Callable<Integer> {
         if (activate) {
             out.println("activating " + id + " (readiness and synthetic checks first)...");
             out.flush();
-            Activation.run(admin, site, id, out);
+            JsonNode answer = Activation.run(admin, site, id, out);
             out.println("activated " + id + " on " + site);
+            Activation.nodes(answer, out);
         }
         out.println("preview: " + previewUrl(admin, id));
         out.println(id);

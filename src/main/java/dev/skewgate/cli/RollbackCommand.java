@@ -18,9 +18,11 @@ public final class RollbackCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        JsonNode event = client.client().post("/v1/sites/" + site + "/rollback", Map.of()).path("event");
+        JsonNode answer = client.client().post("/v1/sites/" + site + "/rollback", Map.of());
+        JsonNode event = answer.path("event");
         spec.commandLine().getOut().println("rolled back " + site + " to " + event.path("deployment").asText()
                 + " (was " + event.path("previous").asText() + ")");
+        Activation.nodes(answer, spec.commandLine().getOut());
         spec.commandLine().getOut().flush();
         return 0;
     }

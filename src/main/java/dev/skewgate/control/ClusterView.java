@@ -21,12 +21,59 @@ public final class ClusterView implements Running {
 
     private final Running local;
     private final String self;
+    private final Nodes store;
+    private Runnable beatNow = () -> { };
     private volatile List<Nodes.Seen> seen = List.of();
     private volatile long seenAtNanos = System.nanoTime();
 
-    public ClusterView(Running local, String self) {
+    public ClusterView(Running local, String self, Nodes store) {
         this.local = local;
         this.self = self;
+        this.store = store;
+    }
+
+    /** What makes this node report at once (its heartbeat), so that the wait below sees its own swap early. */
+    void beatNow(Runnable beat) {
+        this.beatNow = beat;
+    }
+
+    /**
+     * Polls the store's nodes list (every 50 ms; on the caller's thread, never a loop) until every live node serves
+     * {@code deployment} for {@code site}, at most {@code bound}. The nodes report right after each swap, so this is
+     * the propagation time plus one report.
+     */
+    @Override
+    public Propagation awaitServing(String site, String deployment, Duration bound) {
+        beatNow.run();
+        long start = System.nanoTime();
+        long deadline = start + bound.toNanos();
+        while (true) {
+            List<String> serving = new ArrayList<>();
+            List<String> lagging = new ArrayList<>();
+            List<Nodes.Seen> all;
+            try {
+                all = store.nodes();
+            } catch (RuntimeException e) {
+                all = nodes(); // the store is away: what the last heartbeat saw
+            }
+            for (Nodes.Seen s : all) {
+                if (!s.live()) {
+                    continue;
+                }
+                boolean serves = deployment.equals(s.report().serving().get(site));
+                (serves ? serving : lagging).add(s.report().node());
+            }
+            long waited = (System.nanoTime() - start) / 1_000_000;
+            if (lagging.isEmpty() || System.nanoTime() >= deadline) {
+                return new Propagation(serving, lagging, waited);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new Propagation(serving, lagging, waited);
+            }
+        }
     }
 
     /** For tests of the summing and the aging without a store. */

@@ -53,7 +53,17 @@ public final class NodeHeartbeat implements AutoCloseable {
     }
 
     public void start() {
+        view.beatNow(this::soon);
         timer.scheduleWithFixedDelay(this::beat, 0, EVERY.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** One heartbeat as soon as the heartbeat thread is free (after a snapshot swap: the others wait on it). */
+    public void soon() {
+        try {
+            timer.execute(this::beat);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopping
+        }
     }
 
     /** One heartbeat now (tests call it to skip the wait). */

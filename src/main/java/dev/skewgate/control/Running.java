@@ -49,6 +49,19 @@ public interface Running {
     }
 
     /**
+     * Waits (bounded) until every live node reports serving {@code deployment} as the site's active one; answers which
+     * nodes do and which lag at the end. Alone, it answers at once with no nodes.
+     */
+    default Propagation awaitServing(String site, String deployment, java.time.Duration bound) {
+        return Propagation.ALONE;
+    }
+
+    /** Which live nodes serve a deployment after a change, and which did not within the bound. */
+    record Propagation(java.util.List<String> serving, java.util.List<String> lagging, long waitedMillis) {
+        public static final Propagation ALONE = new Propagation(java.util.List.of(), java.util.List.of(), 0);
+    }
+
+    /**
      * @param webSockets open WebSocket tunnels to its backend
      * @param lastRequest when it last served a request
      * @param requestsAfterRetirementLast5Minutes requests that reached it after it was retired (answered 410)

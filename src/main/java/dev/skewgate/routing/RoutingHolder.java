@@ -22,6 +22,7 @@ public final class RoutingHolder implements Routes {
     /** Sites whose compile failed, with why, until a snapshot with the site complete is published; guarded by this. */
     private final Map<String, RuntimeException> failed = new HashMap<>();
     private volatile Consumer<String> wanted = site -> { };
+    private volatile Runnable swapped = () -> { };
 
     @Override
     public RoutingTable current() {
@@ -32,6 +33,12 @@ public final class RoutingHolder implements Routes {
     public void swap(RoutingTable next) {
         current.set(next);
         settle();
+        swapped.run();
+    }
+
+    /** Told after every published snapshot (the node's heartbeat reports what it serves then); cheap, never blocks. */
+    public void onSwap(Runnable listener) {
+        this.swapped = listener;
     }
 
     /** Whether a snapshot built from the store was ever published (before that, every host is unknown). */
@@ -65,6 +72,7 @@ public final class RoutingHolder implements Routes {
     public RoutingTable update(UnaryOperator<RoutingTable> change) {
         RoutingTable next = current.updateAndGet(change);
         settle();
+        swapped.run();
         return next;
     }
 

@@ -86,7 +86,7 @@ class ClusterCountsTest {
                 return Activity.NONE;
             }
         };
-        ClusterView view = new ClusterView(local, "node-00000001");
+        ClusterView view = new ClusterView(local, "node-00000001", Nodes.solo());
         NodeReport fresh = report("node-00000002", 2);
         NodeReport stale = report("node-00000003", 40);
         NodeReport self = report("node-00000001", 1000); // its own row: never added to its live counters
