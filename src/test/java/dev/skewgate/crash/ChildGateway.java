@@ -151,6 +151,20 @@ final class ChildGateway implements AutoCloseable {
         }
     }
 
+    /**
+     * A new gateway process on the same data dir and the same ports as this one (which must have exited): what a
+     * load balancer with fixed server addresses sees of a restart.
+     */
+    ChildGateway restart(Path dataDir, Path log, String... options) throws IOException, InterruptedException {
+        Process process = launch(dataDir, log, edgePort, adminPort, options);
+        try {
+            return awaitReady(process, dataDir, log, edgePort, adminPort);
+        } catch (IllegalStateException e) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
     int edgePort() {
         return edgePort;
     }

@@ -45,29 +45,11 @@ class MultiNodeTest {
 
     @Test
     void threeNodesBehindHaproxyServeTheSiteAndAKilledNodeCostsNoRequest() throws Exception {
-        String url = Postgres.shared().createDatabase();
-        List<ChildGateway> nodes = new ArrayList<>();
-        Process haproxy = null;
-        try {
-            ChildGateway first = ChildGateway.start(dir.resolve("n1"), dir.resolve("n1.log"), "--store", url);
-            nodes.add(first);
-            expect(first.post("/v1/sites", Map.of("name", "shop", "hosts", List.of(HOST))), 201);
-            String id = deploy(first, PAGE);
-            String other = deploy(first, PAGE_2);
-            expect(first.post("/v1/sites/shop/activate", Map.of("deployment", id)), 200);
-            for (String n : List.of("n2", "n3")) {
-                Files.createDirectories(dir.resolve(n));
-                Files.copy(dir.resolve("n1").resolve(SecretBox.KEY_FILE), dir.resolve(n).resolve(SecretBox.KEY_FILE));
-                nodes.add(ChildGateway.start(dir.resolve(n), dir.resolve(n + ".log"), "--store", url));
-            }
-
-            int port = freePort();
-            Path cfg = dir.resolve("haproxy.cfg");
-            Files.writeString(cfg, config(port, nodes));
-            haproxy = new ProcessBuilder("haproxy", "-db", "-f", cfg.toString()).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("haproxy.log").toFile()).start();
-            awaitAllUp(port, nodes.size(), haproxy);
-
+        try (Cluster cluster = new Cluster()) {
+            List<ChildGateway> nodes = cluster.nodes;
+            int port = cluster.port;
+            String id = cluster.one;
+            String other = cluster.two;
             for (int i = 0; i < 30; i++) {
                 HttpResponse<String> r = get(port);
                 assertThat(r.statusCode()).isEqualTo(200);
@@ -93,10 +75,142 @@ class MultiNodeTest {
                     sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1));
 
             // Load through HAProxy from four clients; node 2 is killed in the middle of it.
-            AtomicBoolean stop = new AtomicBoolean();
-            AtomicInteger ok = new AtomicInteger();
-            ConcurrentLinkedQueue<String> failed = new ConcurrentLinkedQueue<>();
-            List<Thread> clients = new ArrayList<>();
+            Load load = new Load(port);
+            Thread.sleep(1_500);
+            int before = load.ok.get();
+            nodes.get(1).kill();
+            Thread.sleep(3_000);
+            load.stop();
+            System.out.printf("multi-node: %d requests ok (%d before the kill), %d failed%n", load.ok.get(), before,
+                    load.failed.size());
+            assertThat(load.failed).as("requests that failed around the kill").isEmpty();
+            assertThat(load.ok.get()).as("served after the kill too").isGreaterThan(before + 50);
+
+            // The survivors list three nodes, the killed one no longer live once its heartbeat is 15 s old.
+            long deadline = System.currentTimeMillis() + 30_000;
+            int live;
+            do {
+                live = 0;
+                for (var n : nodes.get(0).get("/v1/nodes").body().path("nodes")) {
+                    live += n.path("live").asBoolean() ? 1 : 0;
+                }
+            } while (live != 2 && System.currentTimeMillis() < deadline && pause());
+            assertThat(live).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aRollingRestartOfAllThreeNodesFailsNoRequestAndATabResumesWhatItMissed() throws Exception {
+        // --shutdown-delay longer than HAProxy's two failed checks: a stopping node is out of rotation before it closes.
+        try (Cluster cluster = new Cluster("--shutdown-delay", "3s")) {
+            List<ChildGateway> nodes = cluster.nodes;
+            int port = cluster.port;
+            String lastSeen;
+            try (dev.skewgate.testing.SseClient tab = dev.skewgate.testing.SseClient.open(port, HOST,
+                    "/_skewgate/events?deployment=" + cluster.one)) {
+                assertThat(tab.status()).isEqualTo(200);
+                lastSeen = tab.next("hello", Duration.ofSeconds(10)).id();
+            } // the tab goes away here, as a laptop lid closes; it comes back below with Last-Event-ID
+
+            Load load = new Load(port);
+            List<String> activated = new ArrayList<>();
+            for (int i = 0; i < nodes.size(); i++) {
+                assertThat(nodes.get(i).terminate()).as("node %d stops cleanly", i + 1).isZero();
+                cluster.restart(i);
+                Thread.sleep(2_500); // HAProxy's rise 2 at inter 1s: the node is back in rotation
+                // A change while the nodes come and go, through the next node.
+                String target = i % 2 == 0 ? cluster.two : cluster.one;
+                expect(nodes.get((i + 1) % nodes.size()).post("/v1/sites/shop/activate",
+                        Map.of("deployment", target)), 200);
+                activated.add(target);
+            }
+            load.stop();
+            System.out.printf("multi-node rolling restart: %d requests ok, %d failed%n", load.ok.get(),
+                    load.failed.size());
+            assertThat(load.failed).as("requests that failed during the rolling restart").isEmpty();
+
+            try (dev.skewgate.testing.SseClient back = dev.skewgate.testing.SseClient.open(port, HOST,
+                    "/_skewgate/events?deployment=" + cluster.one, "Last-Event-ID: " + lastSeen)) {
+                assertThat(back.status()).isEqualTo(200);
+                // A node keeps the last notices in memory since its own start: one that has them all tells the
+                // missed events in order; one restarted after some of them answers a fresh hello naming the live
+                // version instead. Either way the tab learns the truth, never a stale version.
+                dev.skewgate.testing.SseClient.Event opening = back.next(Duration.ofSeconds(10));
+                if (opening.type().equals("hello")) {
+                    assertThat(opening.data()).contains(activated.get(activated.size() - 1));
+                    System.out.println("multi-node rolling restart: the reconnected tab got a fresh hello");
+                } else {
+                    List<String> told = new ArrayList<>(List.of(opening.data()));
+                    for (int i = 1; i < activated.size(); i++) {
+                        told.add(back.next("deployment", Duration.ofSeconds(10)).data());
+                    }
+                    for (int i = 0; i < activated.size(); i++) {
+                        assertThat(told.get(i)).as("missed event %d, in order", i).contains(activated.get(i));
+                    }
+                    System.out.println("multi-node rolling restart: the reconnected tab got the missed events");
+                }
+            }
+        }
+    }
+
+    /** Three nodes on one database, site shop with two deployments (the first active), HAProxy in front. */
+    private final class Cluster implements AutoCloseable {
+        final List<ChildGateway> nodes = new ArrayList<>();
+        final String[] options;
+        Process haproxy;
+        int port;
+        String one;
+        String two;
+
+        Cluster(String... extra) throws Exception {
+            String url = Postgres.shared().createDatabase();
+            List<String> all = new ArrayList<>(List.of("--store", url));
+            all.addAll(List.of(extra));
+            options = all.toArray(String[]::new);
+            ChildGateway first = ChildGateway.start(dir.resolve("n1"), dir.resolve("n1.log"), options);
+            nodes.add(first);
+            expect(first.post("/v1/sites", Map.of("name", "shop", "hosts", List.of(HOST))), 201);
+            one = deploy(first, PAGE);
+            two = deploy(first, PAGE_2);
+            expect(first.post("/v1/sites/shop/activate", Map.of("deployment", one)), 200);
+            for (String n : List.of("n2", "n3")) {
+                Files.createDirectories(dir.resolve(n));
+                Files.copy(dir.resolve("n1").resolve(SecretBox.KEY_FILE), dir.resolve(n).resolve(SecretBox.KEY_FILE));
+                nodes.add(ChildGateway.start(dir.resolve(n), dir.resolve(n + ".log"), options));
+            }
+            port = freePort();
+            Path cfg = dir.resolve("haproxy.cfg");
+            Files.writeString(cfg, config(port, nodes));
+            haproxy = new ProcessBuilder("haproxy", "-db", "-f", cfg.toString()).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("haproxy.log").toFile()).start();
+            awaitAllUp(port, nodes.size(), haproxy);
+        }
+
+        /** Node {@code i} (0-based) started again on its data dir and ports, after it exited. */
+        void restart(int i) throws Exception {
+            String n = "n" + (i + 1);
+            nodes.set(i, nodes.get(i).restart(dir.resolve(n), dir.resolve(n + ".log"), options));
+        }
+
+        @Override
+        public void close() throws Exception {
+            if (haproxy != null) {
+                haproxy.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            for (ChildGateway n : nodes) {
+                n.close();
+            }
+        }
+    }
+
+    /** Four clients getting the page through HAProxy in a loop, counting what succeeded and what did not. */
+    private static final class Load {
+        final AtomicBoolean stop = new AtomicBoolean();
+        final AtomicInteger ok = new AtomicInteger();
+        final ConcurrentLinkedQueue<String> failed = new ConcurrentLinkedQueue<>();
+        private final List<Thread> clients = new ArrayList<>();
+
+        Load(int port) {
             for (int c = 0; c < 4; c++) {
                 Thread t = new Thread(() -> {
                     while (!stop.get()) {
@@ -117,35 +231,12 @@ class MultiNodeTest {
                 t.start();
                 clients.add(t);
             }
-            Thread.sleep(1_500);
-            int before = ok.get();
-            nodes.get(1).kill();
-            Thread.sleep(3_000);
+        }
+
+        void stop() throws InterruptedException {
             stop.set(true);
             for (Thread t : clients) {
                 t.join(20_000);
-            }
-            System.out.printf("multi-node: %d requests ok (%d before the kill), %d failed%n", ok.get(), before,
-                    failed.size());
-            assertThat(failed).as("requests that failed around the kill").isEmpty();
-            assertThat(ok.get()).as("served after the kill too").isGreaterThan(before + 50);
-
-            // The survivors list three nodes, the killed one no longer live once its heartbeat is 15 s old.
-            long deadline = System.currentTimeMillis() + 30_000;
-            int live;
-            do {
-                live = 0;
-                for (var n : first.get("/v1/nodes").body().path("nodes")) {
-                    live += n.path("live").asBoolean() ? 1 : 0;
-                }
-            } while (live != 2 && System.currentTimeMillis() < deadline && pause());
-            assertThat(live).isEqualTo(2);
-        } finally {
-            if (haproxy != null) {
-                haproxy.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-            for (ChildGateway n : nodes) {
-                n.close();
             }
         }
     }
