@@ -38,7 +38,7 @@ public final class ClusterView implements Running {
     }
 
     /**
-     * Polls the store's nodes list (every 50 ms; on the caller's thread, never a loop) until every live node serves
+     * Polls the store's nodes list (every 10 ms; on the caller's thread, never a loop) until every live node serves
      * {@code deployment} for {@code site}, at most {@code bound}. The nodes report right after each swap, so this is
      * the propagation time plus one report.
      */
@@ -68,7 +68,7 @@ public final class ClusterView implements Running {
                 return new Propagation(serving, lagging, waited);
             }
             try {
-                Thread.sleep(50);
+                Thread.sleep(10);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return new Propagation(serving, lagging, waited);
