@@ -36,6 +36,7 @@ public final class NodeHeartbeat implements AutoCloseable {
         return t;
     });
     private boolean failing;
+    private final java.util.concurrent.atomic.AtomicBoolean queued = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
      * @param local this node's own counters (not the cluster view)
@@ -57,12 +58,21 @@ public final class NodeHeartbeat implements AutoCloseable {
         timer.scheduleWithFixedDelay(this::beat, 0, EVERY.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** One heartbeat as soon as the heartbeat thread is free (after a snapshot swap: the others wait on it). */
+    /**
+     * One heartbeat as soon as the heartbeat thread is free (after a snapshot swap: the others wait on it). Swaps in a
+     * burst (a start compiles site after site) share one beat: a beat already queued reports them all.
+     */
     public void soon() {
+        if (!queued.compareAndSet(false, true)) {
+            return;
+        }
         try {
-            timer.execute(this::beat);
+            timer.execute(() -> {
+                queued.set(false);
+                beat();
+            });
         } catch (java.util.concurrent.RejectedExecutionException e) {
-            // stopping
+            queued.set(false); // stopping
         }
     }
 

@@ -1,15 +1,18 @@
 package dev.skewgate.store;
 
 import dev.skewgate.model.BackendFile;
+import dev.skewgate.model.Deployment;
 import dev.skewgate.model.ManifestEntry;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -20,6 +23,31 @@ import java.util.TreeMap;
 public final class SqlRows {
 
     private SqlRows() {
+    }
+
+    /** How a store binds a point in time: epoch milliseconds (SQLite) or {@code timestamptz} (PostgreSQL). */
+    @FunctionalInterface
+    public interface Instants {
+        void bind(PreparedStatement st, int index, Optional<Instant> at) throws SQLException;
+    }
+
+    /** Binds a deployment's 15 columns, in the order both stores' {@code DEPLOYMENT_COLUMNS} name them. */
+    public static void bindDeployment(PreparedStatement st, Deployment d, Instants instants) throws SQLException {
+        st.setString(1, d.id());
+        st.setString(2, d.site());
+        st.setString(3, d.state().wire());
+        instants.bind(st, 4, Optional.of(d.createdAt()));
+        instants.bind(st, 5, d.finalizedAt());
+        instants.bind(st, 6, d.activatedAt());
+        instants.bind(st, 7, d.demotedAt());
+        instants.bind(st, 8, d.retiredAt());
+        st.setString(9, d.message());
+        st.setString(10, d.gitSha().orElse(null));
+        st.setString(11, d.author());
+        st.setInt(12, d.fileCount());
+        st.setLong(13, d.totalBytes());
+        st.setString(14, d.promotedFrom().orElse(null));
+        st.setString(15, d.backend().map(ColumnJson::write).orElse(null));
     }
 
     public static void insertManifest(Connection db, String deploymentId, List<ManifestEntry> files) throws SQLException {

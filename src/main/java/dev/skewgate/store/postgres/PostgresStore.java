@@ -581,21 +581,7 @@ public final class PostgresStore implements Store {
             throws SQLException {
         try (PreparedStatement st = db.prepareStatement("INSERT INTO deployments (" + DEPLOYMENT_COLUMNS
                 + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?::json)")) {
-            st.setString(1, d.id());
-            st.setString(2, d.site());
-            st.setString(3, d.state().wire());
-            st.setObject(4, ts(d.createdAt()));
-            setInstant(st, 5, d.finalizedAt());
-            setInstant(st, 6, d.activatedAt());
-            setInstant(st, 7, d.demotedAt());
-            setInstant(st, 8, d.retiredAt());
-            st.setString(9, d.message());
-            st.setString(10, d.gitSha().orElse(null));
-            st.setString(11, d.author());
-            st.setInt(12, d.fileCount());
-            st.setLong(13, d.totalBytes());
-            st.setString(14, d.promotedFrom().orElse(null));
-            st.setString(15, d.backend().map(ColumnJson::write).orElse(null));
+            SqlRows.bindDeployment(st, d, PostgresStore::setInstant);
             st.executeUpdate();
         }
         SqlRows.insertManifest(db, d.id(), files);

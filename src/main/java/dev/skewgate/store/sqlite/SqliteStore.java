@@ -499,21 +499,7 @@ public final class SqliteStore implements Store {
     private void insertDeploymentRows(Deployment d, List<ManifestEntry> files) throws SQLException {
         try (PreparedStatement st = db.prepareStatement("INSERT INTO deployments (" + DEPLOYMENT_COLUMNS
                 + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
-            st.setString(1, d.id());
-            st.setString(2, d.site());
-            st.setString(3, d.state().wire());
-            st.setLong(4, d.createdAt().toEpochMilli());
-            setInstant(st, 5, d.finalizedAt());
-            setInstant(st, 6, d.activatedAt());
-            setInstant(st, 7, d.demotedAt());
-            setInstant(st, 8, d.retiredAt());
-            st.setString(9, d.message());
-            st.setString(10, d.gitSha().orElse(null));
-            st.setString(11, d.author());
-            st.setInt(12, d.fileCount());
-            st.setLong(13, d.totalBytes());
-            st.setString(14, d.promotedFrom().orElse(null));
-            st.setString(15, d.backend().map(ColumnJson::write).orElse(null));
+            SqlRows.bindDeployment(st, d, SqliteStore::setInstant);
             st.executeUpdate();
         }
         SqlRows.insertManifest(db, d.id(), files);
