@@ -91,7 +91,7 @@ public final class ProxyHandler {
         this.trusted = trusted;
         this.connectTimeoutMs = 5_000;
         this.idleTimeoutMs = upstreamTimeout.toMillis();
-        this.pool = new UpstreamPool(vertx, connectTimeoutMs);
+        this.pool = new UpstreamPool(vertx, connectTimeoutMs, idleTimeoutMs);
     }
 
     /** Closes the idle backend connections of this loop. */
@@ -419,8 +419,9 @@ public final class ProxyHandler {
 
     /**
      * One proxied request: what failed on the client's side (its body broke, or it went away) and the upstream request
-     * to abort then; the connection it holds and what it has seen of the response; the idle timer over the whole
-     * exchange (no byte either way for the upstream timeout), since a backend may stall before or within its answer.
+     * to abort then; the connection it holds and what it has seen of the response. A backend that stalls before or
+     * within its answer (no byte either way for the upstream timeout) is noticed by its connection's IdleStateHandler
+     * ({@link #idle}); only a refused upgrade's relay keeps a timer of its own.
      */
     private final class Exchange implements UpstreamPool.Exchange {
         final HttpServerRequest request;
@@ -475,7 +476,6 @@ public final class ProxyHandler {
             DefaultHttpRequest head = new DefaultHttpRequest(HttpVersion.HTTP_1_1,
                     io.netty.handler.codec.http.HttpMethod.valueOf(request.method().name()), request.uri(),
                     (io.netty.handler.codec.http.HttpHeaders) headers);
-            watch();
             if (!body) {
                 // A request without framing headers has no body: sent as such, not as an empty chunked body.
                 bodySent = true;
@@ -492,7 +492,6 @@ public final class ProxyHandler {
                 if (now == null) {
                     return; // answered already (or aborted): the rest of the body is read and dropped
                 }
-                lastData = System.currentTimeMillis();
                 now.channel.writeAndFlush(new DefaultHttpContent(((BufferInternal) chunk).getByteBuf()),
                         now.channel.voidPromise());
                 if (!now.channel.isWritable()) {
@@ -534,7 +533,6 @@ public final class ProxyHandler {
                 }
                 return;
             }
-            lastData = System.currentTimeMillis();
             if (message instanceof HttpResponse response) {
                 int status = response.status().code();
                 if (status / 100 == 1) {
@@ -648,6 +646,21 @@ public final class ProxyHandler {
             upstreamBroken(cause);
         }
 
+        @Override
+        public void idle() {
+            if (finished) {
+                return;
+            }
+            if (!headSeen) {
+                abortUpstream();
+                uncount();
+                finished = true;
+                fail(this, new TimeoutException("no answer for " + idleTimeoutMs + " ms"), upstream);
+                return;
+            }
+            broken(504, "BACKEND_TIMEOUT", "stopped sending its response", "no data for " + idleTimeoutMs + " ms");
+        }
+
         /** Never back into any pool: the backend must see the request aborted. */
         private void abortUpstream() {
             UpstreamPool.Connection c = connection;
@@ -677,7 +690,7 @@ public final class ProxyHandler {
             abortUpstream();
         }
 
-        /** Starts (or restarts) the idle timer of the exchange. */
+        /** Starts the idle timer of a refused upgrade's relay (the Netty path has its connection's IdleStateHandler). */
         void watch() {
             cancelTimer();
             lastData = System.currentTimeMillis();
@@ -694,14 +707,7 @@ public final class ProxyHandler {
                 timer = vertx.setTimer(idleTimeoutMs - idle, id -> checkIdle());
                 return;
             }
-            if (!headSeen) {
-                abortUpstream();
-                uncount();
-                finished = true;
-                fail(this, new TimeoutException("no answer for " + idleTimeoutMs + " ms"), upstream);
-                return;
-            }
-            broken(504, "BACKEND_TIMEOUT", "stopped sending its response", "no data for " + idleTimeoutMs + " ms");
+            idle();
         }
 
         void upstreamBroken(Throwable cause) {

@@ -14,6 +14,8 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -71,7 +73,11 @@ final class UpstreamPool {
     private final ScheduledFuture<?> sweeper;
 
     /** Must be made on an event-loop context: the pool belongs to that loop. */
-    UpstreamPool(Vertx vertx, long connectTimeoutMs) {
+    /**
+     * @param idleTimeoutMs no byte either way on a connection that serves a request for this long ends the request
+     *     (Netty's IdleStateHandler: one task per connection that re-arms itself, nothing scheduled per request)
+     */
+    UpstreamPool(Vertx vertx, long connectTimeoutMs, long idleTimeoutMs) {
         VertxInternal vx = (VertxInternal) vertx;
         EventLoop loop = ((ContextInternal) vertx.getOrCreateContext()).nettyEventLoop();
         this.bootstrap = new Bootstrap()
@@ -88,6 +94,7 @@ final class UpstreamPool {
                                 .setMaxHeaderSize(MAX_HEADERS)
                                 .setHeadersFactory(MULTI_MAP)
                                 .setTrailersFactory(MULTI_MAP);
+                        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleTimeoutMs, TimeUnit.MILLISECONDS));
                         ch.pipeline().addLast("codec", new HttpClientCodec(decoder, false, false));
                         ch.pipeline().addLast("upstream", new Connection(UpstreamPool.this, ch));
                     }
@@ -207,6 +214,9 @@ final class UpstreamPool {
 
         /** The connection can take more of the request body. */
         void writable();
+
+        /** No byte either way for the upstream timeout while this exchange held the connection. */
+        void idle();
     }
 
     /** One pooled connection: the channel, and the exchange that holds it (none while idle). */
@@ -253,6 +263,16 @@ final class UpstreamPool {
             if (x != null) {
                 x.closed(cause);
             }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            Exchange x = exchange;
+            if (evt instanceof IdleStateEvent && x != null) {
+                x.idle(); // an idle pooled connection is the sweep's business, not a timeout
+                return;
+            }
+            ctx.fireUserEventTriggered(evt);
         }
 
         @Override
