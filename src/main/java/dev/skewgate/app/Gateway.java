@@ -51,6 +51,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -156,7 +157,7 @@ public final class Gateway implements AutoCloseable {
         routing = new RoutingHolder();
         RoutingHolder routing = this.routing;
         BrowserSdk sdk = BrowserSdk.load();
-        push = new PushHub();
+        push = new PushHub(store instanceof PostgresStore);
         traffic = new TrafficMeter();
         tunnels = new WebSocketTunnels();
         accessLog = AccessLog.open(settings.observability().accessLog(), settings.observability().accessLogFile());
@@ -183,7 +184,7 @@ public final class Gateway implements AutoCloseable {
         cluster = new ClusterView(local, nodeId, nodes);
         leadership = store instanceof PostgresStore shared ? shared.leadership() : Leadership.ALONE;
         control = new ControlPlane(store, blobs, routing, compiler, Clock.systemUTC(),
-                new ControlPlane.Ports(this::announce, prober, cluster, backends, controlEvents()));
+                new ControlPlane.Ports(announcer(), prober, cluster, backends, controlEvents()));
         control.start();
         ControlPlane plane = control;
         if (store instanceof PostgresStore shared) {
@@ -340,6 +341,21 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** Tells open tabs; a retired deployment's WebSockets are also closed after the drain period. */
+    /** The push hub, with a switch counted and a retirement closing that deployment's WebSockets. */
+    private dev.skewgate.push.Announcer announcer() {
+        return new dev.skewgate.push.Announcer() {
+            @Override
+            public int announce(ChangeNotice notice) {
+                return Gateway.this.announce(notice);
+            }
+
+            @Override
+            public void recall(String site, long coveredFrom, long newest, List<ChangeNotice> notices) {
+                push.recall(site, coveredFrom, newest, notices);
+            }
+        };
+    }
+
     private int announce(ChangeNotice notice) {
         if (notice instanceof ChangeNotice.Switched switched) {
             metrics.switched(switched.site(), switched.reason());

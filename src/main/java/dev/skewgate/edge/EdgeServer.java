@@ -157,7 +157,7 @@ public final class EdgeServer {
             listener.keys().ifPresent(keys -> Tls.configure(options, keys, listener.tlsAlpn01()));
             Services s = edge.services;
             ConnectionLimits.Loop budget = edge.limits.new Loop(vertx);
-            GatewayEndpoints endpoints = new GatewayEndpoints(new SseEndpoint(s.push(), context),
+            GatewayEndpoints endpoints = new GatewayEndpoints(new SseEndpoint(s.push(), s.routing(), context),
                     new StreamHandOver(budget), new PresenceEndpoint(s.push()), s.webhook(), s.sdk());
             proxy = new ProxyHandler(vertx, s.upstreams(), s.tunnels(), s.trusted(), s.upstreamTimeout());
             EdgeHandler handler = new EdgeHandler(s.routing(), endpoints, new HealthEndpoints(s.readiness()), proxy,

@@ -30,6 +30,8 @@ final class EventStream {
     volatile Map<String, Integer> tabs;
     volatile int tabCount = 1;
     boolean closed;
+    /** The newest event this stream has been sent, or told it is past (its opening); written on its loop only. */
+    long sentUpTo;
 
     EventStream(HttpServerResponse response, String site, String boot, String id) {
         this.response = response;

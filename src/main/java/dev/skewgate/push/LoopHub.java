@@ -42,6 +42,9 @@ public final class LoopHub {
         }
     }
 
+    /** The number a frame that is no event (a heartbeat comment) is sent under. */
+    private static final long NOT_AN_EVENT = -1;
+
     /** Streams written per task, so requests on the same loop are not held up by a large broadcast. */
     static final int SLICE = 512;
 
@@ -49,23 +52,29 @@ public final class LoopHub {
      * Writes the frame to every stream of the site, a slice at a time, yielding the loop between slices; reports how
      * many tabs were told when the last slice is done.
      */
-    void send(String site, Buffer frame, java.util.function.IntConsumer done) {
+    void send(String site, long seq, Buffer frame, java.util.function.IntConsumer done) {
         Set<EventStream> streams = bySite.get(site);
         if (streams == null) {
             done.accept(0);
             return;
         }
-        writeSlices(streams.toArray(new EventStream[0]), 0, 0, frame, SseFrames.chunk(frame), done);
+        writeSlices(streams.toArray(new EventStream[0]), 0, 0, seq, frame, SseFrames.chunk(frame), done);
     }
 
     /** Writes one slice; {@code chunk} (this loop's copy of the frame as an HTTP/1.1 chunk) is released at the end. */
-    private void writeSlices(EventStream[] all, int from, int sent, Buffer frame, ByteBuf chunk,
+    private void writeSlices(EventStream[] all, int from, int sent, long seq, Buffer frame, ByteBuf chunk,
                              java.util.function.IntConsumer done) {
         int to = Math.min(all.length, from + SLICE);
         int written = sent;
         try {
             for (int i = from; i < to; i++) {
-                if (!all[i].closed && all[i].write(frame, chunk)) {
+                // A stream opened after the notice was kept but before this task ran had it in its opening already.
+                EventStream stream = all[i];
+                if (stream.closed || seq != NOT_AN_EVENT && stream.sentUpTo >= seq) {
+                    continue;
+                }
+                if (stream.write(frame, chunk)) {
+                    stream.sentUpTo = Math.max(stream.sentUpTo, seq);
                     written += all[i].tabCount; // a shared stream tells every tab it speaks for
                 }
             }
@@ -82,7 +91,7 @@ public final class LoopHub {
         // Not runOnContext: Netty runs tasks queued meanwhile in the same round, so the loop would serve no I/O until
         // the whole broadcast is written. A task scheduled for "now" waits for the next round, after pending I/O.
         ((io.vertx.core.internal.ContextInternal) context).nettyEventLoop().schedule(
-                () -> context.runOnContext(v -> writeSlices(all, to, total, frame, chunk, done)), 0,
+                () -> context.runOnContext(v -> writeSlices(all, to, total, seq, frame, chunk, done)), 0,
                 TimeUnit.NANOSECONDS);
     }
 
@@ -90,7 +99,7 @@ public final class LoopHub {
     void heartbeat() {
         List<EventStream> all = new ArrayList<>();
         bySite.values().forEach(all::addAll);
-        writeSlices(all.toArray(new EventStream[0]), 0, 0, SseFrames.HEARTBEAT, SseFrames.chunk(SseFrames.HEARTBEAT),
+        writeSlices(all.toArray(new EventStream[0]), 0, 0, NOT_AN_EVENT, SseFrames.HEARTBEAT, SseFrames.chunk(SseFrames.HEARTBEAT),
                 n -> { });
     }
 

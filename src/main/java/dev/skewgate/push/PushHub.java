@@ -33,6 +33,22 @@ public final class PushHub implements Announcer {
     /** Open streams that report presence, by site and client-chosen id. */
     private final Map<String, EventStream> byId = new ConcurrentHashMap<>();
     private final AtomicInteger onChannels = new AtomicInteger();
+    /** Whether other nodes number this site's events too (one shared store): a tab may have seen newer ones there. */
+    private final boolean peers;
+
+    /** The hub of a gateway alone on its store. */
+    public PushHub() {
+        this(false);
+    }
+
+    /** @param peers other nodes share the store and number events in the same sequence per site */
+    public PushHub(boolean peers) {
+        this.peers = peers;
+    }
+
+    boolean peers() {
+        return peers;
+    }
 
     /**
      * The recent notices of one site, immutable and swapped whole.
@@ -63,16 +79,43 @@ public final class PushHub implements Announcer {
     }
 
     @Override
+    public void recall(String site, long coveredFrom, long newest, List<ChangeNotice> notices) {
+        replays.merge(site, trimmed(coveredFrom, newest, notices), PushHub::joined);
+    }
+
+    /**
+     * One replay from two: their union when their ranges touch (the notices this gateway sent win over rebuilt ones
+     * of the same number, which they equal anyway), otherwise the newer one alone, as a gap cannot be replayed.
+     */
+    static Replay joined(Replay had, Replay got) {
+        if (got.coveredFrom() > had.newest() || had.coveredFrom() > got.newest()) {
+            return got.newest() > had.newest() ? got : had;
+        }
+        java.util.TreeMap<Long, ChangeNotice> bySeq = new java.util.TreeMap<>();
+        got.notices().forEach(n -> bySeq.put(n.seq(), n));
+        had.notices().forEach(n -> bySeq.put(n.seq(), n));
+        return trimmed(Math.min(had.coveredFrom(), got.coveredFrom()), Math.max(had.newest(), got.newest()),
+                new ArrayList<>(bySeq.values()));
+    }
+
+    /** At most {@link #REPLAY} notices, the oldest dropped first (the range then starts at the last one dropped). */
+    private static Replay trimmed(long coveredFrom, long newest, List<ChangeNotice> notices) {
+        List<ChangeNotice> list = new ArrayList<>(notices);
+        long from = coveredFrom;
+        while (list.size() > REPLAY) {
+            from = list.remove(0).seq();
+        }
+        long last = list.isEmpty() ? from : list.get(list.size() - 1).seq();
+        return new Replay(from, Math.max(newest, last), List.copyOf(list));
+    }
+
+    @Override
     public int announce(ChangeNotice notice) {
         replays.compute(notice.site(), (site, old) -> {
             Replay r = old == null ? new Replay(notice.seq() - 1, notice.seq() - 1, List.of()) : old;
             List<ChangeNotice> list = new ArrayList<>(r.notices());
             list.add(notice);
-            long coveredFrom = r.coveredFrom();
-            while (list.size() > REPLAY) {
-                coveredFrom = list.remove(0).seq();
-            }
-            return new Replay(coveredFrom, Math.max(r.newest(), notice.seq()), List.copyOf(list));
+            return trimmed(r.coveredFrom(), r.newest(), list);
         });
         Buffer frame = SseFrames.event(notice.seq(), notice.type(), notice.data());
         List<CompletableFuture<Integer>> sent = new ArrayList<>();
@@ -80,7 +123,7 @@ public final class PushHub implements Announcer {
             CompletableFuture<Integer> done = new CompletableFuture<>();
             loop.context().runOnContext(v -> {
                 try {
-                    loop.send(notice.site(), frame, done::complete);
+                    loop.send(notice.site(), notice.seq(), frame, done::complete);
                 } catch (RuntimeException e) {
                     done.completeExceptionally(e);
                 }

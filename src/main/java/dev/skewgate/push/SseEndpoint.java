@@ -2,6 +2,7 @@ package dev.skewgate.push;
 
 import dev.skewgate.http.DataPlaneErrors;
 import dev.skewgate.model.DeploymentIds;
+import dev.skewgate.routing.Routes;
 import dev.skewgate.routing.SiteRoute;
 import io.netty.channel.Channel;
 import io.vertx.core.Future;
@@ -23,13 +24,22 @@ public final class SseEndpoint {
     static final long RETRY_MS = 3_000;
     static final long HEARTBEAT_MS = 25_000;
     static final String UNKNOWN_BOOT = "unknown";
+    /**
+     * How long a stream whose {@code Last-Event-ID} this node has not reached yet waits for it, when other nodes number
+     * the site's events too: a tab that saw an event on a node a few milliseconds ahead of this one (the change reaches
+     * every node within tens of milliseconds, bench/multi-node.sh) resumes here instead of being refused.
+     */
+    static final long CATCH_UP_WAIT_MS = 3_000;
+    private static final long CATCH_UP_POLL_MS = 20;
 
     private final PushHub hub;
+    private final Routes routes;
     private final LoopHub loop;
 
     /** Serves streams on the calling event loop and starts that loop's heartbeat. */
-    public SseEndpoint(PushHub hub, io.vertx.core.Context context) {
+    public SseEndpoint(PushHub hub, Routes routes, io.vertx.core.Context context) {
         this.hub = hub;
+        this.routes = routes;
         this.loop = hub.register(context);
         context.owner().setPeriodic(HEARTBEAT_MS, id -> loop.heartbeat());
     }
@@ -65,8 +75,12 @@ public final class SseEndpoint {
                 return;
             }
             if (lastSeen > newest) {
-                DataPlaneErrors.json(request, 400, "INVALID_LAST_EVENT_ID", "Last-Event-ID " + lastSeen
-                        + " is ahead of this site's newest event " + newest + "; reconnect without it");
+                if (hub.peers()) {
+                    awaitCatchUp(request, site.name(), lastSeen, takeOver, System.nanoTime() + CATCH_UP_WAIT_MS * 1_000_000);
+                } else {
+                    DataPlaneErrors.json(request, 400, "INVALID_LAST_EVENT_ID", "Last-Event-ID " + lastSeen
+                            + " is ahead of this site's newest event " + newest + "; reconnect without it");
+                }
                 return;
             }
         }
@@ -94,12 +108,15 @@ public final class SseEndpoint {
                 .setWriteQueueMaxSize(EventStream.MAX_QUEUED_BYTES);
         Future<Void> opened = response.write(SseFrames.retry(RETRY_MS));
         if (lastSeen >= 0 && lastSeen >= replay.coveredFrom()) {
+            stream.sentUpTo = lastSeen;
             for (var notice : replay.notices()) {
                 if (notice.seq() > lastSeen) {
                     opened = response.write(SseFrames.event(notice.seq(), notice.type(), notice.data()));
+                    stream.sentUpTo = notice.seq();
                 }
             }
         } else {
+            stream.sentUpTo = newest;
             JsonObject hello = new JsonObject()
                     .put("site", site.name())
                     .put("deployment", site.active().map(d -> d.id()).orElse(null))
@@ -126,6 +143,35 @@ public final class SseEndpoint {
                 channel.closeFuture().addListener(f -> gone.run()); // runs on this loop, at once if already closed
             });
         }));
+    }
+
+    /**
+     * Looks again every {@value #CATCH_UP_POLL_MS} ms, on this loop, until this node has caught up with event
+     * {@code lastSeen} of the site (then the stream opens as usual, on the snapshot that has it) or {@code deadline}
+     * passes: then 503 with {@code Retry-After}, as this node may be cut off from the others (or the number was
+     * never given); the SDK's next stream starts without it and gets a fresh hello.
+     */
+    private void awaitCatchUp(HttpServerRequest request, String siteName, long lastSeen,
+                              Supplier<Optional<Channel>> takeOver, long deadline) {
+        loop.context().owner().setTimer(CATCH_UP_POLL_MS, id -> {
+            if (request.response().closed()) {
+                return;
+            }
+            SiteRoute now = routes.current().sites().get(siteName);
+            // The push hub's newest, not the snapshot's: the snapshot is swapped in before its tabs are told, and a
+            // stream opened in between would be sent event lastSeen again. A catch-up ends by handing the hub every
+            // event it read, told or not.
+            long told = hub.replay(siteName).map(PushHub.Replay::newest).orElse(-1L);
+            if (now != null && told >= lastSeen) {
+                handle(request, now, takeOver);
+            } else if (now == null || System.nanoTime() - deadline >= 0) {
+                request.response().putHeader("retry-after", "1");
+                DataPlaneErrors.json(request, 503, "EVENTS_NOT_HERE_YET", "this node has not seen event " + lastSeen
+                        + " of this site yet; retry, or reconnect without Last-Event-ID for the current state");
+            } else {
+                awaitCatchUp(request, siteName, lastSeen, takeOver, deadline);
+            }
+        });
     }
 
 }

@@ -190,27 +190,42 @@ class ChangePropagationTest {
         }
     }
 
-    @Test
-    void changeMadeWhileTheListeningConnectionIsDownIsCaughtUpOnAfterItReconnects() throws Exception {
+    /** Deployment "one" active and "two" staged, both known to B; returns their ids. */
+    private String[] oneLiveTwoStagedOnBoth() throws InterruptedException {
         String one = deploy(a, "one");
         a.activate("shop", one);
         String two = deploy(a, "two");
         awaitServes(b, "one");
         Await.until("B knows the staged deployment", WAIT.toMillis(),
                 () -> b.admin("GET", "/v1/deployments/" + two, null).status() == 200);
+        return new String[] {one, two};
+    }
+
+    /**
+     * Ends B's listening connection (backend {@code listening}) and keeps it from reconnecting (nor any new
+     * connection to the database) until {@code ALLOW_CONNECTIONS true}; A's pooled connections stay.
+     */
+    private void cutOffB(Statement st, String db, int listening) throws Exception {
+        st.execute("ALTER DATABASE " + db + " WITH ALLOW_CONNECTIONS false");
+        try (PreparedStatement end = st.getConnection().prepareStatement("SELECT pg_terminate_backend(?)")) {
+            end.setInt(1, listening);
+            end.executeQuery().close();
+        }
+        Await.until("B notices the lost connection", WAIT.toMillis(), () -> b.gateway().changeFeedPid().isEmpty());
+    }
+
+    @Test
+    void changeMadeWhileTheListeningConnectionIsDownIsCaughtUpOnAfterItReconnects() throws Exception {
+        String[] versions = oneLiveTwoStagedOnBoth();
+        String one = versions[0];
+        String two = versions[1];
         int listening = b.gateway().changeFeedPid().orElseThrow();
         String db = url.substring(url.lastIndexOf('/') + 1);
         try (SseClient onB = tab(b, one); Connection admin = Postgres.shared().connect(url.replace("/" + db, "/postgres"))) {
             onB.next("hello", WAIT);
             try (Statement st = admin.createStatement()) {
                 // Keeps B's feed from reconnecting until the change below is committed: its notice is lost for B.
-                st.execute("ALTER DATABASE " + db + " WITH ALLOW_CONNECTIONS false");
-                try (PreparedStatement end = admin.prepareStatement("SELECT pg_terminate_backend(?)")) {
-                    end.setInt(1, listening);
-                    end.executeQuery().close();
-                }
-                Await.until("B notices the lost connection", WAIT.toMillis(),
-                        () -> b.gateway().changeFeedPid().isEmpty());
+                cutOffB(st, db, listening);
                 a.activate("shop", two);
                 assertThat(serves(b, "one")).as("B has not heard of it").isTrue();
                 st.execute("ALTER DATABASE " + db + " WITH ALLOW_CONNECTIONS true");
@@ -220,6 +235,58 @@ class ChangePropagationTest {
             assertThat(JSON.readTree(told.data()).path("deployment").asText()).isEqualTo(two);
             assertThat(b.gateway().changeFeedPid()).isPresent().isNotEqualTo(java.util.OptionalInt.of(listening));
         }
+    }
+
+    @Test
+    void aTabAheadOfALaggingNodeWaitsThereUntilTheNodeCatchesUpAndAnUnknownEventIsRefusedAfterABound() throws Exception {
+        String[] versions = oneLiveTwoStagedOnBoth();
+        String one = versions[0];
+        String two = versions[1];
+        int listening = b.gateway().changeFeedPid().orElseThrow();
+        String db = url.substring(url.lastIndexOf('/') + 1);
+        try (SseClient onA = tab(a, one); Connection admin = Postgres.shared().connect(url.replace("/" + db, "/postgres"));
+             Statement st = admin.createStatement()) {
+            onA.next("hello", WAIT);
+            // B is cut off from the change below until connections are allowed again: it lags behind A.
+            cutOffB(st, db, listening);
+            a.activate("shop", two);
+            String seenOnA = onA.next("deployment", WAIT).id();
+
+            // The tab moves to B (a load balancer's choice) with the event it saw on A, which B does not have yet.
+            CompletableFuture<SseClient> moved = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return SseClient.open(b.edgePort(), HOST, "/_skewgate/events?deployment=" + one,
+                            "Last-Event-ID: " + seenOnA);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            Thread.sleep(300);
+            assertThat(moved).as("B holds the stream while it lags (not a 400)").isNotDone();
+            assertThat(serves(b, "one")).as("B has not heard of the activation").isTrue();
+            st.execute("ALTER DATABASE " + db + " WITH ALLOW_CONNECTIONS true");
+
+            try (SseClient onB = moved.get(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                assertThat(onB.status()).isEqualTo(200);
+                assertThat(serves(b, "two")).as("opened once B serves what the tab saw").isTrue();
+                a.activate("shop", one);
+                SseClient.Event next = onB.next(WAIT);
+                assertThat(next.type()).as("no hello, no repeat of the event seen on A").isEqualTo("deployment");
+                assertThat(Long.parseLong(next.id())).isEqualTo(Long.parseLong(seenOnA) + 1);
+            }
+        }
+
+        long asked = System.nanoTime();
+        try (SseClient unknown = openStream(b, one, "Last-Event-ID: 999999")) {
+            long waited = (System.nanoTime() - asked) / 1_000_000;
+            assertThat(unknown.status()).isEqualTo(503);
+            assertThat(unknown.head().toLowerCase()).contains("retry-after: 1");
+            assertThat(waited).as("bounded wait, ms").isBetween(2_500L, 8_000L);
+        }
+    }
+
+    private static SseClient openStream(TestGateway gw, String boot, String... headers) throws Exception {
+        return SseClient.open(gw.edgePort(), HOST, "/_skewgate/events?deployment=" + boot, headers);
     }
 
     @Test

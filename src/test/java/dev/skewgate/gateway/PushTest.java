@@ -55,6 +55,22 @@ class PushTest {
         return SseClient.open(gw.edgePort(), HOST, "/_skewgate/events?deployment=" + v1, headers);
     }
 
+    /** An activation of a new deployment, then a config change: two events a closed tab misses. */
+    private String missTwoChanges() {
+        String v2 = gw.deploy("shop", Map.of("index.html", "v2"));
+        gw.activate("shop", v2);
+        gw.ok("PATCH", "/v1/sites/shop/config", Map.of("API_BASE_URL", "https://api.example.com"));
+        return v2;
+    }
+
+    private String firstEventType(String... headers) {
+        try (SseClient probe = stream(headers)) {
+            return probe.next(WAIT).type();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
     @Test
     void streamSaysHelloThenEveryActivationWithTheNotifiedCountAudited() throws Exception {
         try (SseClient tab = stream(); SseClient other = stream()) {
@@ -93,9 +109,7 @@ class PushTest {
         try (SseClient tab = stream()) {
             lastId = tab.next("hello", WAIT).id();
         }
-        String v2 = gw.deploy("shop", Map.of("index.html", "v2"));
-        gw.activate("shop", v2);
-        gw.ok("PATCH", "/v1/sites/shop/config", Map.of("API_BASE_URL", "https://api.example.com"));
+        String v2 = missTwoChanges();
         try (SseClient again = stream("Last-Event-ID: " + lastId)) {
             assertThat(JSON.readTree(again.next(WAIT).data()).path("deployment").asText()).isEqualTo(v2);
             SseClient.Event config = again.next(WAIT);
@@ -105,6 +119,42 @@ class PushTest {
         }
         try (SseClient old = stream("Last-Event-ID: 0")) {
             assertThat(old.next(WAIT).type()).as("too old to replay: a fresh hello").isEqualTo("hello");
+        }
+    }
+
+    @Test
+    void aTabThatReconnectsAfterTheGatewayRestartedGetsWhatItMissedFromTheStoredEvents() throws Exception {
+        String lastId;
+        try (SseClient tab = stream()) {
+            lastId = tab.next("hello", WAIT).id();
+        }
+        String v2 = missTwoChanges();
+        gw.restart(); // the new gateway never sent these two: it rebuilds them from the events table
+        // ... just after it starts, off the start's path: until then a reconnect gets a fresh hello.
+        dev.skewgate.testing.Await.until("a reconnect after the restart gets the missed events", WAIT.toMillis(),
+                () -> !firstEventType("Last-Event-ID: " + lastId).equals("hello"));
+
+        try (SseClient again = stream("Last-Event-ID: " + lastId)) {
+            SseClient.Event switched = again.next(WAIT);
+            assertThat(switched.type()).as("not a fresh hello").isEqualTo("deployment");
+            assertThat(JSON.readTree(switched.data()).path("deployment").asText()).isEqualTo(v2);
+            assertThat(JSON.readTree(switched.data()).path("previous").asText()).isEqualTo(v1);
+            SseClient.Event config = again.next(WAIT);
+            assertThat(config.type()).isEqualTo("config");
+            assertThat(JSON.readTree(config.data()).path("config").path("API_BASE_URL").asText())
+                    .isEqualTo("https://api.example.com");
+            assertThat(Long.parseLong(config.id())).isGreaterThan(Long.parseLong(switched.id()));
+
+            gw.ok("POST", "/v1/sites/shop/rollback", null); // and what the new gateway sends follows on
+            SseClient.Event back = again.next("deployment", WAIT);
+            assertThat(Long.parseLong(back.id())).isEqualTo(Long.parseLong(config.id()) + 1);
+        }
+        try (SseClient current = stream("Last-Event-ID: " + lastId)) {
+            List<String> types = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                types.add(current.next(WAIT).type());
+            }
+            assertThat(types).as("rebuilt and sent notices in one replay").containsExactly("deployment", "config", "deployment");
         }
     }
 
