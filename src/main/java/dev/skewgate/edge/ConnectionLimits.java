@@ -1,6 +1,7 @@
 package dev.skewgate.edge;
 
 import dev.skewgate.config.EdgeLimits;
+import dev.skewgate.http.Headers;
 import dev.skewgate.proxy.TrustedProxies;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -160,12 +161,12 @@ public final class ConnectionLimits {
                 conn.stream = true;
             }
             conn.inFlight++;
-            boolean hasBody = request.headers().contains("transfer-encoding")
-                    || request.headers().contains("content-length") && !"0".equals(request.getHeader("content-length").trim());
+            boolean hasBody = request.headers().contains(Headers.TRANSFER_ENCODING)
+                    || request.headers().contains(Headers.CONTENT_LENGTH) && !"0".equals(request.getHeader(Headers.CONTENT_LENGTH).trim());
             conn.body = hasBody && !request.isEnded() ? request : null;
             conn.bodyBytes = 0;
             conn.bodyChecked = false;
-            boolean upgrade = request.headers().contains("upgrade");
+            boolean upgrade = request.headers().contains(Headers.UPGRADE);
             HttpServerResponse response = request.response();
             boolean[] done = {false};
             Handler<Void> finished = v -> {

@@ -108,7 +108,7 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
         if (request.isSSL() && site.hsts().isPresent()) {
             request.response().headers().set(Headers.STRICT_TRANSPORT_SECURITY, site.hsts().get());
         }
-        boolean navigation = Pin.isNavigation(request.getHeader("Sec-Fetch-Mode"), request.getHeader("Accept"));
+        boolean navigation = Pin.isNavigation(request.getHeader(Headers.SEC_FETCH_MODE), request.getHeader(Headers.ACCEPT));
         String path = request.path();
         if (path.startsWith(GATEWAY_PREFIX)) {
             endpoints.handle(request, site, path, observed);
@@ -122,7 +122,7 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
             api(request, site, observed);
             return;
         }
-        Pin pin = Pin.resolve(request.getHeader(Pin.HEADER), request.query(), request.getHeader("Cookie"), navigation);
+        Pin pin = Pin.resolve(request.getHeader(Headers.DEPLOYMENT), request.query(), request.getHeader(Headers.COOKIE), navigation);
         observed.pin = pin.source();
         if (pin.value().isPresent() && site.pending(pin.value().get())) {
             awaitCompiled(request, site, observed, pin.value().get());
@@ -197,7 +197,7 @@ public final class EdgeHandler implements Handler<HttpServerRequest> {
      * the silent skew this gateway exists to prevent.
      */
     private void api(HttpServerRequest request, SiteRoute site, Observed observed) {
-        Pin pin = Pin.resolve(request.getHeader(Pin.HEADER), request.query(), request.getHeader("Cookie"), false);
+        Pin pin = Pin.resolve(request.getHeader(Headers.DEPLOYMENT), request.query(), request.getHeader(Headers.COOKIE), false);
         observed.pin = pin.source();
         DeploymentRoute deployment;
         if (pin.value().isPresent()) {

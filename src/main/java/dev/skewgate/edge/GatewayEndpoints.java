@@ -80,7 +80,7 @@ final class GatewayEndpoints {
                 .putHeader(Headers.NOSNIFF_NAME, Headers.NOSNIFF)
                 .putHeader(Headers.DATE, HttpDate.now());
         site.active().ifPresent(d -> response.putHeader(Headers.DEPLOYMENT, d.id()));
-        String ifNoneMatch = request.getHeader("If-None-Match");
+        String ifNoneMatch = request.getHeader(dev.skewgate.http.Headers.IF_NONE_MATCH);
         if (ifNoneMatch != null && ifNoneMatch.contains(etag)) {
             response.setStatusCode(304).end();
             return;

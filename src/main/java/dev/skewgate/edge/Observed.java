@@ -98,7 +98,7 @@ final class Observed implements Handler<Void>, LongConsumer {
                 site, request.authority() == null ? null : request.authority().host(), request.method().name(),
                 request.uri(), protocol(request), status, response.bytesWritten(), System.nanoTime() - start,
                 deployment, pin.name().toLowerCase(Locale.ROOT), upstreamNanos, id == null ? requestId : id,
-                request.getHeader("Referer"), request.getHeader("User-Agent")));
+                request.getHeader(dev.skewgate.http.Headers.REFERER), request.getHeader(dev.skewgate.http.Headers.USER_AGENT)));
     }
 
     private static String protocol(HttpServerRequest request) {

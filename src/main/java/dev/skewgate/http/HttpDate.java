@@ -12,7 +12,7 @@ public final class HttpDate {
             DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
 
     /** Second and text published together, so a reader never sees one without the other. */
-    private record Stamp(long second, String text) {
+    private record Stamp(long second, CharSequence text) {
     }
 
     private static volatile Stamp current = new Stamp(-1, "");
@@ -20,11 +20,12 @@ public final class HttpDate {
     private HttpDate() {
     }
 
-    public static String now() {
+    public static CharSequence now() {
         long second = System.currentTimeMillis() / 1000;
         Stamp stamp = current;
         if (stamp.second() != second) {
-            stamp = new Stamp(second, FORMAT.format(Instant.ofEpochSecond(second)));
+            // An AsciiString: its bytes are copied into each response head as they are, not encoded char by char.
+            stamp = new Stamp(second, io.vertx.core.http.HttpHeaders.createOptimized(FORMAT.format(Instant.ofEpochSecond(second))));
             current = stamp; // a benign race: two threads may format the same second
         }
         return stamp.text();

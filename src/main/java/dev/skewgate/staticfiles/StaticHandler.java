@@ -100,8 +100,8 @@ public final class StaticHandler {
 
     /** A browser fetching a service worker's script sends {@code Service-Worker: script} (Service Workers §4.4). */
     private static boolean serviceWorkerScript(HttpServerRequest request) {
-        return request.getHeader("Service-Worker") != null
-                || "serviceworker".equals(request.getHeader("Sec-Fetch-Dest"));
+        return request.getHeader(Headers.SERVICE_WORKER) != null
+                || "serviceworker".equals(request.getHeader(Headers.SEC_FETCH_DEST));
     }
 
     private static ServedFile find(DeploymentRoute deployment, String path) {
@@ -130,13 +130,17 @@ public final class StaticHandler {
 
     static void send(HttpServerRequest request, DeploymentRoute deployment, ServedFile file, int status) {
         HttpServerResponse response = request.response();
-        String rangeHeader = request.getHeader("Range");
+        String rangeHeader = request.getHeader(Headers.RANGE);
         // Ranges are served from the identity only (the representation Accept-Ranges advertises): a range of a
         // compressed variant is of no use to a client that resumes a download or seeks in a media file.
         ServedFile chosen = rangeHeader == null ? negotiate(file, request.getHeader(Headers.ACCEPT_ENCODING)) : file;
-        response.setStatusCode(status)
-                .putHeader(Headers.CONTENT_TYPE, chosen.contentType())
-                .putHeader(Headers.CACHE_CONTROL, chosen.cacheControl())
+        // A 304 carries the headers a 200 would (RFC 9110 §15.4.5) but those that describe a body.
+        boolean notModified = notModified(request, chosen);
+        response.setStatusCode(notModified ? 304 : status);
+        if (!notModified) {
+            response.putHeader(Headers.CONTENT_TYPE, chosen.contentType());
+        }
+        response.putHeader(Headers.CACHE_CONTROL, chosen.cacheControl())
                 .putHeader(Headers.ETAG, chosen.etag())
                 .putHeader(Headers.LAST_MODIFIED, chosen.lastModified())
                 .putHeader(Headers.NOSNIFF_NAME, Headers.NOSNIFF)
@@ -146,7 +150,7 @@ public final class StaticHandler {
         }
         if (chosen.contentEncoding().isPresent()) {
             response.putHeader(Headers.CONTENT_ENCODING, chosen.contentEncoding().get());
-        } else {
+        } else if (!notModified) {
             response.putHeader(Headers.ACCEPT_RANGES, Headers.BYTES);
         }
         if (file.html()) {
@@ -157,22 +161,13 @@ public final class StaticHandler {
             response.putHeader(h.getKey(), h.getValue());
         }
 
-        String ifNoneMatch = request.getHeader("If-None-Match");
-        if (ifNoneMatch != null) {
-            if (Conditional.noneMatchFails(ifNoneMatch, chosen.etag())) {
-                notModified(response);
-                return;
-            }
-        } else {
-            String ifModifiedSince = request.getHeader("If-Modified-Since");
-            if (ifModifiedSince != null && Conditional.notModifiedSince(ifModifiedSince, chosen.lastModified())) {
-                notModified(response);
-                return;
-            }
+        if (notModified) {
+            response.end();
+            return;
         }
 
         if (rangeHeader != null && request.method() == HttpMethod.GET && status == 200) {
-            String ifRange = request.getHeader("If-Range");
+            String ifRange = request.getHeader(Headers.IF_RANGE);
             if (ifRange == null || Conditional.rangeStillValid(ifRange, chosen.etag(), chosen.lastModified())) {
                 ByteRanges.Outcome outcome = ByteRanges.parse(rangeHeader, chosen.length());
                 if (outcome instanceof ByteRanges.Unsatisfiable) {
@@ -201,11 +196,14 @@ public final class StaticHandler {
         body(request, response, chosen, 0, chosen.length());
     }
 
-    private static void notModified(HttpServerResponse response) {
-        response.setStatusCode(304);
-        response.headers().remove(Headers.CONTENT_TYPE);
-        response.headers().remove(Headers.ACCEPT_RANGES);
-        response.end();
+    /** Whether the client's copy is current: If-None-Match, or If-Modified-Since when there is none (§13.1.3). */
+    private static boolean notModified(HttpServerRequest request, ServedFile chosen) {
+        String ifNoneMatch = request.getHeader(Headers.IF_NONE_MATCH);
+        if (ifNoneMatch != null) {
+            return Conditional.noneMatchFails(ifNoneMatch, chosen.etag());
+        }
+        String ifModifiedSince = request.getHeader(Headers.IF_MODIFIED_SINCE);
+        return ifModifiedSince != null && Conditional.notModifiedSince(ifModifiedSince, chosen.lastModified());
     }
 
     private static void body(HttpServerRequest request, HttpServerResponse response, ServedFile file,

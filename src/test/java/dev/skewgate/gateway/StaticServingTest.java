@@ -89,6 +89,10 @@ class StaticServingTest {
         assertThat(byEtag.body()).isEmpty();
         assertThat(header(byEtag, "ETag")).isEqualTo(header(first, "ETag"));
         assertThat(header(byEtag, "Cache-Control")).isEqualTo("public, max-age=0, must-revalidate");
+        assertThat(header(byEtag, "Last-Modified")).isEqualTo(header(first, "Last-Modified"));
+        assertThat(byEtag.headers().firstValue("Date")).isPresent();
+        assertThat(byEtag.headers().firstValue("Content-Type")).as("a 304 describes no body").isEmpty();
+        assertThat(byEtag.headers().firstValue("Accept-Ranges")).isEmpty();
         HttpResponse<byte[]> weak = gw.get(HOST, "/robots.txt", "If-None-Match", "\"nope\", W/" + header(first, "ETag"));
         assertThat(weak.statusCode()).as("If-None-Match uses weak comparison").isEqualTo(304);
         HttpResponse<byte[]> byDate = gw.get(HOST, "/robots.txt", "If-Modified-Since", header(first, "Last-Modified"));
