@@ -18,6 +18,7 @@ RUN useradd --system --create-home --home-dir /var/lib/skewgate --shell /usr/sbi
     && printf '#!/bin/sh\nexec java -jar /opt/skewgate/skewgate.jar "$@"\n' > /usr/local/bin/skewgate \
     && chmod 755 /usr/local/bin/skewgate
 COPY --from=build /src/target/skewgate.jar /opt/skewgate/skewgate.jar
+COPY bin/serve.jvmopts /opt/skewgate/serve.jvmopts
 USER skewgate
 WORKDIR /var/lib/skewgate
 VOLUME /var/lib/skewgate
@@ -26,5 +27,5 @@ ENV SKEWGATE_DATA_DIR=/var/lib/skewgate
 # inside the container (net.ipv4.ip_unprivileged_port_start=0 since Docker 20.10).
 EXPOSE 8080 80 443
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["java", "-XX:+ExitOnOutOfMemoryError", "-jar", "/opt/skewgate/skewgate.jar"]
+ENTRYPOINT ["java", "@/opt/skewgate/serve.jvmopts", "-jar", "/opt/skewgate/skewgate.jar"]
 CMD ["serve"]

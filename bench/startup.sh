@@ -12,7 +12,8 @@
 #        SG_PORT/SG_ADMIN [18580/18581]  JAVA_OPTS []  KEEP_DATA [unset: a dir to fill once and keep, for profiling]
 #        SERVE_CDS [0; 1: record a class-data-sharing archive for this jar with its app.ServeTraining, as
 #                   `mvn package` does for target/skewgate.jar, and start with it, as `bin/skewgate serve` does;
-#                   a JDK 17 archive serves only the jar at the path it was made for, so it is made here]
+#                   a JDK 17 archive serves only the jar at the path it was made for, so it is made here; and with
+#                   bin/serve.jvmopts, as bin/skewgate serve starts]
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
@@ -41,7 +42,7 @@ SERVE_OPTS=()
 if [[ "${SERVE_CDS:-0}" == 1 ]]; then
     java -XX:ArchiveClassesAtExit="$WORK/serve.jsa" -cp "$JAR" dev.skewgate.app.ServeTraining > "$WORK/training.log" 2>&1 \
         && [[ -f "$WORK/serve.jsa" ]] || { echo "SERVE_CDS: no archive from $JAR (a jar without app.ServeTraining?)" >&2; exit 1; }
-    SERVE_OPTS=(-XX:SharedArchiveFile="$WORK/serve.jsa")
+    SERVE_OPTS=("@$ROOT/bin/serve.jvmopts" -XX:SharedArchiveFile="$WORK/serve.jsa")
 fi
 start() { java ${JAVA_OPTS:-} "${SERVE_OPTS[@]}" -jar "$JAR" serve --port "$SG_PORT" --admin-port "$SG_ADMIN" --data-dir "$DATA" \
     > "$WORK/serve.log" 2>&1 & PID=$!; }
