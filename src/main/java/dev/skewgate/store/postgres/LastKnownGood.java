@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A node's local copy of what it serves from PostgreSQL, {@code <data-dir>/last-known-good.db}: the store rows the
- * snapshot compiler and the backend supervisor read (sites, hosts, deployments and their files, server-side env,
- * the newest events of each site), copied from one consistent read of the database into an SQLite file of the
+ * snapshot compiler and the backend supervisor read (sites, hosts, deployments, the files, backend files and env of
+ * the servable ones, server-side env, the newest events of each site), copied from one consistent read of the database into an SQLite file of the
  * embedded store's schema, so that {@link SqliteStore} reads it back exactly as the database answered. Secrets stay
  * sealed under the data directory's key. Blobs are not in it: the served ones are in the node's blob cache already.
  *
@@ -127,6 +127,10 @@ public final class LastKnownGood {
         String read = table.equals("events")
                 ? "SELECT " + names + " FROM (SELECT *, row_number() OVER (PARTITION BY site ORDER BY seq DESC) AS n "
                 + "FROM events) newest WHERE n <= " + EVENTS_PER_SITE
+                : table.startsWith("deployment_") || table.equals("backend_files")
+                // Only what a snapshot serves: a retired deployment's metadata answers 410, its files are not read.
+                ? "SELECT " + names + " FROM " + table + " WHERE deployment IN (SELECT id FROM deployments WHERE "
+                + "state IN ('staged', 'active', 'previous'))"
                 : "SELECT " + names + " FROM " + table;
         String marks = columns.stream().map(c -> "?").collect(Collectors.joining(", "));
         try (PreparedStatement rd = from.prepareStatement(read);
