@@ -158,28 +158,66 @@ class MultiNodeTest {
     @Test
     void postgresStoppedForThirtySecondsUnderLoadFailsNoRequestKeepsTheTabsAndEveryNodeCatchesUp() throws Exception {
         Postgres pg = Postgres.startPrivate(); // stopping the shared cluster would stop every other test's
-        try (Cluster cluster = new Cluster(pg)) {
+        // --shutdown-delay as in the rolling restart: node 3 is restarted during the outage.
+        try (Cluster cluster = new Cluster(pg, "--shutdown-delay", "3s")) {
             List<ChildGateway> nodes = cluster.nodes;
             List<dev.skewgate.testing.SseClient> tabs = new ArrayList<>();
+            List<String> hellos = new ArrayList<>();
             try {
                 for (int i = 0; i < 3; i++) { // round robin: one tab on each node
                     dev.skewgate.testing.SseClient tab = dev.skewgate.testing.SseClient.open(Duration.ofSeconds(40),
                             cluster.port, HOST, "/_skewgate/events?deployment=" + cluster.one);
                     assertThat(tab.status()).isEqualTo(200);
-                    tab.next("hello", Duration.ofSeconds(10));
+                    hellos.add(tab.next("hello", Duration.ofSeconds(10)).id());
                     tabs.add(tab);
                 }
+                String servedBefore = get(nodes.get(2).edgePort()).body();
                 Load load = new Load(cluster.port);
                 Thread.sleep(1_000);
                 pg.stopServer();
                 long stopped = System.nanoTime();
                 int atStop = load.ok.get();
+                List<java.util.concurrent.CompletableFuture<Reply>> writes = new ArrayList<>();
+                for (ChildGateway n : nodes) { // at once: each takes the pool's 5 s connection timeout to fail
+                    writes.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return n.post("/v1/sites/shop/activate", Map.of("deployment", cluster.two));
+                        } catch (IOException | InterruptedException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }));
+                }
                 List<Integer> refused = new ArrayList<>();
-                for (ChildGateway n : nodes) {
-                    Reply r = n.post("/v1/sites/shop/activate", Map.of("deployment", cluster.two));
+                for (var w : writes) {
+                    Reply r = w.get(30, TimeUnit.SECONDS);
                     refused.add(r.status());
                     assertThat(r.body().path("error").asText()).as(r.body().toString()).isEqualTo("STORE_UNAVAILABLE");
                 }
+
+                // Node 3 restarted while the database is away starts from its last-known-good copy.
+                assertThat(nodes.get(2).terminate()).as("node 3 stops cleanly").isZero();
+                cluster.restart(2);
+                assertThat(Files.readString(dir.resolve("n3.log"))).contains(
+                        "database unreachable: serving the last-known-good snapshot from");
+                HttpResponse<String> fromCopy = get(nodes.get(2).edgePort());
+                assertThat(fromCopy.headers().firstValue("x-skewgate-deployment")).hasValue(cluster.one);
+                assertThat(fromCopy.body()).as("what node 3 served before, byte for byte").isEqualTo(servedBefore);
+                Reply standing = nodes.get(2).post("/v1/sites/shop/activate", Map.of("deployment", cluster.two));
+                assertThat(standing.status()).isEqualTo(503);
+                assertThat(standing.body().path("message").asText()).contains("last-known-good");
+                // Its tab was ended by the stop and comes back, through HAProxy, as a browser's would.
+                int ended = -1;
+                for (int i = 0; i < tabs.size(); i++) {
+                    if (tabs.get(i).ended()) {
+                        assertThat(ended).as("only the stopped node's tab ended").isEqualTo(-1);
+                        ended = i;
+                    }
+                }
+                assertThat(ended).as("the stopped node's tab").isNotEqualTo(-1);
+                tabs.set(ended, dev.skewgate.testing.SseClient.open(Duration.ofSeconds(40), cluster.port, HOST,
+                        "/_skewgate/events?deployment=" + cluster.one, "Last-Event-ID: " + hellos.get(ended)));
+                assertThat(tabs.get(ended).status()).isEqualTo(200);
+                int restartedTab = ended;
                 while (System.nanoTime() - stopped < TimeUnit.SECONDS.toNanos(30)) {
                     Thread.sleep(500);
                 }
@@ -203,20 +241,22 @@ class MultiNodeTest {
                             n.edgePort()).hasValue(cluster.two);
                 }
                 long allServeMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-                for (dev.skewgate.testing.SseClient tab : tabs) {
-                    assertThat(tab.ended()).as("a tab's stream ended during the outage").isFalse();
-                    assertThat(tab.next("deployment", Duration.ofSeconds(10)).data()).as("the tab's stream, still open")
+                for (int i = 0; i < tabs.size(); i++) {
+                    dev.skewgate.testing.SseClient tab = tabs.get(i);
+                    assertThat(tab.ended()).as("tab %d's stream ended during the outage", i).isFalse();
+                    assertThat(tab.next("deployment", Duration.ofSeconds(10)).data())
+                            .as(i == restartedTab ? "the reconnected tab" : "the tab's stream, still open")
                             .contains(cluster.two);
                 }
                 for (int r = 0; r < 9; r++) {
                     assertThat(get(cluster.port).headers().firstValue("x-skewgate-deployment")).hasValue(cluster.two);
                 }
                 load.stop();
-                System.out.printf("multi-node, PostgreSQL stopped for 30 s: %d requests ok (%d during the outage), "
-                                + "%d failed; writes refused with %s; writable again %d ms after its restart, the activation "
+                System.out.printf("multi-node, PostgreSQL stopped for 30 s (node 3 restarted meanwhile): %d requests "
+                                + "ok (%d during the outage), %d failed; writes refused with %s; writable again %d ms after its restart, the activation "
                                 + "served by all nodes %d ms after it (its answer: %s)%n",
                         load.ok.get(), duringOutage, load.failed.size(), refused, writableAfterMs, allServeMs,
-                        done.body());
+                        done.body().path("nodes"));
                 assertThat(load.failed).as("requests that failed while PostgreSQL was stopped").isEmpty();
                 assertThat(duringOutage).as("served during the outage").isGreaterThan(1_000);
                 assertThat(refused).containsOnly(503);

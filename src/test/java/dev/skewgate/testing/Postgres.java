@@ -106,8 +106,14 @@ public final class Postgres {
                 "start");
     }
 
-    /** Stops the server as an operator would ({@code pg_ctl stop -m fast}: sessions are ended, then it exits). */
+    /**
+     * Stops the server as an operator would ({@code pg_ctl stop -m fast}: sessions are ended, then it exits); does
+     * nothing when it is stopped already.
+     */
     public void stopServer() throws IOException, InterruptedException {
+        if (!Files.exists(dir.resolve("data").resolve("postmaster.pid"))) {
+            return;
+        }
         run(60, "pg_ctl", "-D", dir.resolve("data").toString(), "-m", "fast", "-w", "stop");
     }
 

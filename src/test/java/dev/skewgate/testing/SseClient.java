@@ -75,6 +75,9 @@ public final class SseClient implements AutoCloseable {
             String line;
             while ((line = in.readLine()) != null) {
                 // chunked transfer: size lines are hex digits alone; SSE lines never are
+                if (line.equals("0")) {
+                    break; // the last chunk: the response has ended (a proxy may keep the connection open)
+                }
                 if (line.matches("[0-9a-fA-F]+")) {
                     continue;
                 }
