@@ -35,7 +35,10 @@ import dev.skewgate.compress.Compressor;
 import dev.skewgate.store.BlobStore;
 import dev.skewgate.store.FileBlobStore;
 import dev.skewgate.store.postgres.PostgresBlobStore;
+import dev.skewgate.store.postgres.LastKnownGood;
 import dev.skewgate.store.postgres.PostgresStore;
+import dev.skewgate.store.postgres.StandbyStore;
+import dev.skewgate.store.StoreFailure;
 import dev.skewgate.store.FilePermissions;
 import dev.skewgate.store.Leadership;
 import dev.skewgate.store.Nodes;
@@ -72,6 +75,12 @@ public final class Gateway implements AutoCloseable {
 
     private final ServeSettings settings;
     private Store store;
+    /** The PostgreSQL store, when the store is PostgreSQL ({@link #store} is it, or its standby). */
+    private PostgresStore database;
+    /** Set when this node started while the database was unreachable: it serves its last-known-good copy. */
+    private StandbyStore standby;
+    /** Saves the last-known-good copy after each swap, on PostgreSQL. */
+    private LastKnownGood.Saver lastKnownGood;
     private ClusterView cluster;
     private Nodes nodes;
     private NodeHeartbeat heartbeat;
@@ -138,8 +147,8 @@ public final class Gateway implements AutoCloseable {
         BlobStore blobs;
         java.util.function.LongSupplier blobBytes;
         if (settings.store().url().isPresent()) {
-            PostgresStore shared = PostgresStore.open(settings.store().url().get(), settings.dataDir());
-            store = shared;
+            PostgresStore shared = openPostgres(settings.store().url().get());
+            database = shared;
             PostgresBlobStore cached = shared.blobs(new FileBlobStore(settings.dataDir().resolve("blob-cache")),
                     settings.store().blobCacheBytes());
             pgBlobs = cached;
@@ -151,13 +160,14 @@ public final class Gateway implements AutoCloseable {
             blobs = local;
             blobBytes = () -> blobBytes(local::totalBytes);
         }
-        AdminToken token = store instanceof PostgresStore shared
-                ? AdminToken.shared(settings.dataDir(), shared::sharedAdminToken)
+        // Standing by, the token is the file's: every start on the database before rewrote it to the shared one.
+        AdminToken token = database != null && standby == null
+                ? AdminToken.shared(settings.dataDir(), database::sharedAdminToken)
                 : AdminToken.loadOrCreate(settings.dataDir());
         routing = new RoutingHolder();
         RoutingHolder routing = this.routing;
         BrowserSdk sdk = BrowserSdk.load();
-        push = new PushHub(store instanceof PostgresStore);
+        push = new PushHub(settings.store().url().isPresent()); // other nodes number events too (also while standing by)
         traffic = new TrafficMeter();
         tunnels = new WebSocketTunnels();
         accessLog = AccessLog.open(settings.observability().accessLog(), settings.observability().accessLogFile());
@@ -180,16 +190,22 @@ public final class Gateway implements AutoCloseable {
                 Clock.systemUTC());
         String nodeId = NodeId.loadOrCreate(settings.dataDir());
         Running local = running();
-        nodes = store instanceof PostgresStore shared ? shared.nodes() : Nodes.solo();
+        nodes = database != null ? database.nodes() : Nodes.solo();
         cluster = new ClusterView(local, nodeId, nodes);
-        leadership = store instanceof PostgresStore shared ? shared.leadership() : Leadership.ALONE;
+        leadership = database != null ? database.leadership() : Leadership.ALONE;
         control = new ControlPlane(store, blobs, routing, compiler, Clock.systemUTC(),
                 new ControlPlane.Ports(announcer(), prober, cluster, backends, controlEvents()));
         control.start();
         ControlPlane plane = control;
-        if (store instanceof PostgresStore shared) {
-            changes = shared.changes();
-            changes.start(plane::changedElsewhere, plane::rereadAll);
+        if (database != null) {
+            changes = database.changes();
+            // Standing by, the feed's (re)connect loop is the retry: once it listens the database is reached, and
+            // everything is re-read from it as after any lost connection.
+            StandbyStore standing = standby;
+            changes.start(plane::changedElsewhere, standing == null ? plane::rereadAll : () -> {
+                standing.connect();
+                plane.rereadAll();
+            });
         }
         backends.rollbackWith((site, why) -> {
             LOG.warn("site {}: rolling back: {}", site, why);
@@ -202,7 +218,10 @@ public final class Gateway implements AutoCloseable {
                         message, delivery, Instant.ofEpochSecond(expires))
                         .map(e -> java.util.OptionalInt.of(e.notified())).orElse(java.util.OptionalInt.empty()));
         TrustedProxies trusted = TrustedProxies.parse(settings.trustedProxies());
-        readiness = new GatewayReadiness(vertx, store::ping, routing::unready, GatewayReadiness.STORE_TIMEOUT);
+        // On PostgreSQL readiness does not ask the database: every node loses it at once, and a node serving its
+        // snapshot must keep its traffic (the edge never reads the store; admin writes answer 503 meanwhile).
+        Runnable storePing = database != null ? () -> { } : store::ping;
+        readiness = new GatewayReadiness(vertx, storePing, routing::unready, GatewayReadiness.STORE_TIMEOUT);
         SniKeyManager keys = new SniKeyManager();
         Optional<AcmeIssuer> acme = settings.httpsPort().isPresent() && settings.acme().enabled()
                 ? Optional.of(new AcmeIssuer(settings.dataDir(), new AcmeIssuer.Settings(settings.acme().directory(),
@@ -255,7 +274,20 @@ public final class Gateway implements AutoCloseable {
                 dev.skewgate.http.ListenAddress.inUrl(settings.edgeHost()) + ":" + edgePort, java.time.Instant.now(),
                 () -> serving(routing));
         heartbeat.start();
-        routing.onSwap(heartbeat::soon); // the others see this node serve a change at once, not 3 s later
+        if (database != null) {
+            StandbyStore standing = standby;
+            lastKnownGood = new LastKnownGood.Saver(database, settings.dataDir(),
+                    () -> standing == null || standing.connected());
+            LastKnownGood.Saver saver = lastKnownGood;
+            NodeHeartbeat beat = heartbeat;
+            routing.onSwap(() -> {
+                beat.soon(); // the others see this node serve a change at once, not 3 s later
+                saver.soon(); // and a restart without the database serves it too
+            });
+            saver.soon();
+        } else {
+            routing.onSwap(heartbeat::soon);
+        }
 
         long every = Math.max(1000, settings.retentionInterval().toMillis());
         // On a shared database one node runs these for all (the leader; see Leadership), the others skip them.
@@ -272,6 +304,40 @@ public final class Gateway implements AutoCloseable {
                 httpsPort > 0 ? "https://" + settings.edgeHost() + ":" + httpsPort + " and " : "",
                 settings.edgeHost(), edgePort, settings.adminHost(), adminPort,
                 settings.dataDir().toAbsolutePath().normalize(), store.info().kind(), store.info().where());
+    }
+
+    /**
+     * Opens the PostgreSQL store; when the database cannot be reached and this data directory holds a last-known-good
+     * copy, starts standing by on it instead ({@link #store} is then the {@link StandbyStore}). Without a copy, or
+     * for any other failure (a refused login, another secret key), the failure stands: the start ends with it.
+     */
+    private PostgresStore openPostgres(String url) {
+        PostgresStore shared = PostgresStore.unconnected(url, settings.dataDir());
+        try {
+            shared.connect();
+            store = shared;
+            return shared;
+        } catch (StoreFailure e) {
+            Optional<Instant> saved = LastKnownGood.savedAt(settings.dataDir());
+            if (saved.isEmpty() || !PostgresStore.cannotReach(e)) {
+                shared.close();
+                throw e;
+            }
+            try {
+                standby = StandbyStore.of(shared, settings.dataDir());
+            } catch (RuntimeException copyFailed) {
+                shared.close();
+                e.addSuppressed(copyFailed);
+                throw e;
+            }
+            store = standby;
+            LOG.warn("database unreachable: serving the last-known-good snapshot from {}; admin writes answer 503 "
+                    + "until it returns ({})", standby.savedAt(), e.getMessage());
+            return shared;
+        } catch (RuntimeException e) {
+            shared.close();
+            throw e;
+        }
     }
 
     /** A TLS context trusting only the CA certificates in {@code pem} (a private ACME CA's). */
@@ -488,6 +554,18 @@ public final class Gateway implements AutoCloseable {
         return feed == null ? java.util.OptionalInt.empty() : feed.backendPid();
     }
 
+    /** Whether this node serves its last-known-good copy because it has not reached its database since it started. */
+    public boolean standingBy() {
+        StandbyStore s = standby;
+        return s != null && !s.connected();
+    }
+
+    /** How many last-known-good copies this node saved since it started (0 off PostgreSQL; tests wait for one). */
+    public long lastKnownGoodSaves() {
+        LastKnownGood.Saver s = lastKnownGood;
+        return s == null ? 0 : s.saves();
+    }
+
     /** The PostgreSQL blob store with this node's cache, when the store is PostgreSQL (tests look at its counts). */
     public Optional<PostgresBlobStore> postgresBlobs() {
         return Optional.ofNullable(pgBlobs);
@@ -560,6 +638,10 @@ public final class Gateway implements AutoCloseable {
         if (compressor != null) {
             compressor.close(); // a variant being written stays a temp file, removed at the next start
             compressor = null;
+        }
+        if (lastKnownGood != null) {
+            lastKnownGood.close(); // a save cut short leaves a temp file; the copy on disk stays whole
+            lastKnownGood = null;
         }
         if (heartbeat != null) {
             heartbeat.close();

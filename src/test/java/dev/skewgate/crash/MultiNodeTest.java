@@ -30,7 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The README's "More than one node" setup for real: three gateway processes on one PostgreSQL behind Debian's
  * HAProxy with the example's settings (health checks on the edge readiness endpoint, retry-on for a dead node). A
- * node killed with SIGKILL under load costs no failed request, and the survivors see it drop out of the nodes list.
+ * node killed with SIGKILL under load costs no failed request, and the survivors see it drop out of the nodes list;
+ * a rolling restart fails none either; PostgreSQL stopped for 30 s under load fails none, keeps the tabs' streams
+ * open, and every node catches up once it is back.
  */
 class MultiNodeTest {
 
@@ -147,6 +149,121 @@ class MultiNodeTest {
         }
     }
 
+    @Test
+    void postgresStoppedForThirtySecondsUnderLoadFailsNoRequestKeepsTheTabsAndEveryNodeCatchesUp() throws Exception {
+        Postgres pg = Postgres.startPrivate(); // stopping the shared cluster would stop every other test's
+        // --shutdown-delay as in the rolling restart: node 3 is restarted during the outage.
+        try (Cluster cluster = new Cluster(pg, "--shutdown-delay", "3s")) {
+            List<ChildGateway> nodes = cluster.nodes;
+            List<dev.skewgate.testing.SseClient> tabs = new ArrayList<>();
+            List<String> hellos = new ArrayList<>();
+            try {
+                for (int i = 0; i < 3; i++) { // round robin: one tab on each node
+                    dev.skewgate.testing.SseClient tab = dev.skewgate.testing.SseClient.open(Duration.ofSeconds(40),
+                            cluster.port, HOST, "/_skewgate/events?deployment=" + cluster.one);
+                    assertThat(tab.status()).isEqualTo(200);
+                    hellos.add(tab.next("hello", Duration.ofSeconds(10)).id());
+                    tabs.add(tab);
+                }
+                String servedBefore = get(nodes.get(2).edgePort()).body();
+                Load load = new Load(cluster.port);
+                Thread.sleep(1_000);
+                pg.stopServer();
+                long stopped = System.nanoTime();
+                int atStop = load.ok.get();
+                List<java.util.concurrent.CompletableFuture<Reply>> writes = new ArrayList<>();
+                for (ChildGateway n : nodes) { // at once: each takes the pool's 5 s connection timeout to fail
+                    writes.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return n.post("/v1/sites/shop/activate", Map.of("deployment", cluster.two));
+                        } catch (IOException | InterruptedException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }));
+                }
+                List<Integer> refused = new ArrayList<>();
+                for (var w : writes) {
+                    Reply r = w.get(30, TimeUnit.SECONDS);
+                    refused.add(r.status());
+                    assertThat(r.body().path("error").asText()).as(r.body().toString()).isEqualTo("STORE_UNAVAILABLE");
+                }
+
+                // Node 3 restarted while the database is away starts from its last-known-good copy.
+                assertThat(nodes.get(2).terminate()).as("node 3 stops cleanly").isZero();
+                cluster.restart(2);
+                assertThat(Files.readString(dir.resolve("n3.log"))).contains(
+                        "database unreachable: serving the last-known-good snapshot from");
+                HttpResponse<String> fromCopy = get(nodes.get(2).edgePort());
+                assertThat(fromCopy.headers().firstValue("x-skewgate-deployment")).hasValue(cluster.one);
+                assertThat(fromCopy.body()).as("what node 3 served before, byte for byte").isEqualTo(servedBefore);
+                Reply standing = nodes.get(2).post("/v1/sites/shop/activate", Map.of("deployment", cluster.two));
+                assertThat(standing.status()).isEqualTo(503);
+                assertThat(standing.body().path("message").asText()).contains("last-known-good");
+                // Its tab was ended by the stop and comes back, through HAProxy, as a browser's would.
+                int ended = -1;
+                for (int i = 0; i < tabs.size(); i++) {
+                    if (tabs.get(i).ended()) {
+                        assertThat(ended).as("only the stopped node's tab ended").isEqualTo(-1);
+                        ended = i;
+                    }
+                }
+                assertThat(ended).as("the stopped node's tab").isNotEqualTo(-1);
+                tabs.set(ended, dev.skewgate.testing.SseClient.open(Duration.ofSeconds(40), cluster.port, HOST,
+                        "/_skewgate/events?deployment=" + cluster.one, "Last-Event-ID: " + hellos.get(ended)));
+                assertThat(tabs.get(ended).status()).isEqualTo(200);
+                int restartedTab = ended;
+                while (System.nanoTime() - stopped < TimeUnit.SECONDS.toNanos(30)) {
+                    Thread.sleep(500);
+                }
+                int duringOutage = load.ok.get() - atStop;
+                pg.startServer();
+                long started = System.nanoTime();
+                Reply done;
+                do {
+                    done = nodes.get(0).post("/v1/sites/shop/activate", Map.of("deployment", cluster.two));
+                } while (done.status() == 503 && System.nanoTime() - started < TimeUnit.SECONDS.toNanos(15) && pause(100));
+                long writableAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+                expect(done, 200);
+                // A node's feed may be in a 5 s pause between reconnects: it catches up when it next connects.
+                for (ChildGateway n : nodes) {
+                    long deadline = System.currentTimeMillis() + 10_000;
+                    while (!get(n.edgePort()).headers().firstValue("x-skewgate-deployment").equals(
+                            java.util.Optional.of(cluster.two)) && System.currentTimeMillis() < deadline) {
+                        pause(50);
+                    }
+                    assertThat(get(n.edgePort()).headers().firstValue("x-skewgate-deployment")).as("node on port %d",
+                            n.edgePort()).hasValue(cluster.two);
+                }
+                long allServeMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+                for (int i = 0; i < tabs.size(); i++) {
+                    dev.skewgate.testing.SseClient tab = tabs.get(i);
+                    assertThat(tab.ended()).as("tab %d's stream ended during the outage", i).isFalse();
+                    assertThat(tab.next("deployment", Duration.ofSeconds(10)).data())
+                            .as(i == restartedTab ? "the reconnected tab" : "the tab's stream, still open")
+                            .contains(cluster.two);
+                }
+                for (int r = 0; r < 9; r++) {
+                    assertThat(get(cluster.port).headers().firstValue("x-skewgate-deployment")).hasValue(cluster.two);
+                }
+                load.stop();
+                System.out.printf("multi-node, PostgreSQL stopped for 30 s (node 3 restarted meanwhile): %d requests "
+                                + "ok (%d during the outage), %d failed; writes refused with %s; writable again %d ms after its restart, the activation "
+                                + "served by all nodes %d ms after it (its answer: %s)%n",
+                        load.ok.get(), duringOutage, load.failed.size(), refused, writableAfterMs, allServeMs,
+                        done.body().path("nodes"));
+                assertThat(load.failed).as("requests that failed while PostgreSQL was stopped").isEmpty();
+                assertThat(duringOutage).as("served during the outage").isGreaterThan(1_000);
+                assertThat(refused).containsOnly(503);
+            } finally {
+                for (dev.skewgate.testing.SseClient tab : tabs) {
+                    tab.close();
+                }
+            }
+        } finally {
+            pg.stopServer();
+        }
+    }
+
     /** Three nodes on one database, site shop with two deployments (the first active), HAProxy in front. */
     private final class Cluster implements AutoCloseable {
         final List<ChildGateway> nodes = new ArrayList<>();
@@ -157,7 +274,11 @@ class MultiNodeTest {
         String two;
 
         Cluster(String... extra) throws Exception {
-            String url = Postgres.shared().createDatabase();
+            this(Postgres.shared(), extra);
+        }
+
+        Cluster(Postgres pg, String... extra) throws Exception {
+            String url = pg.createDatabase();
             List<String> all = new ArrayList<>(List.of("--store", url));
             all.addAll(List.of(extra));
             options = all.toArray(String[]::new);
@@ -288,7 +409,11 @@ class MultiNodeTest {
     }
 
     private static boolean pause() throws InterruptedException {
-        Thread.sleep(500);
+        return pause(500);
+    }
+
+    private static boolean pause(long millis) throws InterruptedException {
+        Thread.sleep(millis);
         return true;
     }
 

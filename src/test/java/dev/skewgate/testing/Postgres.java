@@ -77,11 +77,44 @@ public final class Postgres {
         Postgres pg = new Postgres(dir, bin, freePort(), password, root);
         pg.run(60, "initdb", "-D", dir.resolve("data").toString(), "-U", USER, "--pwfile=" + dir.resolve("password"),
                 "-A", "scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync");
-        pg.run(60, "pg_ctl", "-D", dir.resolve("data").toString(), "-l", dir.resolve("server.log").toString(),
-                "-w", "-t", "60", "-o", "-p " + pg.port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
+        pg.startServer();
+        return pg;
+    }
+
+    /**
+     * A cluster of the caller's own, for a test that stops and starts PostgreSQL itself ({@link #stopServer}): the
+     * shared one stays up for every other test. Stopped and removed at the JVM's end like the shared one.
+     */
+    public static Postgres startPrivate() {
+        try {
+            Postgres own = start();
+            Runtime.getRuntime().addShutdownHook(new Thread(own::stop, "postgres-stop"));
+            return own;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start a throwaway PostgreSQL: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting PostgreSQL", e);
+        }
+    }
+
+    /** Starts the server (again) on its port, waiting until it accepts connections. */
+    public void startServer() throws IOException, InterruptedException {
+        run(60, "pg_ctl", "-D", dir.resolve("data").toString(), "-l", dir.resolve("server.log").toString(),
+                "-w", "-t", "60", "-o", "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
                         + " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
                 "start");
-        return pg;
+    }
+
+    /**
+     * Stops the server as an operator would ({@code pg_ctl stop -m fast}: sessions are ended, then it exits); does
+     * nothing when it is stopped already.
+     */
+    public void stopServer() throws IOException, InterruptedException {
+        if (!Files.exists(dir.resolve("data").resolve("postmaster.pid"))) {
+            return;
+        }
+        run(60, "pg_ctl", "-D", dir.resolve("data").toString(), "-m", "fast", "-w", "stop");
     }
 
     /** The newest installed version's bin directory. */

@@ -37,8 +37,17 @@ public final class SseClient implements AutoCloseable {
 
     /** Opens {@code path} on the edge with the given Host and extra header lines ("Name: value"). */
     public static SseClient open(int port, String host, String path, String... headerLines) throws IOException {
+        return open(java.time.Duration.ofSeconds(15), port, host, path, headerLines);
+    }
+
+    /**
+     * The same, with a longer wait for each read: a stream that must stay open through quiet stretches (the
+     * gateway's heartbeat comments come every 15 s, as often as the default gives up).
+     */
+    public static SseClient open(java.time.Duration readTimeout, int port, String host, String path,
+                                 String... headerLines) throws IOException {
         Socket socket = new Socket("127.0.0.1", port);
-        socket.setSoTimeout(15_000);
+        socket.setSoTimeout((int) readTimeout.toMillis());
         StringBuilder request = new StringBuilder("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nAccept: text/event-stream\r\n");
         for (String h : headerLines) {
             request.append(h).append("\r\n");
@@ -66,6 +75,9 @@ public final class SseClient implements AutoCloseable {
             String line;
             while ((line = in.readLine()) != null) {
                 // chunked transfer: size lines are hex digits alone; SSE lines never are
+                if (line.equals("0")) {
+                    break; // the last chunk: the response has ended (a proxy may keep the connection open)
+                }
                 if (line.matches("[0-9a-fA-F]+")) {
                     continue;
                 }
@@ -87,7 +99,15 @@ public final class SseClient implements AutoCloseable {
         } catch (IOException e) {
             // closed
         }
+        ended = true;
     }
+
+    /** Whether the stream has ended (closed by either side, or a read timed out). */
+    public boolean ended() {
+        return ended;
+    }
+
+    private volatile boolean ended;
 
     public int status() {
         return status;

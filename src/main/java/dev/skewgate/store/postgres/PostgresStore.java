@@ -77,17 +77,23 @@ public final class PostgresStore implements Store {
     private final String where;
     /** The unpooled source the pool draws from: the blob store's own pool draws from it too. */
     private final PGSimpleDataSource direct;
+    private final PostgresUrl url;
+    private final Path dataDir;
+    private volatile boolean connected;
 
     /** The connection of the {@link #transaction} the calling thread runs, if it runs one. */
     private final ThreadLocal<Connection> current = new ThreadLocal<>();
     /** This process's name in the change notices it sends, so its own feed can skip them. */
     private final String node = java.util.UUID.randomUUID().toString();
 
-    private PostgresStore(HikariDataSource pool, SecretBox secrets, String where, PGSimpleDataSource direct) {
+    private PostgresStore(HikariDataSource pool, SecretBox secrets, PostgresUrl url, PGSimpleDataSource direct,
+                          Path dataDir) {
         this.direct = direct;
         this.pool = pool;
         this.secrets = secrets;
-        this.where = where;
+        this.url = url;
+        this.where = url.where();
+        this.dataDir = dataDir;
     }
 
     /**
@@ -98,6 +104,22 @@ public final class PostgresStore implements Store {
      * message names the host and database but never the password.
      */
     public static PostgresStore open(String url, Path dataDir) {
+        PostgresStore store = unconnected(url, dataDir);
+        try {
+            store.connect();
+            return store;
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The store of {@code url} without asking the database anything yet (a malformed URL is still refused here):
+     * {@link #connect} later, once it answers. Until then every call fails as with a lost connection. A node that
+     * starts while the database is away serves from its last-known-good copy meanwhile ({@link StandbyStore}).
+     */
+    public static PostgresStore unconnected(String url, Path dataDir) {
         PostgresUrl parsed = PostgresUrl.parse(url);
         PGSimpleDataSource direct = new PGSimpleDataSource();
         direct.setUrl(parsed.jdbcUrl());
@@ -108,17 +130,13 @@ public final class PostgresStore implements Store {
         // A failed statement aborts a PostgreSQL transaction but not an SQLite one: a savepoint around each
         // statement keeps a transaction usable after a refused statement, as SQLite's is.
         direct.setAutosave(org.postgresql.jdbc.AutoSave.ALWAYS);
-        try (Connection probe = direct.getConnection()) {
-            probe.isValid(5);
-        } catch (SQLException e) {
-            throw unreachable(parsed, e);
-        }
         HikariConfig config = new HikariConfig();
         config.setDataSource(direct);
         config.setPoolName("skewgate-store");
         config.setMaximumPoolSize(4);
         config.setMinimumIdle(1);
         config.setConnectionTimeout(5_000);
+        config.setInitializationFailTimeout(-1); // connecting is connect()'s job, with its own clear error
         // A site's lock held by a stuck node fails a write after 10 s (SQLite's busy timeout) instead of hanging it.
         config.setConnectionInitSql("SET lock_timeout = '10s'");
         HikariDataSource pool;
@@ -129,18 +147,39 @@ public final class PostgresStore implements Store {
                     + e.getMessage(), e);
         }
         try {
-            Flyway.configure().dataSource(pool).locations("classpath:db/migration-postgresql").load().migrate();
-            PostgresStore store = new PostgresStore(pool, SecretBox.loadOrCreate(dataDir), parsed.where(), direct);
-            store.checkSecretKey(dataDir);
-            return store;
-        } catch (FlywayException e) {
-            pool.close();
-            throw new StoreFailure("cannot bring the schema of PostgreSQL database " + parsed.where() + " up to date: "
-                    + e.getMessage(), e);
+            return new PostgresStore(pool, SecretBox.loadOrCreate(dataDir), parsed, direct, dataDir);
         } catch (RuntimeException e) {
             pool.close();
             throw e;
         }
+    }
+
+    /**
+     * Reaches the database, brings its schema up to date and checks the secret key; a {@link StoreFailure} saying why
+     * when it cannot (the store stays unconnected and this may be called again). Once it succeeded, it does nothing.
+     */
+    public synchronized void connect() {
+        if (connected) {
+            return;
+        }
+        try (Connection probe = direct.getConnection()) {
+            probe.isValid(5);
+        } catch (SQLException e) {
+            throw unreachable(url, e);
+        }
+        try {
+            Flyway.configure().dataSource(pool).locations("classpath:db/migration-postgresql").load().migrate();
+        } catch (FlywayException e) {
+            throw new StoreFailure("cannot bring the schema of PostgreSQL database " + where + " up to date: "
+                    + e.getMessage(), e);
+        }
+        checkSecretKey(dataDir);
+        connected = true;
+    }
+
+    /** Whether {@link #connect} succeeded (the database may have gone away since). */
+    public boolean connected() {
+        return connected;
     }
 
     private static StoreFailure unreachable(PostgresUrl url, SQLException e) {
@@ -161,6 +200,22 @@ public final class PostgresStore implements Store {
             why = "SQLSTATE " + state + " " + firstLine(e.getMessage());
         }
         return new StoreFailure("cannot connect to PostgreSQL at " + url.where() + ": " + why, e);
+    }
+
+    /**
+     * Whether a failure to {@link #connect} means the database cannot be reached now (nothing listening, no answer,
+     * the name does not resolve, the server starting or stopping), as opposed to a database that answers and refuses
+     * (login, no such database, another secret key, a schema it cannot migrate).
+     */
+    public static boolean cannotReach(Throwable failure) {
+        for (Throwable c = failure; c != null; c = c.getCause()) {
+            if (c instanceof SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().equals("57P03"))) {
+                return true;
+            }
+        }
+        return hasCause(failure, ConnectException.class) || hasCause(failure, SocketTimeoutException.class)
+                || hasCause(failure, UnknownHostException.class);
     }
 
     private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
@@ -967,6 +1022,7 @@ public final class PostgresStore implements Store {
         config.setMaximumPoolSize(4);
         config.setMinimumIdle(0);
         config.setConnectionTimeout(30_000);
+        config.setInitializationFailTimeout(-1); // the database may be away at a start from the last-known-good copy
         return new PostgresBlobStore(new HikariDataSource(config), cache, cacheBytes, where);
     }
 

@@ -136,10 +136,10 @@ public final class StoreCopy {
     }
 
     /** A column of the target table and its PostgreSQL type. */
-    private record Column(String name, String type) {
+    record Column(String name, String type) {
     }
 
-    private static List<Column> columns(Connection db, String table) throws SQLException {
+    static List<Column> columns(Connection db, String table) throws SQLException {
         List<Column> out = new ArrayList<>();
         try (PreparedStatement st = db.prepareStatement("SELECT column_name, data_type FROM information_schema.columns "
                 + "WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position")) {
