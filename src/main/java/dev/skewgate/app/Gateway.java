@@ -110,10 +110,12 @@ public final class Gateway implements AutoCloseable {
 
     /** Called with each site before the background compile of its pending deployments (tests hold it there). */
     private final java.util.function.Consumer<String> beforePendingCompile;
+    private final Clock clock;
 
-    private Gateway(ServeSettings settings, java.util.function.Consumer<String> beforePendingCompile) {
+    private Gateway(ServeSettings settings, java.util.function.Consumer<String> beforePendingCompile, Clock clock) {
         this.settings = settings;
         this.beforePendingCompile = beforePendingCompile;
+        this.clock = clock;
     }
 
     /**
@@ -130,7 +132,16 @@ public final class Gateway implements AutoCloseable {
      */
     public static Gateway start(ServeSettings settings, java.util.function.Consumer<String> beforePendingCompile)
             throws IOException {
-        Gateway gateway = new Gateway(settings, beforePendingCompile);
+        return start(settings, beforePendingCompile, Clock.systemUTC());
+    }
+
+    /**
+     * The same by {@code clock} (a test runs nodes whose clocks are skewed): what the gateway records and decides by
+     * wall-clock time reads it; what orders changes across nodes never does (the store numbers them).
+     */
+    public static Gateway start(ServeSettings settings, java.util.function.Consumer<String> beforePendingCompile,
+                                Clock clock) throws IOException {
+        Gateway gateway = new Gateway(settings, beforePendingCompile, clock);
         try {
             gateway.startComponents();
             return gateway;
@@ -186,14 +197,13 @@ public final class Gateway implements AutoCloseable {
         }
         vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         String checkSecret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
-        Prober prober = new Prober(vertx, () -> edgePort, () -> httpsPort, settings.edgeHost(), checkSecret,
-                Clock.systemUTC());
+        Prober prober = new Prober(vertx, () -> edgePort, () -> httpsPort, settings.edgeHost(), checkSecret, clock);
         String nodeId = NodeId.loadOrCreate(settings.dataDir());
         Running local = running();
         nodes = database != null ? database.nodes() : Nodes.solo();
         cluster = new ClusterView(local, nodeId, nodes);
         leadership = database != null ? database.leadership() : Leadership.ALONE;
-        control = new ControlPlane(store, blobs, routing, compiler, Clock.systemUTC(),
+        control = new ControlPlane(store, blobs, routing, compiler, clock,
                 new ControlPlane.Ports(announcer(), prober, cluster, backends, controlEvents()));
         control.start();
         ControlPlane plane = control;

@@ -4,7 +4,6 @@ import dev.skewgate.model.Backend;
 import dev.skewgate.model.CheckResult;
 import dev.skewgate.model.ConflictException;
 import dev.skewgate.model.Deployment;
-import dev.skewgate.model.DeploymentIds;
 import dev.skewgate.model.DeploymentState;
 import dev.skewgate.model.EventDraft;
 import dev.skewgate.model.ManifestEntry;
@@ -221,7 +220,7 @@ public final class Lifecycle {
         sites.get(targetSite);
         List<ManifestEntry> files = store.files(deploymentId);
         Instant now = clock.instant();
-        Deployment copy = new Deployment(DeploymentIds.next(), targetSite, DeploymentState.STAGED, now,
+        Deployment copy = new Deployment(uploads.newId(), targetSite, DeploymentState.STAGED, now,
                 Optional.of(now), Optional.empty(), Optional.empty(), Optional.empty(), source.message(),
                 source.gitSha(), actor, source.fileCount(), source.totalBytes(), Optional.of(deploymentId),
                 source.backend());

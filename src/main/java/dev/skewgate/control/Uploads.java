@@ -40,6 +40,8 @@ public final class Uploads {
     private final Sites sites;
     private final OwnAddresses own;
     private final Clock clock;
+    /** Every deployment id this gateway makes, by its clock (also the copies of a promotion, {@link Lifecycle}). */
+    private final DeploymentIds.Generator ids;
     /** Manifests of deployments being uploaded: sha256 -> size, so a blob upload is checked without a query. */
     private final Map<String, Map<String, Long>> uploading = new ConcurrentHashMap<>();
     /**
@@ -55,6 +57,12 @@ public final class Uploads {
         this.sites = sites;
         this.own = own;
         this.clock = clock;
+        this.ids = new DeploymentIds.Generator(clock);
+    }
+
+    /** A new deployment id, by this gateway's clock. */
+    String newId() {
+        return ids.next();
     }
 
     /** Stores the manifest of a new deployment and answers which blobs still have to be uploaded. */
@@ -73,7 +81,7 @@ public final class Uploads {
                 ? Optional.of(ManagedRules.resolve(meta.managed().get(), site.backendDefaults()))
                 : meta.backend().map(own::check);
         List<BackendFile> folder = meta.managed().map(ManagedRequest::files).orElse(List.of());
-        Deployment d = new Deployment(DeploymentIds.next(), siteName, DeploymentState.UPLOADING, clock.instant(),
+        Deployment d = new Deployment(ids.next(), siteName, DeploymentState.UPLOADING, clock.instant(),
                 Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), meta.message(), meta.gitSha(),
                 meta.author(), typed.size(), total, Optional.empty(), backend);
         Map<String, Long> sizes = new HashMap<>();

@@ -190,6 +190,62 @@ class ChangePropagationTest {
         }
     }
 
+    /** The state of each deployment of shop as {@code through} answers it. */
+    private static Map<String, String> states(TestGateway through) {
+        Map<String, String> out = new java.util.HashMap<>();
+        for (JsonNode d : through.ok("GET", "/v1/sites/shop/deployments", null).body().path("deployments")) {
+            out.put(d.path("id").asText(), d.path("state").asText());
+        }
+        return out;
+    }
+
+    @Test
+    void nodesWhoseClocksDifferByAMinuteAgreeOnTheOrderOfChanges() throws Exception {
+        b.close();
+        // B's clock is a minute behind A's: what it makes is stamped, and its ids sorted, a minute early.
+        java.time.Clock behind = java.time.Clock.offset(java.time.Clock.systemUTC(), Duration.ofSeconds(-60));
+        b = TestGateway.start(dir.resolve("b"),
+                s -> s.withStore(StoreSettings.postgres(url, StoreSettings.DEFAULT_BLOB_CACHE)), behind);
+        String one = deploy(a, "one");
+        String two = deploy(b, "two"); // made after one, by a clock that says a minute before it
+        assertThat(two).as("by the ids' own time, two looks older").isLessThan(one);
+        a.activate("shop", one);
+        awaitServes(b, "one");
+        try (SseClient onA = tab(a, one); SseClient onB = tab(b, one)) {
+            onA.next("hello", WAIT);
+            onB.next("hello", WAIT);
+
+            b.activate("shop", two); // the newer change, though its clock stamps it before one's activation
+            awaitServes(a, "two");
+            awaitServes(b, "two");
+            SseClient.Event fromA = onA.next("deployment", WAIT);
+            assertThat(onB.next("deployment", WAIT).id()).isEqualTo(fromA.id());
+            assertThat(JSON.readTree(fromA.data()).path("deployment").asText()).isEqualTo(two);
+            for (TestGateway node : List.of(a, b)) {
+                assertThat(states(node)).as("both nodes: the last activation is live, the one before previous")
+                        .containsEntry(two, "active").containsEntry(one, "previous");
+            }
+
+            a.ok("POST", "/v1/sites/shop/rollback", null); // back to the version before, by order, not by time
+            awaitServes(b, "one");
+            SseClient.Event back = onB.next("deployment", WAIT);
+            assertThat(JSON.readTree(back.data()).path("deployment").asText()).isEqualTo(one);
+            assertThat(Long.parseLong(back.id())).isEqualTo(Long.parseLong(fromA.id()) + 1);
+            assertThat(onA.next("deployment", WAIT).id()).isEqualTo(back.id());
+        }
+        // Heartbeats are aged by the database's clock: each node counts the other live.
+        for (TestGateway node : List.of(a, b)) {
+            Await.until("both nodes live as seen by one", WAIT.toMillis(), () -> {
+                JsonNode nodes = node.ok("GET", "/v1/nodes", null).body().path("nodes");
+                int live = 0;
+                for (JsonNode n : nodes) {
+                    live += n.path("live").asBoolean() ? 1 : 0;
+                }
+                return live == 2;
+            });
+        }
+    }
+
     /** Deployment "one" active and "two" staged, both known to B; returns their ids. */
     private String[] oneLiveTwoStagedOnBoth() throws InterruptedException {
         String one = deploy(a, "one");

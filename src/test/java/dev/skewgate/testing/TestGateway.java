@@ -33,6 +33,7 @@ public final class TestGateway implements AutoCloseable {
     private final Path dataDir;
     private final java.util.function.UnaryOperator<ServeSettings> tune;
     private java.util.function.Consumer<String> beforePendingCompile = site -> { };
+    private java.time.Clock clock = java.time.Clock.systemUTC();
     private Gateway gateway;
     private String token;
 
@@ -52,8 +53,17 @@ public final class TestGateway implements AutoCloseable {
         return t;
     }
 
+    /** A gateway that reads the time off {@code clock} (a node whose clock is skewed). */
+    public static TestGateway start(Path dataDir, java.util.function.UnaryOperator<ServeSettings> tune,
+                                    java.time.Clock clock) throws IOException {
+        TestGateway t = new TestGateway(dataDir, tune);
+        t.clock = clock;
+        t.boot();
+        return t;
+    }
+
     private void boot() throws IOException {
-        gateway = Gateway.start(tune.apply(ServeSettings.of(0, 0, dataDir)), beforePendingCompile);
+        gateway = Gateway.start(tune.apply(ServeSettings.of(0, 0, dataDir)), beforePendingCompile, clock);
         token = Files.readString(dataDir.resolve("admin-token")).trim();
     }
 
