@@ -210,4 +210,68 @@ public final class SqlRows {
             st.executeUpdate();
         }
     }
+
+    /**
+     * The state change of an activation, after the site's lock: the active deployment (if another) becomes previous
+     * at {@code seq}, {@code deploymentId} becomes active, the site points at it. 409 NOT_ACTIVATABLE when it is not
+     * staged, previous or active.
+     */
+    public static void activate(Connection db, String site, String deploymentId, Optional<String> previous, Instant at,
+                                long seq, Instants instants) throws SQLException {
+        if (previous.isPresent()) {
+            try (PreparedStatement st = db.prepareStatement("UPDATE deployments SET state='previous', demoted_at=?, "
+                    + "demoted_seq=? WHERE id=? AND state='active'")) {
+                instants.bind(st, 1, Optional.of(at));
+                st.setLong(2, seq);
+                st.setString(3, previous.get());
+                st.executeUpdate();
+            }
+        }
+        try (PreparedStatement st = db.prepareStatement(
+                "UPDATE deployments SET state='active', activated_at=?, demoted_at=NULL WHERE id=? AND site=? "
+                        + "AND state IN ('staged','previous','active')")) {
+            instants.bind(st, 1, Optional.of(at));
+            st.setString(2, deploymentId);
+            st.setString(3, site);
+            if (st.executeUpdate() != 1) {
+                throw new dev.skewgate.model.ConflictException("NOT_ACTIVATABLE",
+                        "deployment " + deploymentId + " of site '" + site + "' cannot be activated");
+            }
+        }
+        try (PreparedStatement st = db.prepareStatement(
+                "UPDATE sites SET active_deployment=?, revision=revision+1 WHERE name=?")) {
+            st.setString(1, deploymentId);
+            st.setString(2, site);
+            st.executeUpdate();
+        }
+    }
+
+    /** The state change of a retirement: 409 NOT_RETIRABLE unless the deployment is staged or previous. */
+    public static void retire(Connection db, String site, String deploymentId, Instant at, Instants instants)
+            throws SQLException {
+        try (PreparedStatement st = db.prepareStatement("UPDATE deployments SET state='retired', retired_at=? "
+                + "WHERE id=? AND site=? AND state IN ('staged','previous')")) {
+            instants.bind(st, 1, Optional.of(at));
+            st.setString(2, deploymentId);
+            st.setString(3, site);
+            if (st.executeUpdate() != 1) {
+                throw new dev.skewgate.model.ConflictException("NOT_RETIRABLE",
+                        "deployment " + deploymentId + " of site '" + site + "' cannot be retired");
+            }
+        }
+        try (PreparedStatement st = db.prepareStatement("UPDATE sites SET revision=revision+1 WHERE name=?")) {
+            st.setString(1, site);
+            st.executeUpdate();
+        }
+    }
+
+    /** Whether a deleted site of this name is kept (for its audit log): a new site of that name revives its row. */
+    public static boolean deletedSiteExists(Connection db, String site) throws SQLException {
+        try (PreparedStatement st = db.prepareStatement("SELECT 1 FROM sites WHERE name=? AND deleted_at IS NOT NULL")) {
+            st.setString(1, site);
+            try (ResultSet rs = st.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
 }

@@ -173,13 +173,7 @@ public final class SqliteStore implements Store {
             if (site(site.name()).isPresent()) {
                 throw new ConflictException("SITE_EXISTS", "site '" + site.name() + "' already exists");
             }
-            boolean deleted;
-            try (PreparedStatement st = db.prepareStatement("SELECT 1 FROM sites WHERE name=? AND deleted_at IS NOT NULL")) {
-                st.setString(1, site.name());
-                try (ResultSet rs = st.executeQuery()) {
-                    deleted = rs.next();
-                }
-            }
+            boolean deleted = SqlRows.deletedSiteExists(db, site.name());
             // A deleted row stays for the audit log (events carry on numbering) and is revived; its revision only
             // grows, so a stale If-Match from before the deletion cannot match the revived site.
             String statement = deleted
@@ -593,32 +587,7 @@ public final class SqliteStore implements Store {
             Optional<String> previous = current.activeDeployment().filter(p -> !p.equals(deploymentId));
             Instant at = event.at();
             long seq = nextSeq(site);
-            if (previous.isPresent()) {
-                try (PreparedStatement st = db.prepareStatement("UPDATE deployments SET state='previous', demoted_at=?, "
-                        + "demoted_seq=? WHERE id=? AND state='active'")) {
-                    st.setLong(1, at.toEpochMilli());
-                    st.setLong(2, seq);
-                    st.setString(3, previous.get());
-                    st.executeUpdate();
-                }
-            }
-            try (PreparedStatement st = db.prepareStatement(
-                    "UPDATE deployments SET state='active', activated_at=?, demoted_at=NULL WHERE id=? AND site=? "
-                            + "AND state IN ('staged','previous','active')")) {
-                st.setLong(1, at.toEpochMilli());
-                st.setString(2, deploymentId);
-                st.setString(3, site);
-                if (st.executeUpdate() != 1) {
-                    throw new ConflictException("NOT_ACTIVATABLE",
-                            "deployment " + deploymentId + " of site '" + site + "' cannot be activated");
-                }
-            }
-            try (PreparedStatement st = db.prepareStatement(
-                    "UPDATE sites SET active_deployment=?, revision=revision+1 WHERE name=?")) {
-                st.setString(1, deploymentId);
-                st.setString(2, site);
-                st.executeUpdate();
-            }
+            SqlRows.activate(db, site, deploymentId, previous, at, seq, SqliteStore::setInstant);
             return insertEvent(site, new EventDraft(event.type(), Optional.of(deploymentId), previous, event.actor(), at,
                     event.detail()));
         });
@@ -638,21 +607,7 @@ public final class SqliteStore implements Store {
     @Override
     public synchronized SiteEvent retire(String site, String deploymentId, EventDraft event) {
         return inTransaction(() -> {
-            Instant at = event.at();
-            try (PreparedStatement st = db.prepareStatement("UPDATE deployments SET state='retired', retired_at=? "
-                    + "WHERE id=? AND site=? AND state IN ('staged','previous')")) {
-                st.setLong(1, at.toEpochMilli());
-                st.setString(2, deploymentId);
-                st.setString(3, site);
-                if (st.executeUpdate() != 1) {
-                    throw new ConflictException("NOT_RETIRABLE",
-                            "deployment " + deploymentId + " of site '" + site + "' cannot be retired");
-                }
-            }
-            try (PreparedStatement st = db.prepareStatement("UPDATE sites SET revision=revision+1 WHERE name=?")) {
-                st.setString(1, site);
-                st.executeUpdate();
-            }
+            SqlRows.retire(db, site, deploymentId, event.at(), SqliteStore::setInstant);
             return insertEvent(site, event);
         });
     }
