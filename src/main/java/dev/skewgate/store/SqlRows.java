@@ -274,4 +274,33 @@ public final class SqlRows {
             }
         }
     }
+
+    /** The work of one transaction. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T run() throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} on {@code db} (auto-commit off) and commits, or rolls back on any failure and rethrows it: a
+     * database error as {@code failure} makes it, anything else as it is.
+     */
+    public static <T> T commitOrRollback(Connection db, Work<T> work,
+                                         java.util.function.Function<SQLException, RuntimeException> failure) {
+        try {
+            T result = work.run();
+            db.commit();
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            try {
+                db.rollback();
+            } catch (SQLException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            if (e instanceof SQLException sql) {
+                throw failure.apply(sql);
+            }
+            throw (RuntimeException) e;
+        }
+    }
 }

@@ -1041,19 +1041,7 @@ public final class PostgresStore implements Store {
         }
         current.set(db);
         try {
-            T result = work.run(db);
-            db.commit();
-            return result;
-        } catch (SQLException | RuntimeException e) {
-            try {
-                db.rollback();
-            } catch (SQLException cleanup) {
-                e.addSuppressed(cleanup);
-            }
-            if (e instanceof SQLException sql) {
-                throw failure("database write", sql);
-            }
-            throw (RuntimeException) e;
+            return SqlRows.commitOrRollback(db, () -> work.run(db), sql -> failure("database write", sql));
         } finally {
             current.remove();
             try {

@@ -856,19 +856,7 @@ public final class SqliteStore implements Store {
             throw failure("database write", e);
         }
         try {
-            T result = work.run();
-            db.commit();
-            return result;
-        } catch (SQLException | RuntimeException e) {
-            try {
-                db.rollback();
-            } catch (SQLException cleanup) {
-                e.addSuppressed(cleanup);
-            }
-            if (e instanceof SQLException sql) {
-                throw failure("database write", sql);
-            }
-            throw (RuntimeException) e;
+            return SqlRows.commitOrRollback(db, () -> work.run(), sql -> failure("database write", sql));
         } finally {
             restoreAutoCommit();
         }
