@@ -45,46 +45,57 @@ public final class RequestPath {
         if (raw.length() > MAX_LENGTH) {
             return refuse(414, "the request path is longer than " + MAX_LENGTH + " characters");
         }
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
-        for (int i = 0; i < raw.length(); i++) {
-            char c = raw.charAt(i);
-            int b;
-            if (c == '%') {
-                if (i + 2 >= raw.length()) {
-                    return refuse(400, "the request path has a truncated %-escape");
-                }
-                int hi = Character.digit(raw.charAt(i + 1), 16);
-                int lo = Character.digit(raw.charAt(i + 2), 16);
-                if (hi < 0 || lo < 0) {
-                    return refuse(400, "the request path has an invalid %-escape");
-                }
-                b = hi << 4 | lo;
-                i += 2;
-                if (b == '/' || b == '\\') {
-                    return refuse(400, "the request path has an encoded '/' or '\\'");
-                }
-            } else if (c > 0x7e) {
-                return refuse(400, "the request path has a character that is not %-encoded");
-            } else {
-                b = c;
-            }
-            if (b < 0x20 || b == 0x7f) {
-                return refuse(400, "the request path has a control character");
-            }
-            if (b == '\\') {
-                return refuse(400, "the request path has a backslash");
-            }
-            bytes.write(b);
-        }
         String decoded;
-        try {
-            // A strict decoder refuses overlong forms such as %c0%ae (an overlong '.').
-            decoded = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
-        } catch (CharacterCodingException e) {
-            return refuse(400, "the request path is not valid UTF-8");
+        if (raw.indexOf('%') < 0) {
+            // The common case, every request for a hashed asset: nothing to decode, so the bytes are the characters
+            // (all ASCII once checked) and the path is the raw string itself: no buffer, no decoder, no copy.
+            for (int i = 0; i < raw.length(); i++) {
+                Refusal bad = badCharacter(raw.charAt(i));
+                if (bad != null) {
+                    return new RequestPath(null, bad);
+                }
+            }
+            decoded = raw;
+        } else {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
+            for (int i = 0; i < raw.length(); i++) {
+                char c = raw.charAt(i);
+                int b;
+                if (c == '%') {
+                    if (i + 2 >= raw.length()) {
+                        return refuse(400, "the request path has a truncated %-escape");
+                    }
+                    int hi = Character.digit(raw.charAt(i + 1), 16);
+                    int lo = Character.digit(raw.charAt(i + 2), 16);
+                    if (hi < 0 || lo < 0) {
+                        return refuse(400, "the request path has an invalid %-escape");
+                    }
+                    b = hi << 4 | lo;
+                    i += 2;
+                    if (b == '/' || b == '\\') {
+                        return refuse(400, "the request path has an encoded '/' or '\\'");
+                    }
+                    if (b < 0x20 || b == 0x7f) {
+                        return refuse(400, "the request path has a control character");
+                    }
+                } else {
+                    Refusal bad = badCharacter(c);
+                    if (bad != null) {
+                        return new RequestPath(null, bad);
+                    }
+                    b = c;
+                }
+                bytes.write(b);
+            }
+            try {
+                // A strict decoder refuses overlong forms such as %c0%ae (an overlong '.').
+                decoded = StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
+            } catch (CharacterCodingException e) {
+                return refuse(400, "the request path is not valid UTF-8");
+            }
         }
         int start = 1;
         while (start <= decoded.length()) {
@@ -92,16 +103,31 @@ public final class RequestPath {
             if (end < 0) {
                 end = decoded.length();
             }
-            String segment = decoded.substring(start, end);
-            if (segment.isEmpty() && end != decoded.length()) {
+            int length = end - start;
+            if (length == 0 && end != decoded.length()) {
                 return refuse(400, "the request path has an empty segment ('//')");
             }
-            if (segment.equals(".") || segment.equals("..")) {
-                return refuse(400, "the request path has a '" + segment + "' segment");
+            if (length > 0 && decoded.charAt(start) == '.' && (length == 1 || length == 2 && decoded.charAt(start + 1) == '.')) {
+                return refuse(400, "the request path has a '" + decoded.substring(start, end) + "' segment");
             }
             start = end + 1;
         }
         return new RequestPath(decoded, null);
+    }
+
+    private static final Refusal NOT_ENCODED = new Refusal(400, "the request path has a character that is not %-encoded");
+    private static final Refusal CONTROL = new Refusal(400, "the request path has a control character");
+    private static final Refusal BACKSLASH = new Refusal(400, "the request path has a backslash");
+
+    /** Why an unescaped character may not stand in a path, or null when it may. */
+    private static Refusal badCharacter(char c) {
+        if (c > 0x7e) {
+            return NOT_ENCODED;
+        }
+        if (c < 0x20) {
+            return CONTROL;
+        }
+        return c == '\\' ? BACKSLASH : null;
     }
 
     private static RequestPath refuse(int status, String reason) {
