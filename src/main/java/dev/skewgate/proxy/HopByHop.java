@@ -1,19 +1,25 @@
 package dev.skewgate.proxy;
 
+import io.netty.util.AsciiString;
 import io.vertx.core.MultiMap;
 import java.util.HashSet;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 
 /**
  * Header copying for a proxy (RFC 9110 §7.6.1): the connection-specific fields and every field named in
  * {@code Connection} are removed, in both directions, 101 responses included.
+ *
+ * <p>It runs twice per proxied request, so it does not lowercase what it copies: names are compared
+ * ignoring case where they are, and a {@code Connection} that names only fields dropped anyway (the usual
+ * {@code keep-alive} or {@code close}) nominates nothing.
  */
 final class HopByHop {
 
     static final Set<String> ALWAYS = Set.of("connection", "keep-alive", "proxy-connection", "proxy-authenticate",
             "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade");
+    private static final AsciiString[] ALWAYS_NAMES = ALWAYS.stream().map(AsciiString::cached).toArray(AsciiString[]::new);
+    private static final AsciiString CONNECTION = AsciiString.cached("connection");
 
     private HopByHop() {
     }
@@ -34,29 +40,56 @@ final class HopByHop {
 
     /** Copies {@code from} into {@code to} without hop-by-hop fields and without {@code alsoDrop} (lowercase names). */
     static void copy(MultiMap from, MultiMap to, Set<String> alsoDrop) {
+        Set<String> nominated = from.contains(CONNECTION) ? nominated(from) : Set.of();
+        // forEach, not the iterator: Vert.x's header map hands its entries over without wrapping each one.
+        from.forEach((key, value) -> {
+            if (nominated.isEmpty() && !mightDrop(key.charAt(0), alsoDrop) || !dropped(key, nominated, alsoDrop)) {
+                to.add(key, value);
+            }
+        });
+    }
+
+    /** The fields {@code Connection} names that are not dropped anyway, lowercase; usually none. */
+    private static Set<String> nominated(MultiMap from) {
         Set<String> nominated = Set.of();
-        for (String value : from.getAll("connection")) {
-            if (nominated.isEmpty()) {
-                nominated = new HashSet<>();
-            }
+        for (String value : from.getAll(CONNECTION)) {
             for (String token : value.split(",")) {
-                String t = token.trim().toLowerCase(Locale.ROOT);
-                if (!t.isEmpty()) {
-                    nominated.add(t);
+                String t = token.trim();
+                if (t.isEmpty() || isAlways(t)) {
+                    continue;
                 }
+                if (nominated.isEmpty()) {
+                    nominated = new HashSet<>();
+                }
+                nominated.add(t.toLowerCase(Locale.ROOT));
             }
         }
-        for (Map.Entry<String, String> h : from) {
-            String key = h.getKey();
-            // Most names cannot be hop-by-hop; lowercase (and allocate) only when they might be.
-            if (nominated.isEmpty() && !mightDrop(key.charAt(0), alsoDrop)) {
-                to.add(key, h.getValue());
-                continue;
-            }
-            String name = key.toLowerCase(Locale.ROOT);
-            if (!ALWAYS.contains(name) && !nominated.contains(name) && !alsoDrop.contains(name)) {
-                to.add(key, h.getValue());
+        return nominated;
+    }
+
+    private static boolean isAlways(CharSequence name) {
+        for (AsciiString always : ALWAYS_NAMES) {
+            if (always.contentEqualsIgnoreCase(name)) {
+                return true;
             }
         }
+        return false;
+    }
+
+    private static boolean dropped(CharSequence name, Set<String> nominated, Set<String> alsoDrop) {
+        if (isAlways(name)) {
+            return true;
+        }
+        for (String n : nominated) {
+            if (AsciiString.contentEqualsIgnoreCase(n, name)) {
+                return true;
+            }
+        }
+        for (String n : alsoDrop) {
+            if (AsciiString.contentEqualsIgnoreCase(n, name)) {
+                return true;
+            }
+        }
+        return false;
     }
 }
