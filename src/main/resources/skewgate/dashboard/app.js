@@ -159,8 +159,7 @@ function confirmAction({ title, text, ok, run }) {
     error.textContent = '';
     try {
       await run();
-      dialog.close();
-      await route();
+      dialog.close(); // its close handler draws the view again
     } catch (e) {
       error.textContent = (e.status === 412 ? 'Changed by someone else — reload. ' : 'Refused: ') + e.message;
       okButton.disabled = false;
