@@ -1,0 +1,147 @@
+package dev.skewgate.browser;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Playwright;
+import dev.skewgate.testing.Chromium;
+import dev.skewgate.testing.SseClient;
+import dev.skewgate.testing.TestBackend;
+import dev.skewgate.testing.TestGateway;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The operator dashboard in real Chromium: sign in with the admin token, watch a version's open tabs change live as
+ * tabs (event streams on the edge) open and close, roll back and retire from the page; screenshots for the README.
+ */
+class DashboardBrowserTest {
+
+    static final String HOST = "shop.localhost";
+    static final Path SHOTS = Path.of("docs", "dashboard");
+
+    static Playwright playwright;
+    static Browser browser;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void launch() {
+        playwright = Playwright.create();
+        browser = Chromium.launch(playwright);
+    }
+
+    @AfterAll
+    static void close() {
+        if (browser != null) {
+            browser.close();
+        }
+        if (playwright != null) {
+            playwright.close();
+        }
+    }
+
+    static Map<String, String> build(String version) {
+        return Map.of("index.html", "<html><body>" + version + "</body></html>",
+                "assets/app-" + version + ".js", "console.log('" + version + "')");
+    }
+
+    private static void signIn(Page page, TestGateway gw) {
+        page.navigate(gw.adminUrl() + "/");
+        page.fill("#token", "sgt_not-the-token");
+        page.click("button[type=submit]");
+        page.waitForFunction("() => document.getElementById('sign-in-error').textContent.includes('not the admin token')");
+        page.fill("#token", gw.token());
+        page.click("button[type=submit]");
+        page.waitForSelector("table[aria-label=Sites]");
+    }
+
+    private static void awaitText(Page page, String selector, String text) {
+        page.waitForFunction("([s, t]) => { const e = document.querySelector(s); return e && e.textContent.trim() === t; }",
+                new Object[] {selector, text}, new Page.WaitForFunctionOptions().setTimeout(15_000));
+    }
+
+    @Test
+    void signInWatchTabsMoveLiveThenRollBackAndRetireFromThePage() throws Exception {
+        try (TestGateway gw = TestGateway.start(dir); BrowserContext context = browser.newContext(
+                new Browser.NewContextOptions().setViewportSize(1280, 800))) {
+            gw.createSite("shop", HOST, "www.shop.localhost");
+            gw.createSite("blog", "blog.localhost");
+            gw.activate("blog", gw.deploy("blog", build("b1")));
+            String v1 = gw.deploy("shop", build("v1"));
+            gw.activate("shop", v1);
+            String v2 = gw.deploy("shop", build("v2"));
+            gw.activate("shop", v2);
+            Page page = context.newPage();
+            signIn(page, gw);
+            assertThat(page.textContent("tr[data-site=shop]")).contains(v2);
+            Files.createDirectories(SHOTS);
+
+            try (SseClient tab = SseClient.open(gw.edgePort(), HOST, "/_skewgate/events?deployment=" + v2);
+                 SseClient old = SseClient.open(gw.edgePort(), HOST, "/_skewgate/events?deployment=" + v1)) {
+                tab.next("hello", Duration.ofSeconds(5));
+                old.next("hello", Duration.ofSeconds(5));
+                awaitText(page, "[data-live='site-tabs:shop']", "2");
+                page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("sites.png")));
+
+                page.click("a[href='#/sites/shop']");
+                awaitText(page, "[data-live='tabs:" + v1 + "']", "1");
+                awaitText(page, "[data-live='tabs:" + v2 + "']", "1");
+                page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("site.png")).setFullPage(true));
+                old.close();
+                awaitText(page, "[data-live='tabs:" + v1 + "']", "0"); // the page never reloaded: the stream moved it
+
+                page.click("#rollback");
+                assertThat(page.textContent("#confirm-title")).isEqualTo("Roll back shop to " + v1 + "?");
+                assertThat(page.textContent("#confirm-text")).contains("1 open tab on " + v2);
+                page.click("#confirm-ok");
+                awaitText(page, "#live-version", v1);
+                assertThat(gw.ok("GET", "/v1/sites/shop", null).body().path("activeDeployment").asText()).isEqualTo(v1);
+
+                page.click("tr[data-deployment='" + v2 + "'] >> text=Retire");
+                assertThat(page.textContent("#confirm-text"))
+                        .startsWith("1 open tab still runs this version; they will be asked to refresh.");
+                page.click("#confirm-ok");
+                awaitText(page, "tr[data-deployment='" + v2 + "'] .state", "retired");
+                assertThat(gw.ok("GET", "/v1/deployments/" + v2, null).body().path("state").asText())
+                        .isEqualTo("retired");
+            }
+        }
+    }
+
+    @Test
+    void aRefusedActivationShowsTheReasonAndTheLiveVersionStays() throws Exception {
+        try (TestBackend api = TestBackend.start("api"); TestGateway gw = TestGateway.start(dir);
+             BrowserContext context = browser.newContext()) {
+            gw.createSite("shop", HOST);
+            gw.ok("PATCH", "/v1/sites/shop", Map.of("checks", Map.of("synthetic", true)));
+            String v1 = gw.deploy("shop", build("v1"));
+            gw.activate("shop", v1);
+            // The synthetic check goes through the edge with the site's Host, which this backend refuses.
+            api.allowedHosts = java.util.List.of("127.0.0.1", "localhost");
+            String v2 = gw.deployWithBackend("shop", build("v2"), api.url());
+            Page page = context.newPage();
+            signIn(page, gw);
+            page.click("a[href='#/sites/shop']");
+            page.click("tr[data-deployment='" + v2 + "'] >> text=Activate");
+            assertThat(page.textContent("#confirm-text")).contains("if one fails, nothing changes");
+            page.click("#confirm-ok");
+            page.waitForFunction("() => document.getElementById('confirm-error').textContent.startsWith('Refused: ')",
+                    null, new Page.WaitForFunctionOptions().setTimeout(40_000));
+            assertThat(page.textContent("#confirm-error")).contains(HOST);
+            page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("activation-refused.png")));
+            page.click("#confirm-cancel");
+            awaitText(page, "#live-version", v1);
+            assertThat(gw.ok("GET", "/v1/sites/shop", null).body().path("activeDeployment").asText()).isEqualTo(v1);
+        }
+    }
+}
