@@ -32,10 +32,11 @@ export async function resume() {
   return true;
 }
 
+/** Signs in with the admin token, or with {link: code} from `skewgate dashboard`. */
 export async function signIn(token) {
   const r = await fetch('/v1/session', {
     method: 'POST', credentials: 'same-origin',
-    headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }),
+    headers: { 'content-type': 'application/json' }, body: JSON.stringify(typeof token === 'string' ? { token } : token),
   });
   if (!r.ok) {
     const body = await r.json().catch(() => ({}));

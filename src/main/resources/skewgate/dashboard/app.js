@@ -185,6 +185,17 @@ window.addEventListener('hashchange', () => { if (stream) route(); });
 window.addEventListener('skewgate:signed-out', () => showSignIn('Your session ended: sign in again.'));
 
 (async () => {
+  const link = location.hash.match(/^#login=([A-Za-z0-9_-]+)$/);
+  if (link) {
+    history.replaceState(null, '', location.pathname); // the code is used up: keep it out of the history
+    try {
+      await api.signIn({ link: link[1] });
+      start();
+    } catch (e) {
+      showSignIn(e.message);
+    }
+    return;
+  }
   if (await api.resume()) start();
   else showSignIn();
 })();

@@ -33,6 +33,7 @@ public final class Dashboard implements BrowserAccess {
     private final Sessions sessions;
     private final SignInThrottle throttle;
     private final LiveCounts live;
+    private final LoginLinks links;
     private final Assets assets = new Assets();
 
     public Dashboard(Vertx vertx, ControlPlane control, AdminToken token, HostGuard hosts, Clock clock) {
@@ -41,6 +42,7 @@ public final class Dashboard implements BrowserAccess {
         this.sessions = new Sessions(clock);
         this.throttle = new SignInThrottle(clock);
         this.live = new LiveCounts(vertx, control);
+        this.links = new LoginLinks(clock);
     }
 
     @Override
@@ -56,6 +58,8 @@ public final class Dashboard implements BrowserAccess {
     @Override
     public void mountAuthenticated(Router router) {
         router.get("/v1/stream").handler(live::subscribe);
+        router.post("/v1/session/links").handler(ctx -> AdminApi.json(ctx, 201, new JsonObject()
+                .put("path", "/#login=" + links.create()).put("expiresInSeconds", LoginLinks.VALID.toSeconds())));
     }
 
     @Override
@@ -90,25 +94,32 @@ public final class Dashboard implements BrowserAccess {
             return;
         }
         String offered;
+        String link;
         try {
             JsonObject body = ctx.body().length() == 0 ? new JsonObject() : ctx.body().asJsonObject();
             offered = body.getValue("token") instanceof String t ? t.trim() : "";
+            link = body.getValue("link") instanceof String l ? l.trim() : "";
         } catch (DecodeException | ClassCastException e) {
             AdminApi.error(ctx, 400, "INVALID_JSON", "the body must be {\"token\": \"sgt_...\"}");
             return;
         }
-        if (offered.isEmpty()) {
+        if (offered.isEmpty() && link.isEmpty()) {
             AdminApi.error(ctx, 400, "MISSING_FIELD", "'token' is required: the admin token from the data "
                     + "directory's admin-token file");
             return;
         }
-        if (!token.matches("Bearer " + offered)) {
+        boolean right = link.isEmpty() ? token.matches("Bearer " + offered) : links.redeem(link);
+        if (!right) {
             Optional<Duration> lock = throttle.failed(client);
             if (lock.isPresent()) {
                 tooMany(ctx, lock.get());
-            } else {
+            } else if (link.isEmpty()) {
                 AdminApi.error(ctx, 401, "WRONG_TOKEN", "that is not the admin token (see the data directory's "
                         + "admin-token file)");
+            } else {
+                AdminApi.error(ctx, 401, "LINK_USED_OR_EXPIRED", "that sign-in link was used already or is older "
+                        + "than " + LoginLinks.VALID.toSeconds() + " s: run skewgate dashboard again, or sign in "
+                        + "with the token");
             }
             return;
         }

@@ -144,4 +144,28 @@ class DashboardBrowserTest {
             assertThat(gw.ok("GET", "/v1/sites/shop", null).body().path("activeDeployment").asText()).isEqualTo(v1);
         }
     }
+
+    @Test
+    void theDashboardCommandsLinkSignsInOnceAndNeverAgain() throws Exception {
+        try (TestGateway gw = TestGateway.start(dir); BrowserContext first = browser.newContext();
+             BrowserContext second = browser.newContext()) {
+            gw.createSite("shop", HOST);
+            java.io.StringWriter out = new java.io.StringWriter();
+            int code = dev.skewgate.app.Main.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(System.out, true),
+                    "dashboard", "--no-open", "--admin-url", gw.adminUrl(), "--token", gw.token());
+            assertThat(code).isZero();
+            String url = out.toString().trim();
+            assertThat(url).startsWith(gw.adminUrl() + "/#login=").doesNotContain(gw.token());
+
+            Page page = first.newPage();
+            page.navigate(url);
+            page.waitForSelector("table[aria-label=Sites]");
+            assertThat(page.url()).as("the used code is gone from the address bar").isEqualTo(gw.adminUrl() + "/");
+
+            Page again = second.newPage();
+            again.navigate(url);
+            again.waitForSelector("#token");
+            assertThat(again.textContent("main")).contains("used already");
+        }
+    }
 }
