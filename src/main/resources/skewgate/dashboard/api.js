@@ -62,3 +62,12 @@ export async function post(path, body) {
     body: JSON.stringify(body || {}),
   }));
 }
+
+/** PUT a JSON body, with extra headers (If-Match). */
+export async function put(path, body, headers) {
+  return answer(await fetch(path, {
+    method: 'PUT', credentials: 'same-origin',
+    headers: { 'content-type': 'application/json', 'X-Skewgate-CSRF': csrf || '', 'X-Skewgate-Actor': 'dashboard', ...headers },
+    body: JSON.stringify(body),
+  }));
+}

@@ -1,6 +1,7 @@
 // The dashboard's entry: sign-in, the two views (#/ sites, #/sites/NAME a site), the live stream, the actions.
 import * as api from './api.js';
 import { el, sitesList, sitePage, signInForm } from './views.js';
+import { configEditor } from './config.js';
 
 const main = document.getElementById('main');
 const signOutButton = document.getElementById('sign-out');
@@ -9,6 +10,8 @@ let stream = null;
 /** What the shown view was drawn from: the live deployment and each deployment's state, per site. */
 let drawn = null;
 let redrawing = false;
+/** Unsaved text in the config editor: the page is then not redrawn under it. */
+let editing = false;
 
 function show(...nodes) {
   main.replaceChildren(...nodes.flat().filter(Boolean));
@@ -74,7 +77,9 @@ function update(counts) {
     setLive('site-rpm:' + name, rpm);
     if (drawn && drawn[name] && drawn[name].live !== site.live) changed = true;
   }
-  if (changed && !redrawing && !document.getElementById('confirm').open) route(); // someone else changed a site
+  if (!changed || redrawing || document.getElementById('confirm').open) return;
+  if (editing) liveState.textContent = 'live · the site changed elsewhere: it is shown when you save or reload';
+  else route(); // someone else changed a site
 }
 
 function remember(statuses) {
@@ -109,7 +114,9 @@ async function showSites() {
 
 async function showSite(name) {
   const path = '/v1/sites/' + encodeURIComponent(name);
-  const [status, events] = await Promise.all([api.get(path + '/status'), api.get(path + '/events?limit=20')]);
+  const [status, events, config] = await Promise.all([api.get(path + '/status'), api.get(path + '/events?limit=20'),
+    api.get(path + '/config')]);
+  editing = false;
   remember([status]);
   document.title = name + ' · Skewgate';
   const tabsOn = id => status.deployments.find(d => d.id === id)?.openTabs ?? 0;
@@ -141,7 +148,8 @@ async function showSite(name) {
       run: () => api.post(path + '/retire', { deployment: d.id }),
     }),
   };
-  show(sitePage(status, events.events, actions));
+  show(sitePage(status, events.events, actions),
+    configEditor(name, config, { onDirty: dirty => { editing = dirty; }, onSaved: () => route() }));
 }
 
 /** The confirmation dialog: names the effect, runs the change, shows a refusal in place (nothing changed then). */
@@ -182,6 +190,7 @@ signOutButton.addEventListener('click', async () => {
   showSignIn();
 });
 window.addEventListener('hashchange', () => { if (stream) route(); });
+window.addEventListener('beforeunload', e => { if (editing) e.preventDefault(); });
 window.addEventListener('skewgate:signed-out', () => showSignIn('Your session ended: sign in again.'));
 
 (async () => {

@@ -16,7 +16,7 @@ import java.util.stream.Collectors;
  */
 final class Assets {
 
-    static final List<String> FILES = List.of("index.html", "style.css", "app.js", "api.js", "views.js");
+    static final List<String> FILES = List.of("index.html", "style.css", "app.js", "api.js", "views.js", "config.js");
     /** The page may load only its own files and talk only to its own origin; no frame may hold it (clickjacking). */
     static final String POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             + "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";

@@ -2,6 +2,7 @@ package dev.skewgate.browser;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
@@ -166,6 +167,52 @@ class DashboardBrowserTest {
             again.navigate(url);
             again.waitForSelector("#token");
             assertThat(again.textContent("main")).contains("used already");
+        }
+    }
+
+    @Test
+    void theConfigEditorRefusesANonObjectShowsTheDiffAndTheWarningAndAConcurrentChange() throws Exception {
+        try (TestGateway gw = TestGateway.start(dir); BrowserContext context = browser.newContext(
+                new Browser.NewContextOptions().setViewportSize(1280, 900))) {
+            gw.createSite("shop", HOST);
+            gw.activate("shop", gw.deploy("shop", build("v1")));
+            gw.ok("PUT", "/v1/sites/shop/config", Map.of("apiBase", "https://api.example.com", "theme", "light"));
+            long revision = gw.ok("GET", "/v1/sites/shop/config", null).body().path("revision").asLong();
+            Page page = context.newPage();
+            signIn(page, gw);
+            page.click("a[href='#/sites/shop']");
+            page.waitForSelector("#config");
+
+            page.fill("#config", "[1, 2]");
+            page.click("#config-check");
+            assertThat(page.textContent("#config-error")).contains("must be a JSON object");
+            assertThat(page.isVisible("#config-save")).isFalse();
+
+            page.fill("#config", "{\"apiBase\": \"https://api.example.com\", \"theme\": \"dark\", \"mapsToken\": \"pk.1\"}");
+            page.click("#config-check");
+            assertThat(page.textContent("#config-diff")).contains("-   \"theme\": \"light\"")
+                    .contains("+   \"theme\": \"dark\"").contains("    \"apiBase\"");
+            assertThat(page.textContent("#config-warning")).contains("mapsToken").contains("public");
+            page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("config-diff.png")).setFullPage(true));
+            page.click("#config-save");
+            page.waitForFunction("() => document.getElementById('config-error').textContent.includes('look like secrets')");
+            page.check("#config-force");
+            page.click("#config-save");
+            page.waitForFunction("r => document.getElementById('config-title').textContent.includes('revision ' + r)",
+                    Long.toString(revision + 1));
+            JsonNode saved = gw.ok("GET", "/v1/sites/shop/config", null).body().path("config");
+            assertThat(saved.path("theme").asText()).isEqualTo("dark");
+            assertThat(saved.path("mapsToken").asText()).isEqualTo("pk.1");
+
+            // Someone else changes it while the editor is open: the save is refused, the text stays.
+            page.fill("#config", "{\"theme\": \"blue\"}");
+            gw.ok("PATCH", "/v1/sites/shop/config?force=true", Map.of("theme", "green"));
+            page.click("#config-check");
+            page.click("#config-save");
+            page.waitForFunction("() => document.getElementById('config-error').textContent.startsWith('Changed by someone else — reload')");
+            assertThat(page.inputValue("#config")).isEqualTo("{\"theme\": \"blue\"}");
+            assertThat(gw.ok("GET", "/v1/sites/shop/config", null).body().path("config").path("theme").asText())
+                    .isEqualTo("green");
         }
     }
 }
