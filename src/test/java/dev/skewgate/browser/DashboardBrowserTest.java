@@ -215,4 +215,46 @@ class DashboardBrowserTest {
                     .isEqualTo("green");
         }
     }
+
+    /** axe-core's serious and critical violations on the page as it is now, one line each. */
+    private static java.util.List<String> seriousViolations(Page page) {
+        com.deque.html.axecore.results.AxeResults results = new com.deque.html.axecore.playwright.AxeBuilder(page).analyze();
+        return results.getViolations().stream()
+                .filter(r -> "serious".equals(r.getImpact()) || "critical".equals(r.getImpact()))
+                .map(r -> r.getImpact() + " " + r.getId() + ": " + r.getHelp() + " at "
+                        + r.getNodes().stream().map(n -> String.valueOf(n.getTarget())).toList())
+                .toList();
+    }
+
+    @Test
+    void axeCoreFindsNoSeriousOrCriticalViolationOnAnyView() throws Exception {
+        try (TestGateway gw = TestGateway.start(dir); BrowserContext context = browser.newContext()) {
+            gw.createSite("shop", HOST);
+            String v1 = gw.deploy("shop", build("v1"));
+            gw.activate("shop", v1);
+            gw.activate("shop", gw.deploy("shop", build("v2")));
+            Page page = context.newPage();
+            page.navigate(gw.adminUrl() + "/");
+            page.waitForSelector("#token");
+            assertThat(seriousViolations(page)).as("sign-in").isEmpty();
+            page.fill("#token", gw.token());
+            page.keyboard().press("Enter"); // keyboard only: the form submits on Enter
+            page.waitForSelector("table[aria-label=Sites]");
+            assertThat(seriousViolations(page)).as("sites list").isEmpty();
+            page.focus("a[href='#/sites/shop']");
+            page.keyboard().press("Enter");
+            page.waitForSelector("#config");
+            assertThat(seriousViolations(page)).as("site page").isEmpty();
+            page.fill("#config", "{\"theme\": \"dark\"}");
+            page.click("#config-check");
+            page.waitForSelector("#config-diff");
+            assertThat(seriousViolations(page)).as("config review").isEmpty();
+            page.click("tr[data-deployment='" + v1 + "'] >> text=Retire");
+            page.waitForSelector("#confirm[open]");
+            assertThat(seriousViolations(page)).as("confirmation dialog").isEmpty();
+            page.keyboard().press("Escape"); // the dialog closes from the keyboard, nothing changed
+            page.waitForFunction("() => !document.getElementById('confirm').open");
+            assertThat(gw.ok("GET", "/v1/deployments/" + v1, null).body().path("state").asText()).isEqualTo("previous");
+        }
+    }
 }
