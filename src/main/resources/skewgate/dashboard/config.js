@@ -56,18 +56,31 @@ export function configEditor(name, live, { onDirty, onSaved }) {
   const error = el('p', { id: 'config-error', class: 'error', role: 'alert' });
   const review = el('div', { id: 'config-review' });
   const check = el('button', { type: 'button', id: 'config-check' }, 'Review change');
-  text.addEventListener('input', () => { onDirty(text.value !== original); review.replaceChildren(); error.textContent = ''; });
+  // Unsaved text is kept in this tab's sessionStorage: an expired session (sign in again) or a reload loses nothing.
+  const draftKey = 'skewgate.draft.' + name;
+  const dirty = d => {
+    if (d) sessionStorage.setItem(draftKey, text.value);
+    else sessionStorage.removeItem(draftKey);
+    onDirty(d);
+  };
+  const draft = sessionStorage.getItem(draftKey);
+  const restored = draft !== null && draft !== original;
+  if (restored) {
+    text.value = draft;
+    onDirty(true);
+  }
+  text.addEventListener('input', () => { dirty(text.value !== original); review.replaceChildren(); error.textContent = ''; });
 
   async function save(parsed, force) {
     error.textContent = '';
     try {
       await api.put(path + (force ? '?force=true' : ''), parsed, { 'If-Match': '"' + live.revision + '"' });
-      onDirty(false);
+      dirty(false);
       onSaved();
     } catch (e) {
       if (e.status === 412) {
         error.replaceChildren('Changed by someone else — reload. (' + e.message + ') ',
-          el('button', { type: 'button', id: 'config-reload', onclick: () => { onDirty(false); onSaved(); } }, 'Reload'));
+          el('button', { type: 'button', id: 'config-reload', onclick: () => { dirty(false); onSaved(); } }, 'Reload'));
       } else {
         error.textContent = 'Refused: ' + e.message;
       }
@@ -109,5 +122,7 @@ export function configEditor(name, live, { onDirty, onSaved }) {
   return el('section', { 'aria-labelledby': 'config-title' },
     el('h2', { id: 'config-title' }, 'Runtime config ', el('span', { class: 'muted' }, '(revision ' + live.revision + ')')),
     el('label', { for: 'config', class: 'muted' }, 'A JSON object, public: served at /_skewgate/config.json and to every open tab.'),
+    restored && el('p', { id: 'config-restored', class: 'warning' }, 'Your unsaved edit was kept: review and save it, or ',
+      el('button', { type: 'button', onclick: () => { dirty(false); onSaved(); } }, 'discard it'), '.'),
     text, error, el('div', { class: 'bar' }, check), review);
 }

@@ -213,6 +213,17 @@ class DashboardBrowserTest {
             assertThat(page.inputValue("#config")).isEqualTo("{\"theme\": \"blue\"}");
             assertThat(gw.ok("GET", "/v1/sites/shop/config", null).body().path("config").path("theme").asText())
                     .isEqualTo("green");
+
+            // The session ends (cookie gone) with the edit open: sign-in comes back, and after it the edit is still there.
+            context.clearCookies();
+            page.click("#config-check");
+            page.click("#config-save");
+            page.waitForSelector("#token");
+            assertThat(page.textContent("main")).contains("Your session ended");
+            page.fill("#token", gw.token());
+            page.click("button[type=submit]");
+            page.waitForSelector("#config-restored");
+            assertThat(page.inputValue("#config")).isEqualTo("{\"theme\": \"blue\"}");
         }
     }
 
