@@ -140,6 +140,19 @@ async function showSite(name) {
       ok: 'Roll back',
       run: () => api.post(path + '/rollback', {}),
     }),
+    promote: async d => {
+      const others = (await api.get('/v1/sites')).sites.map(x => x.name).filter(n => n !== name);
+      const select = el('select', { id: 'promote-to', 'aria-label': 'Promote to site' }, others.map(n => el('option', { value: n }, n)));
+      confirmAction({
+        title: 'Promote ' + d.id + '?',
+        text: others.length === 0 ? 'There is no other site to promote to.'
+          : 'The same build (no bytes copied) becomes a new staged deployment of the site chosen below; nothing goes live there until you activate it.',
+        extra: others.length > 0 && el('label', {}, 'To site ', select),
+        ok: 'Promote',
+        run: () => others.length === 0 ? Promise.reject(new api.ApiError(409, 'NO_OTHER_SITE', 'no other site'))
+          : api.post('/v1/deployments/' + encodeURIComponent(d.id) + '/promote', { site: select.value }),
+      });
+    },
     retire: d => confirmAction({
       title: 'Retire ' + d.id + '?',
       text: (tabsOn(d.id) === 1 ? '1 open tab still runs' : tabsOn(d.id) + ' open tabs still run') + ' this version; they will be asked to refresh.'
@@ -153,12 +166,13 @@ async function showSite(name) {
 }
 
 /** The confirmation dialog: names the effect, runs the change, shows a refusal in place (nothing changed then). */
-function confirmAction({ title, text, ok, run }) {
+function confirmAction({ title, text, extra, ok, run }) {
   const dialog = document.getElementById('confirm');
   const okButton = document.getElementById('confirm-ok');
   const error = document.getElementById('confirm-error');
   document.getElementById('confirm-title').textContent = title;
   document.getElementById('confirm-text').textContent = text;
+  document.getElementById('confirm-extra').replaceChildren(...(extra ? [extra] : []));
   error.textContent = '';
   okButton.textContent = ok;
   okButton.disabled = false;

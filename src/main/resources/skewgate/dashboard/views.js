@@ -96,7 +96,17 @@ export function sitePage(status, events, actions) {
     el('td', { class: 'num' }, live('rpm:' + d.id, d.requestsLastMinute)),
     el('td', { class: 'actions' },
       (d.state === 'staged' || d.state === 'previous') && el('button', { type: 'button', onclick: () => actions.activate(d) }, 'Activate'),
-      (d.state === 'staged' || d.state === 'previous') && el('button', { type: 'button', onclick: () => actions.retire(d) }, 'Retire'))));
+      (d.state === 'staged' || d.state === 'previous') && el('button', { type: 'button', onclick: () => actions.retire(d) }, 'Retire'),
+      d.state !== 'retired' && d.state !== 'uploading' && el('button', { type: 'button', onclick: () => actions.promote(d) }, 'Promote'))));
+  const instanceRows = status.deployments.flatMap(d => (d.instances || []).map(i => el('tr', {},
+    el('td', {}, el('code', {}, d.id)), el('td', { class: 'num' }, i.index), el('td', {}, i.state),
+    el('td', { class: 'num' }, i.pid ?? '-'), el('td', { class: 'num' }, i.restarts ?? 0),
+    el('td', { class: 'num' }, typeof i.rssBytes === 'number' ? bytes(i.rssBytes) : '-'),
+    el('td', { class: 'msg' }, i.lastExit || '-'))));
+  const checkRows = (status.checks || []).map(c => el('tr', {},
+    el('td', { class: 'hosts' }, c.host), el('td', {}, c.check), el('td', {}, el('code', {}, c.deployment)),
+    el('td', {}, el('span', { class: 'state ' + (c.ok ? 'state-active' : 'state-retired') }, c.ok ? 'ok' : 'failed')),
+    el('td', { class: 'msg' }, c.detail || ''), el('td', {}, when(c.at))));
   const target = actions.rollbackTarget();
   const eventRows = events.map(e => el('tr', {},
     el('td', {}, when(e.at)), el('td', {}, e.type), el('td', {}, e.deployment ? el('code', {}, e.deployment) : '-'),
@@ -114,6 +124,12 @@ export function sitePage(status, events, actions) {
     el('h2', {}, 'Deployments'),
     table(['Deployment', 'State', 'Created', 'Message', 'Git', { label: 'Files', num: true }, { label: 'Size', num: true },
       { label: 'Open tabs', num: true }, { label: 'WebSockets', num: true }, { label: 'Req/min', num: true }, 'Actions'], rows, 'Deployments'),
+    instanceRows.length > 0 && el('h2', {}, 'Backend instances'),
+    instanceRows.length > 0 && table(['Deployment', { label: 'Instance', num: true }, 'State', { label: 'PID', num: true },
+      { label: 'Restarts', num: true }, { label: 'RSS', num: true }, 'Last exit'], instanceRows, 'Backend instances'),
+    el('h2', {}, 'Host checks'),
+    checkRows.length === 0 ? el('p', { class: 'muted' }, 'No check has run yet.')
+      : table(['Host', 'Check', 'Deployment', 'Result', 'Detail', 'At'], checkRows, 'Host checks'),
     el('h2', {}, 'Recent events'),
     events.length === 0 ? el('p', { class: 'muted' }, 'No events.')
       : table(['At', 'Change', 'Deployment', 'By', { label: 'Tabs told', num: true }, 'Detail'], eventRows, 'Events'),

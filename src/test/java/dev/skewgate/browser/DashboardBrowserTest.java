@@ -142,6 +142,8 @@ class DashboardBrowserTest {
             page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("activation-refused.png")));
             page.click("#confirm-cancel");
             awaitText(page, "#live-version", v1);
+            page.waitForSelector("table[aria-label='Host checks']");
+            assertThat(page.textContent("table[aria-label='Host checks']")).as("the last check status reports").contains(HOST);
             assertThat(gw.ok("GET", "/v1/sites/shop", null).body().path("activeDeployment").asText()).isEqualTo(v1);
         }
     }
@@ -295,6 +297,28 @@ class DashboardBrowserTest {
             System.out.println("dashboard site page with 100 deployments, navigation start to every row shown, ms: "
                     + millis + " (median " + millis.get(millis.size() / 2) + ")");
             assertThat(page.locator("tr[data-deployment]").count()).isEqualTo(100);
+        }
+    }
+
+    @Test
+    void promoteFromThePageStagesTheSameBuildOnTheChosenSite() throws Exception {
+        try (TestGateway gw = TestGateway.start(dir); BrowserContext context = browser.newContext()) {
+            gw.createSite("staging", "staging.localhost");
+            gw.createSite("shop", HOST);
+            String v1 = gw.deploy("staging", build("v1"));
+            gw.activate("staging", v1);
+            Page page = context.newPage();
+            signIn(page, gw);
+            page.click("a[href='#/sites/staging']");
+            page.click("tr[data-deployment='" + v1 + "'] >> text=Promote");
+            page.waitForSelector("#promote-to");
+            page.selectOption("#promote-to", "shop");
+            page.click("#confirm-ok");
+            page.waitForFunction("() => !document.getElementById('confirm').open");
+            JsonNode deployments = gw.ok("GET", "/v1/sites/shop/deployments", null).body().path("deployments");
+            assertThat(deployments).hasSize(1);
+            assertThat(deployments.get(0).path("promotedFrom").asText()).isEqualTo(v1);
+            assertThat(deployments.get(0).path("state").asText()).isEqualTo("staged");
         }
     }
 }
