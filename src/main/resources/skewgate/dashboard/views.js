@@ -86,7 +86,7 @@ export function sitePage(status, events, actions) {
   const rows = status.deployments.filter(d => d.state !== 'purged').map(d => el('tr', { dataset: { deployment: d.id } },
     el('td', {}, el('code', {}, d.id)),
     el('td', {}, el('span', { class: 'state state-' + d.state }, d.state)),
-    el('td', {}, when(d.createdAt)),
+    el('td', { class: 'time' }, when(d.createdAt)),
     el('td', { class: 'msg' }, d.message || ''),
     el('td', {}, d.gitSha ? el('code', { title: d.gitSha }, d.gitSha.slice(0, 7)) : '-'),
     el('td', { class: 'num' }, d.files),
