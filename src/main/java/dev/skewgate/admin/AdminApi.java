@@ -60,6 +60,7 @@ public final class AdminApi {
     private final Readiness readiness;
     private final CertificateManager certificates;
     private final Optional<java.util.function.Supplier<String>> metrics;
+    private BrowserAccess browsers = BrowserAccess.NONE;
 
     /**
      * @param edgePort the data plane's bound port, reported by {@code /v1/health} so the CLI can print preview URLs
@@ -83,12 +84,20 @@ public final class AdminApi {
         this.certificates = certificates;
     }
 
+    /** Lets browsers in as {@code access} says (the dashboard); without it, only the bearer token does. */
+    public AdminApi withBrowsers(BrowserAccess access) {
+        this.browsers = access;
+        return this;
+    }
+
     public Router router(Vertx vertx) {
         Router router = Router.router(vertx);
+        browsers.mountOpen(router);
         // The probes need no token: they disclose nothing, and an orchestrator's probe has no token to send.
         router.get("/v1/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "live")));
         router.get("/v1/health/ready").handler(this::ready);
         router.route().handler(this::authenticate);
+        browsers.mountAuthenticated(router);
         // Blob bytes stream straight to the blob store; register before the body handler so they are not buffered.
         router.put("/v1/deployments/:id/blobs/:sha").handler(this::uploadBlob);
         router.route().handler(AdminApi::collectBody);
@@ -236,6 +245,15 @@ public final class AdminApi {
     private void authenticate(RoutingContext ctx) {
         if (token.matches(ctx.request().getHeader("Authorization"))) {
             ctx.next();
+            return;
+        }
+        BrowserAccess.Verdict verdict = ctx.request().getHeader("Authorization") == null ? browsers.session(ctx)
+                : BrowserAccess.Verdict.NONE;
+        if (verdict == BrowserAccess.Verdict.ALLOWED) {
+            ctx.next();
+            return;
+        }
+        if (verdict == BrowserAccess.Verdict.ANSWERED) {
             return;
         }
         ctx.response().putHeader("www-authenticate", "Bearer realm=\"skewgate-admin\"");
@@ -781,7 +799,8 @@ public final class AdminApi {
 
 
 
-    static void json(RoutingContext ctx, int status, JsonObject body) {
+    /** Answers {@code body} as the admin API's JSON (never cached). */
+    public static void json(RoutingContext ctx, int status, JsonObject body) {
         if (ctx.response().ended()) {
             return;
         }
@@ -791,7 +810,8 @@ public final class AdminApi {
                 .end(body.encodePrettily() + "\n");
     }
 
-    private static void error(RoutingContext ctx, int status, String code, String message) {
+    /** Answers the admin API's error shape {@code {"error": code, "message": message}}. */
+    public static void error(RoutingContext ctx, int status, String code, String message) {
         json(ctx, status, new JsonObject().put("error", code).put("message", message));
     }
 

@@ -248,7 +248,10 @@ public final class Gateway implements AutoCloseable {
                 new ConnectionLimits(settings.limits(), trusted));
         GatewayMetrics page = metrics;
         AdminServer admin = new AdminServer(vertx, new AdminApi(control, token, () -> edgePort, () -> httpsPort,
-                readiness, certificates, java.util.Optional.of(page::scrape)));
+                readiness, certificates, java.util.Optional.of(page::scrape))
+                .withBrowsers(new dev.skewgate.dashboard.Dashboard(vertx, control, token,
+                        new dev.skewgate.dashboard.HostGuard(settings.adminHost(), settings.adminHostNames()),
+                        Clock.systemUTC())));
         if (settings.httpsPort().isPresent()) {
             int asked = settings.httpsPort().getAsInt();
             EdgeServer.Listener tls = EdgeServer.Listener.tls(keys, settings.acme().enabled()

@@ -6,6 +6,7 @@ import dev.skewgate.cli.ConfigCommand;
 import dev.skewgate.cli.EnvCommand;
 import dev.skewgate.cli.WebhookCommand;
 import dev.skewgate.cli.DeployCommand;
+import dev.skewgate.cli.DashboardCommand;
 import dev.skewgate.cli.EventsCommand;
 import dev.skewgate.cli.LogsCommand;
 import dev.skewgate.cli.RestartCommand;
@@ -28,7 +29,7 @@ public final class Main {
     /** Every subcommand, by name, in the order of the help. */
     private static final Map<String, Class<?>> COMMANDS = commands(ServeCommand.class, DemoCommand.class,
             SiteCommand.class, DeployCommand.class, ActivateCommand.class, RollbackCommand.class, RetireCommand.class,
-            PromoteCommand.class, StatusCommand.class, EventsCommand.class, ConfigCommand.class, EnvCommand.class,
+            PromoteCommand.class, StatusCommand.class, EventsCommand.class, DashboardCommand.class, ConfigCommand.class, EnvCommand.class,
             WebhookCommand.class, CertCommand.class, LogsCommand.class, RestartCommand.class, StoreCommand.class,
             CommandLine.HelpCommand.class);
 

@@ -49,6 +49,12 @@ public final class ServeCommand implements Callable<Integer> {
                     + "Env SKEWGATE_ADMIN_HOST. Default: ${DEFAULT-VALUE}")
     String adminHost;
 
+    @Option(names = "--admin-host-name", paramLabel = "NAME",
+            description = "A host name the admin listener (and its dashboard) answers to, besides localhost and IP "
+                    + "addresses; repeatable. Any other Host header is refused with 421, so a web page cannot reach "
+                    + "the listener by DNS rebinding. Default: none")
+    List<String> adminHostNames;
+
     @Option(names = "--memory-budget-mb", defaultValue = "${env:SKEWGATE_MEMORY_BUDGET_MB:-256}",
             description = "Memory for serving small files from RAM. Default: ${DEFAULT-VALUE}")
     long memoryBudgetMb;
@@ -222,7 +228,8 @@ public final class ServeCommand implements Callable<Integer> {
                 Durations.parse(upstreamTimeout), proxies, Durations.parse(webSocketDrain), Durations.parse(shutdownDelay),
                 Durations.parse(shutdownGrace),
                 limits, keepBackends, https ? java.util.OptionalInt.of(httpsPort) : java.util.OptionalInt.empty(),
-                acmeSettings(), Observability.DEFAULTS, storeSettings());
+                acmeSettings(), Observability.DEFAULTS, storeSettings(),
+                adminHostNames == null ? List.of() : List.copyOf(adminHostNames));
         settings = settings.withObservability(observability());
         CountDownLatch stop = ListenOptions.stopSignal();
         Gateway gateway = Gateway.start(settings);

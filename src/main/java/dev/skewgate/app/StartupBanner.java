@@ -41,6 +41,7 @@ final class StartupBanner {
         }
         out.append("  admin API:        ").append(adminUrl)
                 .append("  (token in ").append(data.resolve("admin-token")).append(")\n");
+        out.append("  dashboard:        ").append(adminUrl).append("/  (sign in with that token)\n");
         out.append("  data:             ").append(data).append('\n');
         if (settings.store().url().isPresent()) {
             out.append("  store:            ").append(gateway.storeInfo().kind()).append(" at ")

@@ -18,12 +18,51 @@ public final class StatusCommand implements Callable<Integer> {
     @Mixin ClientOptions client;
     @Spec picocli.CommandLine.Model.CommandSpec spec;
     @Parameters(index = "0", description = "Site name.") String site;
+    @picocli.CommandLine.Option(names = "--watch", description = "Refresh in place until Ctrl-C.") boolean watch;
+    @picocli.CommandLine.Option(names = "--interval", defaultValue = "2s",
+            description = "With --watch: how often. Default: ${DEFAULT-VALUE}") String interval;
+
+    /** Clears a terminal and puts the cursor top left (ECMA-48 CUP and ED). */
+    private static final String CLEAR = "\033[H\033[2J";
 
     @Override
     public Integer call() {
+        if (!watch) {
+            return render(spec.commandLine().getOut());
+        }
+        java.time.Duration every;
+        try {
+            every = dev.skewgate.model.Durations.parse(interval);
+        } catch (IllegalArgumentException e) {
+            throw new CliException("--interval: " + e.getMessage());
+        }
+        if (every.toMillis() < 1000) {
+            throw new CliException("--interval must be at least 1s");
+        }
+        var raw = Terminal.raw(spec.commandLine().getOut());
+        boolean terminal = System.console() != null;
+        while (true) {
+            java.io.StringWriter frame = new java.io.StringWriter();
+            var safe = Terminal.safe(new java.io.PrintWriter(frame));
+            safe.println("every " + interval + " at " + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                    + " (Ctrl-C to stop)");
+            render(safe);
+            safe.flush();
+            // Only the clear sequence is written raw: everything the gateway sent went through the safe writer.
+            raw.print((terminal ? CLEAR : "\n") + frame);
+            raw.flush();
+            try {
+                Thread.sleep(every.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return 0;
+            }
+        }
+    }
+
+    private int render(java.io.PrintWriter out) {
         JsonNode status = client.client().get("/v1/sites/" + site + "/status");
         JsonNode s = status.path("site");
-        var out = spec.commandLine().getOut();
         out.println("site " + s.path("name").asText() + " (" + String.join(", ", SiteCommand.texts(s.path("hosts")))
                 + ")  live: " + (s.path("activeDeployment").isNull() ? "none" : s.path("activeDeployment").asText()));
         JsonNode health = client.client().get("/v1/health");

@@ -27,6 +27,8 @@ import java.util.List;
  * @param acme with HTTPS: whether and from which CA certificates are obtained automatically
  * @param observability the access log and the metrics listener
  * @param store SQLite in the data directory, or PostgreSQL (with its blob cache size)
+ * @param adminHostNames host names the admin listener answers to besides loopback and IP addresses
+ *                       ({@code --admin-host-name}): every other Host header is refused (DNS rebinding)
  */
 public record ServeSettings(
         String edgeHost,
@@ -48,7 +50,8 @@ public record ServeSettings(
         java.util.OptionalInt httpsPort,
         AcmeSettings acme,
         Observability observability,
-        StoreSettings store) {
+        StoreSettings store,
+        List<String> adminHostNames) {
 
     public static final long DEFAULT_MAX_FILE_IN_MEMORY = 1L << 20;
     public static final long DEFAULT_MEMORY_BUDGET = 256L << 20;
@@ -59,76 +62,83 @@ public record ServeSettings(
                 DEFAULT_MEMORY_BUDGET, Duration.ofMinutes(1), Runtime.getRuntime().availableProcessors(),
                 Duration.ofSeconds(60), List.of(), Duration.ofSeconds(30), Duration.ZERO, Duration.ofSeconds(30),
                 EdgeLimits.DEFAULTS, false, java.util.OptionalInt.empty(), AcmeSettings.OFF,
-                Observability.DEFAULTS, StoreSettings.EMBEDDED);
+                Observability.DEFAULTS, StoreSettings.EMBEDDED, List.of());
     }
 
     /** The same settings trusting these proxy addresses. */
     public ServeSettings withTrustedProxies(List<String> proxies) {
         return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
                 retentionInterval, edgeInstances, upstreamTimeout, proxies, webSocketDrain, shutdownDelay, shutdownGrace,
-                limits, keepBackends, httpsPort, acme, observability, store);
+                limits, keepBackends, httpsPort, acme, observability, store, adminHostNames);
     }
 
     /** The same settings with other proxy timings (tests use short ones). */
     public ServeSettings withProxyTimings(Duration upstream, Duration drain) {
         return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
                 retentionInterval, edgeInstances, upstream, trustedProxies, drain, shutdownDelay, shutdownGrace, limits,
-                keepBackends, httpsPort, acme, observability, store);
+                keepBackends, httpsPort, acme, observability, store, adminHostNames);
     }
 
     /** The same settings with other edge limits (tests use small ones). */
     public ServeSettings withLimits(EdgeLimits edgeLimits) {
         return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
                 retentionInterval, edgeInstances, upstreamTimeout, trustedProxies, webSocketDrain, shutdownDelay,
-                shutdownGrace, edgeLimits, keepBackends, httpsPort, acme, observability, store);
+                shutdownGrace, edgeLimits, keepBackends, httpsPort, acme, observability, store, adminHostNames);
     }
 
     /** The same settings with HTTPS on {@code port} (0: a free one); the edge port stays the plain HTTP listener. */
     public ServeSettings withHttps(int port) {
         return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
                 retentionInterval, edgeInstances, upstreamTimeout, trustedProxies, webSocketDrain, shutdownDelay,
-                shutdownGrace, limits, keepBackends, java.util.OptionalInt.of(port), acme, observability, store);
+                shutdownGrace, limits, keepBackends, java.util.OptionalInt.of(port), acme, observability, store, adminHostNames);
     }
 
     /** The same settings with the edge's (plain HTTP) listener on {@code port}. */
     public ServeSettings withEdgePort(int port) {
         return new ServeSettings(edgeHost, port, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
                 retentionInterval, edgeInstances, upstreamTimeout, trustedProxies, webSocketDrain, shutdownDelay,
-                shutdownGrace, limits, keepBackends, httpsPort, acme, observability, store);
+                shutdownGrace, limits, keepBackends, httpsPort, acme, observability, store, adminHostNames);
     }
 
     /** The same settings obtaining certificates through ACME as {@code settings} say. */
     public ServeSettings withAcme(AcmeSettings settings) {
         return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
                 retentionInterval, edgeInstances, upstreamTimeout, trustedProxies, webSocketDrain, shutdownDelay,
-                shutdownGrace, limits, keepBackends, httpsPort, settings, observability, store);
+                shutdownGrace, limits, keepBackends, httpsPort, settings, observability, store, adminHostNames);
     }
 
     /** The same settings keeping (or not) managed backends running across a graceful stop. */
     public ServeSettings withKeepBackends(boolean keep) {
         return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
                 retentionInterval, edgeInstances, upstreamTimeout, trustedProxies, webSocketDrain, shutdownDelay,
-                shutdownGrace, limits, keep, httpsPort, acme, observability, store);
+                shutdownGrace, limits, keep, httpsPort, acme, observability, store, adminHostNames);
     }
 
     /** The same settings with another graceful stop (tests use a delay to watch readiness turn 503). */
     public ServeSettings withShutdown(Duration delay, Duration grace) {
         return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
                 retentionInterval, edgeInstances, upstreamTimeout, trustedProxies, webSocketDrain, delay, grace, limits,
-                keepBackends, httpsPort, acme, observability, store);
+                keepBackends, httpsPort, acme, observability, store, adminHostNames);
     }
 
     /** The same settings with another access log or metrics listener. */
     public ServeSettings withObservability(Observability watch) {
         return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
                 retentionInterval, edgeInstances, upstreamTimeout, trustedProxies, webSocketDrain, shutdownDelay,
-                shutdownGrace, limits, keepBackends, httpsPort, acme, watch, store);
+                shutdownGrace, limits, keepBackends, httpsPort, acme, watch, store, adminHostNames);
     }
 
     /** The same settings on another store. */
     public ServeSettings withStore(StoreSettings other) {
         return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
                 retentionInterval, edgeInstances, upstreamTimeout, trustedProxies, webSocketDrain, shutdownDelay,
-                shutdownGrace, limits, keepBackends, httpsPort, acme, observability, other);
+                shutdownGrace, limits, keepBackends, httpsPort, acme, observability, other, adminHostNames);
+    }
+
+    /** The same settings answering on the admin listener to these host names too. */
+    public ServeSettings withAdminHostNames(List<String> names) {
+        return new ServeSettings(edgeHost, edgePort, adminHost, adminPort, dataDir, maxFileInMemory, memoryBudget,
+                retentionInterval, edgeInstances, upstreamTimeout, trustedProxies, webSocketDrain, shutdownDelay,
+                shutdownGrace, limits, keepBackends, httpsPort, acme, observability, store, List.copyOf(names));
     }
 }

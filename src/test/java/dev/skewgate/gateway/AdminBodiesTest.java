@@ -99,7 +99,7 @@ class AdminBodiesTest {
         try (TestGateway gw = TestGateway.start(dir); java.net.Socket s = new java.net.Socket("127.0.0.1", gw.adminPort())) {
             s.setSoTimeout(5_000);
             byte[] body = "{\"name\":\"shop\",\"hosts\":[\"shop.test\"]}".getBytes(StandardCharsets.UTF_8);
-            s.getOutputStream().write(("POST /v1/sites HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + gw.token()
+            s.getOutputStream().write(("POST /v1/sites HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + gw.token()
                     + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length
                     + "\r\nExpect: 100-continue\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             byte[] interim = new byte[25];
