@@ -824,7 +824,10 @@ public final class AdminApi {
             }
             error(ctx, e.status(), e.code(), e.getMessage());
         } else if (t instanceof StoreFailure e) {
-            LOG.error("store failure on {} {}: {}", ctx.request().method(), ctx.request().path(), e.getMessage(), e);
+            // One line: a database away answers every write this way for as long as it is away (the trace at debug).
+            LOG.warn("{} {} answered 503 STORE_UNAVAILABLE: {}", ctx.request().method(), ctx.request().path(),
+                    e.getMessage());
+            LOG.debug("store failure", e);
             error(ctx, 503, "STORE_UNAVAILABLE", "the metadata store failed; nothing was changed: " + e.getMessage());
         } else if (t == null && ctx.statusCode() == 413) {
             error(ctx, 413, "BODY_TOO_LARGE", "the request body is larger than " + MAX_JSON_BODY + " bytes");

@@ -42,7 +42,7 @@ public final class SseClient implements AutoCloseable {
 
     /**
      * The same, with a longer wait for each read: a stream that must stay open through quiet stretches (the
-     * gateway's heartbeat comments come every 15 s, as often as the default gives up).
+     * gateway's heartbeat comments come every 25 s, longer than the default waits).
      */
     public static SseClient open(java.time.Duration readTimeout, int port, String host, String path,
                                  String... headerLines) throws IOException {
