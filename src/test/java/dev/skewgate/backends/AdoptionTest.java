@@ -60,6 +60,8 @@ class AdoptionTest {
         assertThat(adopted.state()).isEqualTo(Instance.State.READY);
         assertThat(ports2.isReserved(first.port())).isTrue();
         assertThat(ports2.reserve(first.port())).as("no port used twice").isFalse();
+        // The instance completes ready() just before it reports the event: wait for the report, then check it is the one.
+        dev.skewgate.testing.Await.until("the adopted instance reports ready", 5_000, () -> !events2.seen.isEmpty());
         assertThat(events2.seen).containsExactly("ready 1");
         assertThat(Fixture.get(adopted.port(), "/")).isEqualTo("hello from " + adopted.port());
 

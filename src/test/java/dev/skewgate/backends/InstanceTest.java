@@ -43,6 +43,8 @@ class InstanceTest {
         assertThat(i.state()).isEqualTo(Instance.State.READY);
         assertThat(Integer.parseInt(Fixture.get(i.port(), "/hits"))).isGreaterThanOrEqualTo(3);
         assertThat(f.ports.isReserved(i.port())).isTrue();
+        // ready() completes just before the instance reports the event: wait for the report, then check it.
+        dev.skewgate.testing.Await.until("the instance reports ready", 5_000, () -> !f.events.seen.isEmpty());
         assertThat(f.events.seen).containsExactly("ready 1");
         Path record = f.spec(1, "x").recordFile();
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(record))).isEqualTo("rw-------");
